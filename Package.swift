@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+// AgentBridge: an agent platform served over the Model Context Protocol, and an MCP gateway.
+//
+// Targets show the architecture; imports point one way (bottom to top):
+//   JSON, Hashing          values and primitives with no protocol words
+//   JSONRPC                JSON-RPC 2.0 envelope, classification, the request/response peer
+//   MCP                    MCP model: versions, the method table, superset types, errors, shaping
+//   MCPServer              the dual-era MCP server engine (dispatch, eras, MRTR, subscriptions)
+//   StdioTransport         newline-delimited frames over file descriptors (no MCP words)
+//   MCPStdio               binds the engine to stdio: one process, one connection
+//   ReferenceServer        the feature-complete fixture server built only on the engine
+//   CLIKit                 our small argument parser
+//   agentbridge, ReferenceServerMain, Benchmarks   thin executables
+import PackageDescription
+
+let package = Package(
+    name: "agentbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "agentbridge", targets: ["agentbridge"]),
+        .executable(name: "mcp-reference-server", targets: ["ReferenceServerMain"]),
+        .executable(name: "agentbridge-bench", targets: ["Benchmarks"]),
+    ],
+    targets: [
+        .target(name: "JSON"),
+        .target(name: "Hashing"),
+        .target(name: "JSONRPC", dependencies: ["JSON"]),
+        .target(name: "MCP", dependencies: ["JSON", "JSONRPC"]),
+        .target(name: "MCPServer", dependencies: ["JSON", "JSONRPC", "MCP", "Hashing"]),
+        .target(name: "StdioTransport", dependencies: ["JSON", "JSONRPC"]),
+        .target(name: "MCPStdio", dependencies: ["JSON", "MCPServer", "StdioTransport"]),
+        .target(name: "ReferenceServer", dependencies: ["JSON", "MCP", "MCPServer"]),
+        .target(name: "CLIKit"),
+        .executableTarget(
+            name: "agentbridge",
+            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer"]),
+        .executableTarget(
+            name: "ReferenceServerMain",
+            dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
+        .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
+        .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "InteropTests", dependencies: ["JSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

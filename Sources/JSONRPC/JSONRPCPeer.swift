@@ -1,0 +1,191 @@
+import JSON
+import Synchronization
+
+/// One end of a JSON-RPC conversation: runs incoming requests concurrently, correlates responses
+/// to our own requests, and carries cancellation both ways.
+///
+/// Every incoming request runs in its own task, so a slow request never holds up a fast one and
+/// responses leave in completion order. A cancellation notification for an in-flight request
+/// cancels its task and suppresses its response (the protocol says a cancelled request is never
+/// answered). Our own requests time out, and on timeout or task cancellation the other side is
+/// told with the same cancellation notification. The peer knows nothing of the protocol above it
+/// except the name of that notification.
+public final class JSONRPCPeer: Sendable {
+    public struct Configuration: Sendable {
+        /// Method of the cancellation notification, whose params carry `requestId` and `reason`.
+        public var cancelMethod: String
+        /// Timeout for our requests when the caller gives none; nil waits forever.
+        public var defaultRequestTimeout: Duration?
+
+        public init(cancelMethod: String = "notifications/cancelled", defaultRequestTimeout: Duration? = .seconds(60)) {
+            self.cancelMethod = cancelMethod
+            self.defaultRequestTimeout = defaultRequestTimeout
+        }
+    }
+
+    public typealias RequestHandler = @Sendable (JSONRPCRequest) async -> Result<JSONValue, JSONRPCError>
+    public typealias NotificationHandler = @Sendable (JSONRPCNotification) -> Void
+
+    /// Locally generated codes, outside the range the spec reserves for itself (same as the SDKs).
+    public static let connectionClosed = JSONRPCErrorCode(-32000)
+    public static let requestTimeout = JSONRPCErrorCode(-32001)
+
+    private struct Inbound {
+        var task: Task<Void, Never>?
+        var cancelled = false
+    }
+
+    private struct State {
+        var inbound: [RequestID: Inbound] = [:]
+        var outbound: [RequestID: CheckedContinuation<Result<JSONValue, JSONRPCError>, Never>] = [:]
+        var nextID: Int64 = 1
+        var closed = false
+    }
+
+    private let sink: any JSONRPCMessageSink
+    private let configuration: Configuration
+    private let state = Mutex(State())
+    private let handlers = Mutex<(RequestHandler?, NotificationHandler?)>((nil, nil))
+
+    public init(sink: any JSONRPCMessageSink, configuration: Configuration = Configuration()) {
+        self.sink = sink
+        self.configuration = configuration
+    }
+
+    /// Installs the handlers. Separate from `init` so handlers can capture the peer.
+    public func setHandlers(request: RequestHandler?, notification: NotificationHandler?) {
+        handlers.withLock { $0 = (request, notification) }
+    }
+
+    /// Number of incoming requests still running.
+    public var inFlightCount: Int { state.withLock { $0.inbound.count } }
+
+    // MARK: incoming
+
+    /// Dispatches one incoming message. Notifications are handled synchronously in arrival order;
+    /// requests start their own task; responses resume the request that waits for them.
+    public func receive(_ message: JSONRPCMessage) {
+        switch message {
+        case .request(let request): receive(request: request, handler: nil)
+        case .notification(let n):
+            if n.method == configuration.cancelMethod {
+                if let id = n.params?["requestId"].flatMap(RequestID.init) { cancelInbound(id) }
+                return
+            }
+            handlers.withLock { $0.1 }?(n)
+        case .response(let r):
+            guard let id = r.id else { return }
+            let cont = state.withLock { $0.outbound.removeValue(forKey: id) }
+            cont?.resume(returning: r.outcome)  // late or unknown responses are dropped
+        }
+    }
+
+    /// Runs an incoming request with an explicit handler (or the installed one) in its own task.
+    public func receive(request: JSONRPCRequest, handler explicit: RequestHandler?) {
+        guard let handler = explicit ?? handlers.withLock({ $0.0 }) else {
+            sink.send(.response(JSONRPCResponse(id: request.id, error: .methodNotFound(request.method))))
+            return
+        }
+        let fresh = state.withLock { s -> Bool in
+            if s.inbound[request.id] != nil { return false }
+            s.inbound[request.id] = Inbound()
+            return true
+        }
+        guard fresh else {
+            // Answering would be ambiguous either way; refuse the duplicate and keep the first.
+            sink.send(.response(JSONRPCResponse(id: request.id, error: .invalidRequest("Invalid Request: id \(request.id) is already in use by a request in flight"))))
+            return
+        }
+        let id = request.id
+        let task = Task { [sink] in
+            let outcome = await handler(request)
+            let answer = self.state.withLock { s -> Bool in
+                guard let entry = s.inbound.removeValue(forKey: id) else { return false }
+                return !entry.cancelled
+            }
+            if answer { sink.send(.response(JSONRPCResponse(id: id, outcome: outcome))) }
+        }
+        let cancelNow = state.withLock { s -> Bool in
+            guard s.inbound[id] != nil else { return false }
+            s.inbound[id]!.task = task
+            return s.inbound[id]!.cancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    /// Cancels an incoming request: its task is cancelled and its response will not be sent.
+    /// Unknown or already finished ids are ignored, as the protocol requires.
+    public func cancelInbound(_ id: RequestID) {
+        let task = state.withLock { s -> Task<Void, Never>? in
+            guard s.inbound[id] != nil else { return nil }
+            s.inbound[id]!.cancelled = true
+            return s.inbound[id]!.task
+        }
+        task?.cancel()
+    }
+
+    // MARK: outgoing
+
+    public func notify(_ method: String, params: JSONValue? = nil) {
+        sink.send(.notification(JSONRPCNotification(method: method, params: params)))
+    }
+
+    /// Sends a request and waits for its response, the timeout, or the caller's cancellation.
+    public func request(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil) async throws(JSONRPCError) -> JSONValue {
+        let id: RequestID = state.withLock { s in
+            defer { s.nextID += 1 }
+            return .int(s.nextID)
+        }
+        let limit = timeout ?? configuration.defaultRequestTimeout
+        let outcome: Result<JSONValue, JSONRPCError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (cont: CheckedContinuation<Result<JSONValue, JSONRPCError>, Never>) in
+                let open = state.withLock { s -> Bool in
+                    if s.closed { return false }
+                    s.outbound[id] = cont
+                    return true
+                }
+                guard open else {
+                    cont.resume(returning: .failure(JSONRPCError(Self.connectionClosed, "Connection closed")))
+                    return
+                }
+                sink.send(.request(JSONRPCRequest(id: id, method: method, params: params)))
+                if let limit {
+                    Task { [weak self] in
+                        try? await Task.sleep(for: limit)
+                        self?.abandon(id, JSONRPCError(Self.requestTimeout, "Request \(method) timed out after \(limit)"), reason: "timeout")
+                    }
+                }
+            }
+        } onCancel: {
+            self.abandon(id, JSONRPCError(Self.requestTimeout, "Request \(method) was cancelled"), reason: "cancelled")
+        }
+        return try outcome.get()
+    }
+
+    private func abandon(_ id: RequestID, _ error: JSONRPCError, reason: String) {
+        guard let cont = state.withLock({ $0.outbound.removeValue(forKey: id) }) else { return }
+        cont.resume(returning: .failure(error))
+        notify(configuration.cancelMethod, params: ["requestId": id.json, "reason": .string(reason)])
+    }
+
+    /// The connection is gone: cancel every running request and fail every pending one.
+    public func close() {
+        let (tasks, conts) = state.withLock { s -> ([Task<Void, Never>], [CheckedContinuation<Result<JSONValue, JSONRPCError>, Never>]) in
+            s.closed = true
+            for id in s.inbound.keys { s.inbound[id]!.cancelled = true }
+            let t = s.inbound.values.compactMap(\.task)
+            let c = Array(s.outbound.values)
+            s.outbound.removeAll()
+            return (t, c)
+        }
+        for t in tasks { t.cancel() }
+        for c in conts { c.resume(returning: .failure(JSONRPCError(Self.connectionClosed, "Connection closed"))) }
+    }
+
+    /// Waits until no incoming request is running (used for a graceful exit).
+    public func drain() async {
+        while state.withLock({ !$0.inbound.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}

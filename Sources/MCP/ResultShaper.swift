@@ -1,0 +1,105 @@
+import JSON
+
+/// The one place that shapes outgoing results and notifications for the version of the request.
+///
+/// Handlers build superset results; this sieve removes what a revision does not define (so old
+/// clients never see `resultType`, `ttlMs`, `structuredContent`, titles or icons) and adds what a
+/// revision requires (2026: `resultType`, cache hints on cacheable results, `serverInfo` in
+/// `_meta`). It works on JSON rather than on our own types so results relayed from upstream
+/// servers are shaped by the same rules.
+public enum ResultShaper {
+    public static let serverInfoKey = "io.modelcontextprotocol/serverInfo"
+
+    public static func shape(result: JSONValue, method: String, version: ProtocolVersion, cache: CacheHint, serverInfo: Implementation) -> JSONValue {
+        guard case .object(var o) = result else { return result }
+        if version.isModern {
+            if o["resultType"] == nil { o["resultType"] = "complete" }
+            if o["resultType"] == "complete", MCPMethod.named(method)?.cacheable == true {
+                if o["ttlMs"] == nil { o["ttlMs"] = .int(Int64(cache.ttlMs)) }
+                if o["cacheScope"] == nil { o["cacheScope"] = .string(cache.scope.rawValue) }
+            }
+            var meta = o["_meta"]?.objectValue ?? JSONObject()
+            meta[serverInfoKey] = serverInfo.json
+            o["_meta"] = .object(meta)
+            return .object(o)
+        }
+        o["resultType"] = nil
+        o["ttlMs"] = nil
+        o["cacheScope"] = nil
+        switch method {
+        case MCPMethod.toolsList:
+            o["tools"] = o["tools"].map { mapArray($0) { sieveTool($0, version) } }
+        case MCPMethod.toolsCall:
+            if !version.hasStructuredContent { o["structuredContent"] = nil }
+            o["content"] = o["content"].map { mapArray($0) { sieveContent($0, version) } }
+        case MCPMethod.promptsList:
+            o["prompts"] = o["prompts"].map { mapArray($0) { sieveDescriptor($0, version) } }
+        case MCPMethod.promptsGet:
+            o["messages"] = o["messages"].map {
+                mapArray($0) { message in
+                    guard case .object(var m) = message else { return message }
+                    m["content"] = m["content"].map { sieveContent($0, version) }
+                    return .object(m)
+                }
+            }
+        case MCPMethod.resourcesList:
+            o["resources"] = o["resources"].map { mapArray($0) { sieveDescriptor($0, version) } }
+        case MCPMethod.resourcesTemplatesList:
+            o["resourceTemplates"] = o["resourceTemplates"].map { mapArray($0) { sieveDescriptor($0, version) } }
+        case MCPMethod.initialize:
+            if !version.hasIcons, case .object(var info)? = o["serverInfo"] {
+                info["icons"] = nil
+                info["description"] = nil
+                info["websiteUrl"] = nil
+                if !version.hasTitles { info["title"] = nil }
+                o["serverInfo"] = .object(info)
+            }
+        default:
+            break
+        }
+        return .object(o)
+    }
+
+    /// Notifications: 2024-11-05 progress has no `message`.
+    public static func shape(notificationParams params: JSONValue?, method: String, version: ProtocolVersion) -> JSONValue? {
+        guard method == MCPMethod.progress, version < .v2025_03_26, case .object(var o)? = params else { return params }
+        o["message"] = nil
+        return .object(o)
+    }
+
+    static func mapArray(_ v: JSONValue, _ f: (JSONValue) -> JSONValue) -> JSONValue {
+        guard case .array(let a) = v else { return v }
+        return .array(a.map(f))
+    }
+
+    static func sieveDescriptor(_ v: JSONValue, _ version: ProtocolVersion) -> JSONValue {
+        guard case .object(var o) = v else { return v }
+        if !version.hasTitles { o["title"] = nil }
+        if !version.hasIcons { o["icons"] = nil }
+        return .object(o)
+    }
+
+    static func sieveTool(_ v: JSONValue, _ version: ProtocolVersion) -> JSONValue {
+        guard case .object(var o) = sieveDescriptor(v, version) else { return v }
+        if !version.hasStructuredContent { o["outputSchema"] = nil }
+        if !version.hasToolAnnotations { o["annotations"] = nil }
+        if version < .v2025_11_25 || version.isModern { o["execution"] = nil }
+        return .object(o)
+    }
+
+    /// Rewrites a block the revision cannot carry as a text block that says what was there.
+    static func sieveContent(_ v: JSONValue, _ version: ProtocolVersion) -> JSONValue {
+        guard case .object(let o) = v, let type = o["type"]?.stringValue else { return v }
+        switch type {
+        case "audio" where !version.hasAudio:
+            let mime = o["mimeType"]?.stringValue ?? "audio"
+            return ["type": "text", "text": .string("[\(mime) audio omitted: protocol \(version) has no audio content]")]
+        case "resource_link" where !version.hasResourceLinks:
+            let uri = o["uri"]?.stringValue ?? ""
+            let name = o["name"]?.stringValue ?? uri
+            return ["type": "text", "text": .string("Resource: \(name) <\(uri)>")]
+        default:
+            return v
+        }
+    }
+}

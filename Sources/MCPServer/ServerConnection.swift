@@ -1,0 +1,194 @@
+import JSON
+import JSONRPC
+import MCP
+import Synchronization
+
+/// One long-lived client connection carrying whole JSON-RPC messages (stdio, or any byte stream
+/// framed by lines): locks the era, keeps the legacy handshake state, and wires the engine to a
+/// `JSONRPCPeer`.
+///
+/// The era is decided by the first request, as the 2026 spec and SDK 2.3.0 do: a non-`initialize`
+/// request whose params carry the 2026 `_meta` envelope makes the connection modern; anything
+/// else makes it legacy. After that a modern connection answers `initialize` with −32022, and a
+/// legacy connection answers 2026-enveloped requests with −32600.
+public final class ServerConnection: Sendable {
+    public enum Era: Sendable { case undecided, legacy, modern }
+
+    private struct Sink: JSONRPCMessageSink {
+        let write: @Sendable ([UInt8]) -> Void
+        func send(_ message: JSONRPCMessage) { write(message.bytes) }
+    }
+
+    public let server: MCPServer
+    public let session = LegacySession()
+    public let peer: JSONRPCPeer
+    private let write: @Sendable ([UInt8]) -> Void
+    private let principal: String
+    private let limits: JSONParser.Limits
+    private let era = Mutex<Era>(.undecided)
+    private let stopObserving = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// - Parameter write: sends one serialized message (the transport adds framing).
+    public init(server: MCPServer, principal: String = "local", limits: JSONParser.Limits = .default,
+                requestTimeout: Duration = .seconds(300), write: @escaping @Sendable ([UInt8]) -> Void)
+    {
+        self.server = server
+        self.principal = principal
+        self.limits = limits
+        self.write = write
+        self.peer = JSONRPCPeer(sink: Sink(write: write), configuration: .init(defaultRequestTimeout: requestTimeout))
+        let stop = server.observe { [weak self] event in self?.announce(event) }
+        stopObserving.withLock { $0 = stop }
+    }
+
+    deinit {
+        stopObserving.withLock { $0 }?()
+    }
+
+    public var currentEra: Era { era.withLock { $0 } }
+
+    // MARK: input
+
+    /// Handles one framed message. Called in arrival order from the transport's reader.
+    public func receive(bytes: UnsafeBufferPointer<UInt8>) {
+        switch JSONRPCClassifier.classify(bytes: bytes, limits: limits) {
+        case .invalid(let bad):
+            if !bad.isNotification { send(.response(bad.response)) }
+        case .single(let message):
+            receive(message)
+        case .batch(let elements):
+            receiveBatch(elements)
+        }
+    }
+
+    /// A frame longer than the transport's limit arrived and was discarded.
+    public func receiveOversized(byteCount: Int, limit: Int) {
+        send(.response(JSONRPCResponse(id: nil, error: .invalidRequest(
+            "Invalid Request: message of \(byteCount) bytes exceeds the limit of \(limit) bytes"))))
+    }
+
+    public func receive(_ message: JSONRPCMessage) {
+        switch message {
+        case .response:
+            peer.receive(message)
+        case .notification(let n):
+            if n.method == MCPMethod.initialized { session.markInitialized() }
+            peer.receive(message)
+        case .request(let request):
+            if let refusal = admit(request) {
+                send(.response(JSONRPCResponse(id: request.id, error: refusal)))
+                return
+            }
+            if request.method == MCPMethod.initialize {
+                send(.response(JSONRPCResponse(id: request.id, outcome: server.initialize(request, session: session))))
+                return
+            }
+            peer.receive(request: request, handler: handler(for: currentEra))
+        }
+    }
+
+    /// Locks the era on the first request and refuses requests of the other era.
+    private func admit(_ request: JSONRPCRequest) -> JSONRPCError? {
+        let enveloped = request.method != MCPMethod.initialize && ModernEnvelope.isEnveloped(request.params)
+        let current = era.withLock { e -> Era in
+            if e == .undecided { e = enveloped ? .modern : .legacy }
+            return e
+        }
+        switch current {
+        case .modern where request.method == MCPMethod.initialize:
+            let requested = request.params?["protocolVersion"]?.stringValue ?? ""
+            return MCPError.unsupportedVersion(requested, supported: ProtocolVersion.modernVersions,
+                                               message: "This connection is serving the 2026-07-28 protocol; the initialize handshake is not accepted")
+        case .legacy where enveloped:
+            return .invalidRequest("Invalid Request: this connection completed the initialize handshake; 2026-07-28 requests are not accepted on it")
+        default:
+            return nil
+        }
+    }
+
+    private func handler(for era: Era) -> JSONRPCPeer.RequestHandler {
+        let server = self.server
+        let principal = self.principal
+        let emit: @Sendable (JSONRPCNotification) -> Void = { [weak self] n in self?.send(.notification(n)) }
+        if era == .modern {
+            return { request in await server.handleModern(request, principal: principal, emit: emit) }
+        }
+        let session = self.session
+        let peer = self.peer
+        let timeout = server.options.clientRequestTimeout
+        return { request in
+            await server.handleLegacy(request, session: session, principal: principal, emit: emit) { method, params throws(JSONRPCError) in
+                try await peer.request(method, params: params, timeout: timeout)
+            }
+        }
+    }
+
+    /// JSON-RPC batches exist only in 2025-03-26; elsewhere an array is one invalid request.
+    private func receiveBatch(_ elements: [Result<JSONRPCMessage, JSONRPCInvalidMessage>]) {
+        guard currentEra == .legacy, session.version?.hasBatching == true else {
+            send(.response(JSONRPCResponse(id: nil, error: .invalidRequest(
+                "Invalid Request: JSON-RPC batches are only accepted on connections that negotiated protocol 2025-03-26"))))
+            return
+        }
+        var requests: [JSONRPCRequest] = []
+        var immediate: [JSONRPCMessage] = []
+        for element in elements {
+            switch element {
+            case .failure(let bad): if !bad.isNotification { immediate.append(.response(bad.response)) }
+            case .success(.request(let r)):
+                if r.method == MCPMethod.initialize {
+                    immediate.append(.response(JSONRPCResponse(id: r.id, error: .invalidRequest("Invalid Request: initialize must not be part of a batch"))))
+                } else {
+                    requests.append(r)
+                }
+            case .success(let other): receive(other)
+            }
+        }
+        let handle = handler(for: .legacy)
+        Task {
+            var responses = immediate
+            await withTaskGroup(of: JSONRPCMessage.self) { group in
+                for r in requests {
+                    group.addTask { .response(JSONRPCResponse(id: r.id, outcome: await handle(r))) }
+                }
+                for await m in group { responses.append(m) }
+            }
+            if !responses.isEmpty { self.write(JSONWriter.bytes(.array(responses.map(\.json)))) }
+        }
+    }
+
+    // MARK: output
+
+    private func send(_ message: JSONRPCMessage) { write(message.bytes) }
+
+    /// Legacy connections hear about catalog changes as plain notifications (2026 clients hear
+    /// about them only on `subscriptions/listen` streams, which the engine serves).
+    private func announce(_ event: ServerEvent) {
+        guard currentEra == .legacy, session.version != nil else { return }
+        switch event {
+        case .toolsChanged: send(.notification(JSONRPCNotification(method: MCPMethod.toolsListChanged)))
+        case .promptsChanged: send(.notification(JSONRPCNotification(method: MCPMethod.promptsListChanged)))
+        case .resourcesChanged: send(.notification(JSONRPCNotification(method: MCPMethod.resourcesListChanged)))
+        case .resourceUpdated(let uri):
+            if session.isSubscribed(uri) {
+                send(.notification(JSONRPCNotification(method: MCPMethod.resourcesUpdated, params: ["uri": .string(uri)])))
+            }
+        }
+    }
+
+    // MARK: shutdown
+
+    /// Input ended: let running requests finish for up to `grace`, then cancel what is left.
+    public func finish(grace: Duration = .seconds(2)) async {
+        stopObserving.withLock { s in
+            s?()
+            s = nil
+        }
+        server.closeListens()
+        let deadline = ContinuousClock.now + grace
+        while peer.inFlightCount > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        peer.close()
+    }
+}

@@ -1,0 +1,276 @@
+import JSON
+import JSONRPC
+import MCP
+
+/// Every method the server answers, in one table. Whether a method exists in a request's version
+/// is decided by `MCPMethod.table`; `initialize` is answered by `handleLegacy` itself because it
+/// creates the session the other handlers read.
+extension MCPServer {
+    static let methods: [String: MethodHandler] = [
+        MCPMethod.ping: { _, _ in [:] },
+        MCPMethod.discover: { s, c in s.discover(c) },
+        MCPMethod.toolsList: { s, c in try s.listTools(c) },
+        MCPMethod.toolsCall: { s, c in try await s.callTool(c) },
+        MCPMethod.promptsList: { s, c in try s.listPrompts(c) },
+        MCPMethod.promptsGet: { s, c in try await s.getPrompt(c) },
+        MCPMethod.resourcesList: { s, c in try s.listResources(c) },
+        MCPMethod.resourcesTemplatesList: { s, c in try s.listResourceTemplates(c) },
+        MCPMethod.resourcesRead: { s, c in try await s.readResource(c) },
+        MCPMethod.resourcesSubscribe: { s, c in try s.subscribe(c, true) },
+        MCPMethod.resourcesUnsubscribe: { s, c in try s.subscribe(c, false) },
+        MCPMethod.completionComplete: { s, c in try await s.complete(c) },
+        MCPMethod.loggingSetLevel: { s, c in try s.setLogLevel(c) },
+        MCPMethod.subscriptionsListen: { s, c in try await s.listen(c) },
+    ]
+}
+
+extension MCPServer {
+    func discover(_ call: Call) -> JSONValue {
+        var o: JSONObject = [
+            "supportedVersions": .array(ProtocolVersion.modernVersions.map { .string($0.rawValue) }),
+            "capabilities": capabilities(for: call.context.version),
+        ]
+        if let instructions = options.instructions { o["instructions"] = .string(instructions) }
+        return .object(o)
+    }
+
+    // MARK: lists
+
+    func listTools(_ call: Call) throws(JSONRPCError) -> JSONValue {
+        let all = registry.withLock { $0.toolsJSON }
+        return try page(all, key: "tools", kind: "t", call)
+    }
+
+    func listPrompts(_ call: Call) throws(JSONRPCError) -> JSONValue {
+        let all = registry.withLock { $0.prompts.map(\.definition.json) }
+        return try page(all, key: "prompts", kind: "p", call)
+    }
+
+    func listResources(_ call: Call) throws(JSONRPCError) -> JSONValue {
+        let all = registry.withLock { $0.resources.map(\.definition.json) }
+        return try page(all, key: "resources", kind: "r", call)
+    }
+
+    func listResourceTemplates(_ call: Call) throws(JSONRPCError) -> JSONValue {
+        let all = registry.withLock { $0.templates.map(\.definition.json) }
+        return try page(all, key: "resourceTemplates", kind: "rt", call)
+    }
+
+    /// Offset pagination with opaque cursors. A cursor names its list so one list's cursor is
+    /// refused by another; anything we did not issue is −32602.
+    func page(_ items: [JSONValue], key: String, kind: String, _ call: Call) throws(JSONRPCError) -> JSONValue {
+        var offset = 0
+        if let raw = call.params["cursor"] {
+            guard let cursor = raw.stringValue, let decoded = Cursor.decode(cursor, kind: kind), decoded <= items.count else {
+                throw .invalidParams("Invalid cursor: \(raw)")
+            }
+            offset = decoded
+        }
+        let end = min(items.count, offset + options.pageSize)
+        var o: JSONObject = [key: .array(Array(items[offset..<end]))]
+        if end < items.count { o["nextCursor"] = .string(Cursor.encode(end, kind: kind)) }
+        return .object(o)
+    }
+
+    // MARK: tools
+
+    func callTool(_ call: Call) async throws -> JSONValue {
+        guard let name = call.params["name"]?.stringValue else {
+            throw JSONRPCError.invalidParams("tools/call requires a string \"name\"")
+        }
+        guard let entry = registry.withLock({ $0.tool(name) }) else {
+            throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
+        }
+        var arguments = JSONObject()
+        if let raw = call.params["arguments"], !raw.isNull {
+            guard let o = raw.objectValue else { throw JSONRPCError.invalidParams("tools/call \"arguments\" must be an object") }
+            arguments = o
+        }
+        let problems = SchemaValidator.validate(.object(arguments), against: entry.definition.inputSchema)
+        if !problems.isEmpty {
+            let message = "Invalid arguments for tool \(name): " + problems.joined(separator: "; ")
+            // Since 2025-11-25 input validation failures are tool results the model can correct.
+            if call.context.version >= .v2025_11_25 { return ToolResult.error(message).json }
+            throw JSONRPCError.invalidParams(message)
+        }
+        let args = arguments
+        do {
+            return try await withInputRounds(call) { context in
+                do {
+                    return try await entry.handler(args, context).json
+                } catch let e as InputRequired {
+                    throw e
+                } catch let e as JSONRPCError {
+                    throw e
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    return ToolResult.error("Tool \(name) failed: \(error)").json
+                }
+            }
+        } catch let missing as MissingClientCapability {
+            return ToolResult.error(missing.message).json
+        }
+    }
+
+    // MARK: prompts
+
+    func getPrompt(_ call: Call) async throws -> JSONValue {
+        guard let name = call.params["name"]?.stringValue else {
+            throw JSONRPCError.invalidParams("prompts/get requires a string \"name\"")
+        }
+        guard let entry = registry.withLock({ $0.prompt(name) }) else {
+            throw JSONRPCError.invalidParams("Unknown prompt: \(name)", data: ["name": .string(name)])
+        }
+        var arguments: [String: String] = [:]
+        if let raw = call.params["arguments"], !raw.isNull {
+            guard let o = raw.objectValue else { throw JSONRPCError.invalidParams("prompts/get \"arguments\" must be an object of strings") }
+            for (k, v) in o {
+                guard let s = v.stringValue else { throw JSONRPCError.invalidParams("prompt argument \"\(k)\" must be a string") }
+                arguments[k] = s
+            }
+        }
+        let missing = entry.definition.arguments.filter { $0.required && arguments[$0.name] == nil }.map(\.name)
+        if !missing.isEmpty {
+            throw JSONRPCError.invalidParams("Missing required prompt arguments: \(missing.joined(separator: ", "))")
+        }
+        let args = arguments
+        do {
+            return try await withInputRounds(call) { context in try await entry.handler(args, context).json }
+        } catch let missing as MissingClientCapability {
+            throw JSONRPCError.invalidParams(missing.message)
+        }
+    }
+
+    // MARK: resources
+
+    func readResource(_ call: Call) async throws -> JSONValue {
+        guard let uri = call.params["uri"]?.stringValue else {
+            throw JSONRPCError.invalidParams("resources/read requires a string \"uri\"")
+        }
+        guard let (reader, variables) = registry.withLock({ $0.reader(for: uri) }) else {
+            throw MCPError.resourceNotFound(uri, version: call.context.version)
+        }
+        do {
+            return try await withInputRounds(call) { context in
+                let contents = try await reader(uri, variables, context)
+                return ["contents": .array(contents.map(\.json))]
+            }
+        } catch let missing as MissingClientCapability {
+            throw JSONRPCError.invalidParams(missing.message)
+        }
+    }
+
+    func subscribe(_ call: Call, _ on: Bool) throws(JSONRPCError) -> JSONValue {
+        guard let uri = call.params["uri"]?.stringValue else {
+            throw .invalidParams("\(on ? "resources/subscribe" : "resources/unsubscribe") requires a string \"uri\"")
+        }
+        if on { call.session?.subscribe(uri) } else { call.session?.unsubscribe(uri) }
+        return [:]
+    }
+
+    // MARK: completion, logging
+
+    func complete(_ call: Call) async throws -> JSONValue {
+        guard let ref = call.params["ref"]?.objectValue, let type = ref["type"]?.stringValue else {
+            throw JSONRPCError.invalidParams("completion/complete requires \"ref\" with a \"type\"")
+        }
+        guard let argument = call.params["argument"]?.objectValue, let argName = argument["name"]?.stringValue,
+            let value = argument["value"]?.stringValue
+        else { throw JSONRPCError.invalidParams("completion/complete requires \"argument\" with string \"name\" and \"value\"") }
+        var context: [String: String] = [:]
+        for (k, v) in call.params["context"]?["arguments"]?.objectValue ?? [:] { if let s = v.stringValue { context[k] = s } }
+        let provider: CompletionProvider?
+        switch type {
+        case "ref/prompt":
+            guard let name = ref["name"]?.stringValue else { throw JSONRPCError.invalidParams("ref/prompt requires \"name\"") }
+            let (known, p) = registry.withLock { ($0.prompt(name) != nil, $0.promptCompletions[name]) }
+            guard known else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
+            provider = p
+        case "ref/resource":
+            guard let uri = ref["uri"]?.stringValue else { throw JSONRPCError.invalidParams("ref/resource requires \"uri\"") }
+            let (known, p) = registry.withLock { r in
+                (r.templates.contains { $0.definition.uriTemplate == uri } || r.reader(for: uri) != nil, r.templateCompletions[uri])
+            }
+            guard known else { throw MCPError.resourceNotFound(uri, version: call.context.version) }
+            provider = p
+        default:
+            throw JSONRPCError.invalidParams("Unknown completion reference type: \(type)")
+        }
+        let all = await provider?(argName, value, context) ?? []
+        var completion: JSONObject = ["values": .array(all.prefix(100).map { .string($0) })]
+        completion["total"] = .int(Int64(all.count))
+        completion["hasMore"] = .bool(all.count > 100)
+        return ["completion": .object(completion)]
+    }
+
+    func setLogLevel(_ call: Call) throws(JSONRPCError) -> JSONValue {
+        guard let level = call.params["level"]?.stringValue.flatMap(LogLevel.init) else {
+            throw .invalidParams("logging/setLevel requires \"level\", one of: \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        call.session?.setLogLevel(level)
+        return [:]
+    }
+
+    // MARK: subscriptions/listen (2026)
+
+    func listen(_ call: Call) async throws -> JSONValue {
+        let requested = call.params["notifications"]?.objectValue ?? [:]
+        var honoured = JSONObject()
+        var tools = false, prompts = false, resources = false
+        if requested["toolsListChanged"] == true { tools = true; honoured["toolsListChanged"] = true }
+        if requested["promptsListChanged"] == true { prompts = true; honoured["promptsListChanged"] = true }
+        if requested["resourcesListChanged"] == true { resources = true; honoured["resourcesListChanged"] = true }
+        var uris = Set<String>()
+        if let list = requested["resourceSubscriptions"]?.arrayValue {
+            let strings = list.compactMap(\.stringValue)
+            uris = Set(strings)
+            if !strings.isEmpty { honoured["resourceSubscriptions"] = .array(strings.map { .string($0) }) }
+        }
+        let subscriptionMeta: JSONValue = [ModernEnvelope.subscriptionIDKey: call.context.requestID.json]
+        let context = call.context
+        let (wantTools, wantPrompts, wantResources, watched) = (tools, prompts, resources, uris)
+        context.emit(JSONRPCNotification(method: MCPMethod.subscriptionsAcknowledged, params: ["_meta": subscriptionMeta, "notifications": .object(honoured)]))
+        let stop = observe { event in
+            let method: String
+            var params: JSONObject = ["_meta": subscriptionMeta]
+            switch event {
+            case .toolsChanged where wantTools: method = MCPMethod.toolsListChanged
+            case .promptsChanged where wantPrompts: method = MCPMethod.promptsListChanged
+            case .resourcesChanged where wantResources: method = MCPMethod.resourcesListChanged
+            case .resourceUpdated(let uri) where watched.contains(uri):
+                method = MCPMethod.resourcesUpdated
+                params["uri"] = .string(uri)
+            default: return
+            }
+            context.emit(JSONRPCNotification(method: method, params: .object(params)))
+        }
+        await waitForListenEnd()
+        stop()
+        return ["_meta": subscriptionMeta]
+    }
+}
+
+/// A legacy client lacks a capability an input round needs.
+struct MissingClientCapability: Error {
+    var message: String
+}
+
+/// Opaque list cursors: base64url of "<list kind>:<offset>".
+enum Cursor {
+    static func encode(_ offset: Int, kind: String) -> String {
+        Data("\(kind):\(offset)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String, kind: String) -> Int? {
+        var b64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        guard cursor.count <= 64, let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8) else { return nil }
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, parts[0] == kind, let n = Int(parts[1]), n >= 0 else { return nil }
+        return n
+    }
+}
+
+import Foundation

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JSON
+import MCPServer
+import StdioTransport
+
+/// Serves one `MCPServer` to the client on the other end of stdin/stdout.
+///
+/// Stdout must carry protocol messages only — one stray banner breaks desktop clients — so the
+/// protocol moves to a private duplicate of fd 1, and fd 1 itself is pointed at stderr: anything
+/// printed by accident lands in the log, never in the stream.
+public enum StdioServer {
+    public struct Limits: Sendable {
+        /// Longest accepted line; longer ones are discarded and answered with −32600.
+        public var maxLineBytes: Int
+        public var json: JSONParser.Limits
+        /// How long running requests may finish after stdin closes.
+        public var shutdownGrace: Duration
+
+        public init(maxLineBytes: Int = 4 << 20, json: JSONParser.Limits = .default, shutdownGrace: Duration = .seconds(2)) {
+            self.maxLineBytes = maxLineBytes
+            self.json = json
+            self.shutdownGrace = shutdownGrace
+        }
+    }
+
+    /// Runs until stdin reaches end of file and running requests are done (or the grace ends).
+    public static func run(_ server: MCPServer, limits: Limits = Limits()) async {
+        signal(SIGPIPE, SIG_IGN)
+        let protocolFD = dup(1)
+        dup2(2, 1)
+        let writer = LineWriter(fd: protocolFD >= 0 ? protocolFD : 1)
+        let connection = ServerConnection(server: server, limits: limits.json) { writer.writeLine($0) }
+        let maxLine = limits.maxLineBytes
+        await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
+            switch event {
+            case .line(let bytes): connection.receive(bytes: bytes)
+            case .oversized(let count): connection.receiveOversized(byteCount: count, limit: maxLine)
+            }
+        }
+        await connection.finish(grace: limits.shutdownGrace)
+    }
+}

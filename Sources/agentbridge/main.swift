@@ -1,0 +1,38 @@
+import CLIKit
+import MCPServer
+import MCPStdio
+import ReferenceServer
+
+/// `agentbridge`: the single binary of the product. Subcommands arrive with their issues
+/// (`serve`, `apply`, `keys`, `connect`, `run`); until the platform exists `stdio` serves the
+/// reference server so desktop clients can already connect.
+let version = "0.1.0"
+
+let stdio = Command(
+    name: "stdio",
+    abstract: "Serve MCP over stdin/stdout (for desktop clients).",
+    discussion: "Both protocol eras: 2026-07-28 (stateless) and the initialize handshake (2025-11-25 back to 2024-11-05). Logs go to stderr; stdout carries protocol messages only.",
+    options: [
+        Option("max-line-bytes", valueName: "bytes", help: "Longest accepted message line.", defaultValue: String(4 << 20), environment: "AGENTBRIDGE_MAX_LINE_BYTES"),
+        Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
+        Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
+    ])
+
+let root = Command(
+    name: "agentbridge",
+    abstract: "An agent platform served over the Model Context Protocol, and an MCP gateway.",
+    subcommands: [stdio])
+
+await CLI.main(root: root, version: version) { args in
+    switch args.commandPath.last {
+    case "stdio":
+        let maxLine = try args.int("max-line-bytes", in: 1024...(1 << 30)) ?? (4 << 20)
+        let pageSize = try args.int("page-size", in: 1...100_000) ?? 100
+        let depth = try args.int("max-json-depth", in: 2...10_000) ?? 128
+        let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
+        await StdioServer.run(server, limits: .init(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine)))
+        return 0
+    default:
+        throw args.usageError("missing subcommand")
+    }
+}
