@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
-        .testTarget(name: "InteropTests", dependencies: ["JSON"]),
+        .testTarget(name: "InteropTests", dependencies: ["JSON"], exclude: ["python", "setup-venvs.sh"]),
     ],
     swiftLanguageModes: [.v6]
 )
