@@ -52,6 +52,32 @@ extension ReferenceServer {
             case .cancel: return .text("cancelled")
             }
         }
+        server.addTool(Tool(name: "test_elicitation_sep1034_defaults", description: "Elicitation whose fields carry default values")) { _, ctx in
+            let answer = try ctx.elicit(key: "defaults", message: "Confirm or change the defaults", schema: [
+                "type": "object",
+                "properties": [
+                    "name": ["type": "string", "default": "John Doe"],
+                    "age": ["type": "integer", "default": 30],
+                    "score": ["type": "number", "default": 95.5],
+                    "status": ["type": "string", "enum": ["active", "inactive", "pending"], "default": "active"],
+                    "verified": ["type": "boolean", "default": true],
+                ],
+            ])
+            return .text("\(answer.action.rawValue): " + JSONWriter.string(.object(answer.content ?? [:]), sortKeys: true))
+        }
+        server.addTool(Tool(name: "test_elicitation_sep1330_enums", description: "Elicitation with single- and multi-select enums")) { _, ctx in
+            let answer = try ctx.elicit(key: "enums", message: "Pick options", schema: [
+                "type": "object",
+                "properties": [
+                    "untitledSingle": ["type": "string", "enum": ["option1", "option2", "option3"]],
+                    "titledSingle": ["type": "string", "oneOf": [
+                        ["const": "value1", "title": "First Option"], ["const": "value2", "title": "Second Option"],
+                    ]],
+                    "untitledMulti": ["type": "array", "items": ["type": "string", "enum": ["option1", "option2", "option3"]]],
+                ],
+            ])
+            return .text("\(answer.action.rawValue): " + JSONWriter.string(.object(answer.content ?? [:]), sortKeys: true))
+        }
         server.addTool(Tool(
             name: "test_sampling", description: "Asks the client's model to answer a prompt",
             inputSchema: ["type": "object", "properties": ["prompt": ["type": "string"]], "required": ["prompt"]])) { args, ctx in

@@ -259,8 +259,10 @@ class V1:
                 break
         expect(cursor is None, "pagination did not end")
         expect(len(names) == len(set(names)), "names repeat across pages")
-        want = ["echo"] + [f"tool_{i:03d}" for i in range(1, 100)] + FIXTURE_TOOLS
-        expect_eq(names, want, "tool names in registration order")
+        numbered = ["echo"] + [f"tool_{i:03d}" for i in range(1, 100)]
+        expect_eq(names[:100], numbered, "the first 100 tools (echo, tool_001…tool_099 in registration order)")
+        missing = [n for n in FIXTURE_TOOLS if n not in names[100:]]
+        expect(not missing, f"fixture tools missing from the listing: {missing}")
         await expect_error(self.s.list_tools(params=types.PaginatedRequestParams(cursor="garbage-cursor")), -32602,
                            "invalid cursor")
         return f"{len(names)} tools in {pages} pages"
@@ -323,8 +325,7 @@ class V1:
         return self.logs[before:]
 
     async def check_logging(self) -> str:
-        got = await self.run_logging()
-        expect(not got, f"log messages before logging/setLevel: {[dump(x) for x in got]}")
+        default = await self.run_logging()  # the 2025-11-25 spec leaves the level before setLevel open
         await self.s.set_logging_level("warning")
         got = await self.run_logging()
         expect(not got, f"info messages at level warning: {[dump(x) for x in got]}")
@@ -332,7 +333,7 @@ class V1:
         got = await self.run_logging()
         expect_eq(len(got), 3, "log messages at level debug")
         expect(all(m.level == "info" and m.logger == "reference" for m in got), f"{[dump(x) for x in got]}")
-        return "3 messages"
+        return f"3 messages at debug, 0 at warning, {len(default)} before setLevel"
 
     async def check_elicitation(self) -> None:
         want = {"accept": 'accepted: {"email":"octo@example.com","username":"octocat"}',

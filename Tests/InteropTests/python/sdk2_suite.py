@@ -79,7 +79,10 @@ class Hooks:
     async def elicit(self, ctx: Any, params: Any) -> types.ElicitResult | types.ErrorData:
         self.elicit_calls.append(params)
         if self.elicit_action == "accept":
-            return types.ElicitResult(action="accept", content=dict(ELICIT_CONTENT))
+            props = dump(getattr(params, "requested_schema", None) or {}).get("properties", {})
+            if "username" in props:
+                return types.ElicitResult(action="accept", content=dict(ELICIT_CONTENT))
+            return types.ElicitResult(action="accept", content={k: True for k, v in props.items() if v.get("type") == "boolean"})
         return types.ElicitResult(action=self.elicit_action)
 
     async def sample(self, ctx: Any, params: types.CreateMessageRequestParams) -> Any:
@@ -274,6 +277,7 @@ class Suite:
         await self.check("test_elicitation cancel", lambda: self.check_elicitation("cancel"))
         await self.check("test_sampling", self.check_sampling)
         await self.check("test_list_roots", self.check_roots)
+        await self.check("test_multiple_inputs (elicitation and roots in one round)", self.check_multiple_inputs)
         await self.check("test_input_required_result_request_state", self.check_request_state)
         await self.check("resources/list and resources/templates/list", self.check_resource_listing)
         await self.check("resources/read of every resource and the template", self.check_resource_reads)
@@ -344,20 +348,18 @@ class Suite:
         names = [t.name for t in tools]
         dupes = sorted({n for n in names if names.count(n) > 1})
         expect(not dupes, f"names repeat across pages: {dupes}")
-        expect(len(names) >= 120, f"expected at least 120 tools, got {len(names)}")
         expect(all(s <= 100 for s in sizes), f"a page exceeds the default page size 100: {sizes}")
         expect(sizes[0] == 100, f"first page should hold the default page size 100, got {sizes}")
-        want = ["echo"] + [f"tool_{i:03d}" for i in range(1, 100)] + FIXTURE_TOOLS
-        if names != want:
-            first = next((i for i, (a, b) in enumerate(zip(names, want)) if a != b), min(len(names), len(want)))
-            raise CheckFailed(
-                f"listing order differs from registration order at index {first}: "
-                f"got {names[first:first + 4]}, expected {want[first:first + 4]} "
-                f"(got {len(names)} tools, expected {len(want)})"
-            )
+        numbered = ["echo"] + [f"tool_{i:03d}" for i in range(1, 100)]
+        expect_eq(names[:100], numbered, "the first 100 tools (echo, tool_001…tool_099 in registration order)")
+        fixtures = names[100:]
+        missing = [n for n in FIXTURE_TOOLS if n not in fixtures]
+        expect(not missing, f"fixture tools missing from the listing: {missing}")
+        expect(len(names) >= 100 + len(FIXTURE_TOOLS), f"expected at least {100 + len(FIXTURE_TOOLS)} tools, got {len(names)}")
+        extra = [n for n in fixtures if n not in FIXTURE_TOOLS]
         self.tool_names = names
         self.tools = {t.name: t for t in tools}
-        return f"{len(names)} tools in pages {sizes}"
+        return f"{len(names)} tools in pages {sizes}" + (f"; extra fixtures {extra}" if extra else "")
 
     async def check_tool_listing_again(self) -> str:
         tools, _ = await self.list_all_tools()
@@ -505,8 +507,8 @@ class Suite:
             expect(not high, f"info messages delivered at logLevel error: {[dump(x) for x in high]}")
             got = await run({LOG_LEVEL_KEY: "info"})
         else:
-            none = await run(None)
-            expect(not none, f"notifications/message sent before logging/setLevel: {[dump(x) for x in none]}")
+            # Before logging/setLevel the 2025-11-25 spec leaves the server's default level open.
+            default = await run(None)
             await self.c.set_logging_level("error")
             high = await run(None)
             expect(not high, f"info messages delivered at level error: {[dump(x) for x in high]}")
@@ -516,6 +518,8 @@ class Suite:
         for m in got:
             expect_eq(m.level, "info", "log level")
             expect_eq(m.logger, "reference", "logger")
+        if not self.modern:
+            return f"{len(got)} messages at info, 0 at error, {len(default)} before setLevel"
         return f"{len(got)} messages"
 
     async def check_cancellation(self) -> str:
@@ -625,12 +629,27 @@ class Suite:
             expect(uri in text, f"root {uri} missing from {text!r}")
         self.expect_input_path(self.wire()[mark:], "roots/list")
 
+    async def check_multiple_inputs(self) -> str | None:
+        if "test_multiple_inputs" not in self.tools:
+            return "not offered by this server"
+        before_e, before_r = len(self.hooks.elicit_calls), self.hooks.roots_calls
+        mark = len(self.wire())
+        r = await self.c.call_tool("test_multiple_inputs", {})
+        expect_eq(only_text(r, "test_multiple_inputs"), "confirm: accept, roots: 2", "test_multiple_inputs result")
+        expect_eq((len(self.hooks.elicit_calls) - before_e, self.hooks.roots_calls - before_r), (1, 1),
+                  "(elicitation, roots) callback invocations")
+        frames = self.wire()[mark:]
+        self.expect_input_path(frames, "elicitation/create")
+        self.expect_input_path(frames, "roots/list")
+        return None
+
     async def check_request_state(self) -> str:
         name = "test_input_required_result_request_state"
         r = await self.c.call_tool(name, {})
         if not self.modern:
             text = only_text(r, name)
-            frames = [f for f in self.wire() if f.direction == "S>C" and "input_required" in f.raw]
+            frames = [f for f in self.wire() if f.direction == "S>C" and f.is_response
+                      and isinstance(f.msg.get("result"), dict) and f.msg["result"].get("resultType") == "input_required"]
             expect(not frames, f"input_required sent on the legacy era: {short(frames[0].raw)}" if frames else "")
             return f"legacy result: {text!r}"
         expect_eq(only_text(r, name), "state verified", "driven result")

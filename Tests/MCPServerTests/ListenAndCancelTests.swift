@@ -1,0 +1,98 @@
+import Testing
+import JSON
+import MCP
+@testable import MCPServer
+
+@Suite("Listen streams and cancellation")
+struct ListenAndCancelTests {
+    func listen(_ c: TestClient, id: JSONValue, _ filter: JSONObject) {
+        var meta = TestClient.modernMeta.objectValue!
+        meta["x"] = nil
+        c.send(["jsonrpc": "2.0", "id": id, "method": "subscriptions/listen", "params": ["notifications": .object(filter), "_meta": .object(meta)]])
+    }
+
+    @Test(arguments: ["L1", 7] as [JSONValue])
+    func theAcknowledgementComesFirstAndKeepsTheIDType(_ id: JSONValue) async {
+        let c = TestClient()
+        listen(c, id: id, ["toolsListChanged": true, "resourceSubscriptions": ["test://watched-resource"], "promptsListChanged": false])
+        let ack = await c.next { $0["method"] == "notifications/subscriptions/acknowledged" }
+        #expect(ack["params"]?["_meta"]?["io.modelcontextprotocol/subscriptionId"] == id)
+        #expect(ack["params"]?["notifications"] == ["toolsListChanged": true, "resourceSubscriptions": ["test://watched-resource"]])
+        _ = await c.modern(2, "tools/call", ["name": "test_trigger_tool_change"])
+        let changed = await c.next { $0["method"] == "notifications/tools/list_changed" }
+        #expect(changed["params"]?["_meta"]?["io.modelcontextprotocol/subscriptionId"] == id)
+        _ = await c.modern(3, "tools/call", ["name": "test_trigger_resource_update"])
+        let updated = await c.next { $0["method"] == "notifications/resources/updated" }
+        #expect(updated["params"]?["uri"] == "test://watched-resource")
+        #expect(updated["params"]?["_meta"]?["io.modelcontextprotocol/subscriptionId"] == id)
+        // Prompts were not opted in.
+        _ = await c.modern(4, "tools/call", ["name": "test_trigger_prompt_change"])
+        #expect(c.notifications("notifications/prompts/list_changed").isEmpty)
+    }
+
+    @Test func aCancelledListenStopsWithoutAResponse() async {
+        let c = TestClient()
+        listen(c, id: "L", ["toolsListChanged": true])
+        _ = await c.next { $0["method"] == "notifications/subscriptions/acknowledged" }
+        c.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "L", "reason": "done"]])
+        await c.connection.peer.drain()
+        _ = await c.modern(2, "tools/call", ["name": "test_trigger_tool_change"])
+        #expect(c.notifications("notifications/tools/list_changed").isEmpty)
+        #expect(!c.messages.contains { $0["id"] == "L" })
+    }
+
+    @Test func closingTheServerEndsListensWithAFinalResult() async {
+        let c = TestClient()
+        listen(c, id: 5, [:])
+        _ = await c.next { $0["method"] == "notifications/subscriptions/acknowledged" }
+        c.server.closeListens()
+        let end = await c.response(id: 5)
+        #expect(end.result?["resultType"] == "complete")
+        #expect(end.result?["_meta"]?["io.modelcontextprotocol/subscriptionId"] == 5)
+    }
+
+    @Test func cancellingASlowToolStopsItAndSuppressesItsResponse() async {
+        let c = TestClient()
+        c.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call", "params": [
+            "name": "slow_operation", "arguments": ["steps": 1000, "step_ms": 10],
+            "_meta": ["io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": [:], "progressToken": "p"],
+        ]])
+        _ = await c.next { $0["method"] == "notifications/progress" }
+        c.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "slow"]])
+        await c.connection.peer.drain()
+        let quick = await c.modern(2, "tools/list")
+        #expect(quick.result != nil)
+        #expect(!c.messages.contains { $0["id"] == "slow" })
+        let progressAfter = c.notifications("notifications/progress").count
+        #expect(progressAfter < 1000)
+    }
+
+    @Test func aSlowToolNeverBlocksAList() async {
+        let c = TestClient()
+        c.send(["jsonrpc": "2.0", "id": "slow", "method": "tools/call", "params": [
+            "name": "slow_operation", "arguments": ["steps": 1, "step_ms": 60000],
+            "_meta": TestClient.modernMeta,
+        ]])
+        let list = await c.modern(2, "tools/list")
+        #expect(list.result?["tools"] != nil)
+        c.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "slow"]])
+    }
+
+    @Test func hostileFramesAreAnsweredAndTheConnectionSurvives() async {
+        let c = TestClient()
+        c.sendRaw("{\"jsonrpc\":\"2.0\",\"id\":1,")
+        c.sendRaw(String(repeating: "[", count: 50_000))
+        Array<UInt8>([0x7B, 0xFF, 0x7D]).withUnsafeBufferPointer { c.connection.receive(bytes: $0) }
+        c.sendRaw(#"{"jsonrpc":"2.0","id":2,"method":7}"#)
+        c.sendRaw(#"{"jsonrpc":"2.0","method":"no/such/notification"}"#)
+        c.sendRaw(#"{"jsonrpc":"2.0","id":3,"result":{}}"#)
+        let ok = await c.modern(4, "tools/call", ["name": "echo", "arguments": ["text": "alive"]])
+        #expect(ok.result?["content"]?[0]?["text"] == "alive")
+        let errors = c.messages.compactMap(\.errorCode)
+        #expect(errors.filter { $0 == -32700 }.count == 3)
+        #expect(errors.contains(-32600))
+        c.connection.receiveOversized(byteCount: 5_000_000, limit: 4_194_304)
+        let big = await c.next { $0["error"]?["message"]?.stringValue?.contains("bytes exceeds the limit") == true }
+        #expect(big.errorCode == -32600)
+    }
+}
