@@ -1,1 +1,51 @@
-print("bench placeholder")
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `agentbridge-bench`: micro-benchmarks for AgentBridge's hot primitives, printed as Markdown.
+///
+///     agentbridge-bench json   [--seconds S]   our JSON parser/writer vs Foundation (default)
+///     agentbridge-bench sha256 [--seconds S]   Hashing.SHA256 throughput over 64 MiB
+///
+/// Build it in release mode (`swift build -c release --product agentbridge-bench`); it is not part
+/// of `swift test`. End-to-end server numbers come from the shared stdio/HTTP harness instead.
+let usage = """
+    usage: agentbridge-bench [json|sha256|all] [--seconds S]
+      json     AgentBridge JSONParser/JSONWriter vs Foundation JSONSerialization, JSONDecoder, JSONEncoder
+      sha256   Hashing.SHA256 throughput over a 64 MiB buffer
+      all      both
+      --seconds S   timed seconds per row after the warm-up (default 1)
+    """
+
+func fail(_ message: String, code: Int32) -> Never {
+    let text = message + "\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+    exit(code)
+}
+
+var command = "json"
+var seconds = 1.0
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "json", "sha256", "all": command = argument
+    case "--seconds":
+        guard let text = arguments.popFirst(), let value = Double(text), value > 0 else {
+            fail("--seconds needs a positive number\n\(usage)", code: 2)
+        }
+        seconds = value
+    case "-h", "--help":
+        print(usage)
+        exit(0)
+    default:
+        fail("unknown argument '\(argument)'\n\(usage)", code: 2)
+    }
+}
+
+do {
+    if command == "json" || command == "all" { try JSONCommand.run(seconds: seconds) }
+    if command == "all" { print("") }
+    if command == "sha256" || command == "all" { try SHA256Command.run(seconds: seconds) }
+} catch {
+    fail("agentbridge-bench: \(error)", code: 1)
+}
