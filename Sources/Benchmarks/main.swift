@@ -6,6 +6,7 @@ import Glibc
 ///
 ///     agentbridge-bench json   [--seconds S]   our JSON parser/writer vs Foundation (default)
 ///     agentbridge-bench sha256 [--seconds S]   Hashing.SHA256 throughput over 64 MiB
+///     agentbridge-bench messages               print the two sample messages, one per line
 ///
 /// Build it in release mode (`swift build -c release --product agentbridge-bench`); it is not part
 /// of `swift test`. End-to-end server numbers come from the shared stdio/HTTP harness instead.
@@ -14,6 +15,7 @@ let usage = """
       json     AgentBridge JSONParser/JSONWriter vs Foundation JSONSerialization, JSONDecoder, JSONEncoder
       sha256   Hashing.SHA256 throughput over a 64 MiB buffer
       all      both
+      messages print the two sample JSON-RPC messages the json benchmark uses, one per line
       --seconds S   timed seconds per row after the warm-up (default 1)
     """
 
@@ -28,7 +30,7 @@ var seconds = 1.0
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
-    case "json", "sha256", "all": command = argument
+    case "json", "sha256", "all", "messages": command = argument
     case "--seconds":
         guard let text = arguments.popFirst(), let value = Double(text), value > 0 else {
             fail("--seconds needs a positive number\n\(usage)", code: 2)
@@ -43,6 +45,11 @@ while let argument = arguments.popFirst() {
 }
 
 do {
+    if command == "messages" {
+        for message in [SampleMessages.toolsCall(), SampleMessages.toolsList()] {
+            print(String(decoding: message.bytes, as: UTF8.self))
+        }
+    }
     if command == "json" || command == "all" { try JSONCommand.run(seconds: seconds) }
     if command == "all" { print("") }
     if command == "sha256" || command == "all" { try SHA256Command.run(seconds: seconds) }

@@ -10,7 +10,7 @@ import JSON
 public enum ResultShaper {
     public static let serverInfoKey = "io.modelcontextprotocol/serverInfo"
 
-    public static func shape(result: JSONValue, method: String, version: ProtocolVersion, cache: CacheHint, serverInfo: Implementation) -> JSONValue {
+    public static func shape(result: JSONValue, method: String, version: ProtocolVersion, cache: CacheHint, serverInfo: JSONValue) -> JSONValue {
         guard case .object(var o) = result else { return result }
         if version.isModern {
             if o["resultType"] == nil { o["resultType"] = "complete" }
@@ -19,7 +19,7 @@ public enum ResultShaper {
                 if o["cacheScope"] == nil { o["cacheScope"] = .string(cache.scope.rawValue) }
             }
             var meta = o["_meta"]?.objectValue ?? JSONObject()
-            meta[serverInfoKey] = serverInfo.json
+            meta[serverInfoKey] = serverInfo
             o["_meta"] = .object(meta)
             return .object(o)
         }

@@ -45,6 +45,8 @@ public final class MCPServer: Sendable {
     public typealias ClientRequester = @Sendable (_ method: String, _ params: JSONValue) async throws(JSONRPCError) -> JSONValue
 
     public let info: Implementation
+    /// `info` as JSON, built once: every 2026 result carries it.
+    let infoJSON: JSONValue
     public let options: Options
     let sealer: RequestStateSealer
     let registry = Mutex(Registry())
@@ -53,6 +55,7 @@ public final class MCPServer: Sendable {
 
     public init(info: Implementation, options: Options = Options(), stateKey: [UInt8]? = nil) {
         self.info = info
+        self.infoJSON = info.json
         self.options = options
         if let stateKey {
             sealer = RequestStateSealer(key: stateKey, lifetime: options.requestStateLifetime)
@@ -198,7 +201,7 @@ public final class MCPServer: Sendable {
         do {
             let raw = try await method(self, call)
             let cache = call.context.method == MCPMethod.resourcesRead ? options.readCache : options.listCache
-            return .success(ResultShaper.shape(result: raw, method: call.context.method, version: call.context.version, cache: cache, serverInfo: info))
+            return .success(ResultShaper.shape(result: raw, method: call.context.method, version: call.context.version, cache: cache, serverInfo: infoJSON))
         } catch let e as JSONRPCError {
             return .failure(e)
         } catch is CancellationError {
@@ -227,7 +230,7 @@ public final class MCPServer: Sendable {
             "serverInfo": info.json,
         ]
         if let instructions = options.instructions { result["instructions"] = .string(instructions) }
-        return .success(ResultShaper.shape(result: .object(result), method: MCPMethod.initialize, version: version, cache: .uncached, serverInfo: info))
+        return .success(ResultShaper.shape(result: .object(result), method: MCPMethod.initialize, version: version, cache: .uncached, serverInfo: infoJSON))
     }
 
     /// Our capabilities as a given revision describes them.

@@ -281,6 +281,12 @@ class Raw:
             ("invalid UTF-8 is -32700; the server keeps serving", self.invalid_utf8),
             ("10k-deep nesting is rejected without dying", self.deep_nesting),
             ("duplicate in-flight ids: both requests are answered, the server survives", self.duplicate_ids),
+            ("large and fractional ids: exact echo of big integers, -32600 for 1.5", self.big_ids),
+            ("escaped and non-ASCII strings round-trip exactly", self.unicode_roundtrip),
+            ("bad tool arguments are an isError result, not a protocol error", self.argument_validation),
+            ("MRTR: a retry without inputResponses re-asks; unknown response keys are ignored", self.mrtr_reask),
+            ("--page-size 2 pages every list; a cursor from another list is -32602", self.small_pages),
+            ("20 concurrent slow calls run concurrently and all complete", self.concurrency),
             ("stdin EOF: exit status 0 promptly (idle, open listen, in-flight call)", self.eof_exit),
         ]
         for name, fn in checks:
@@ -641,6 +647,114 @@ class Raw:
                f"the duplicate must be answered (-32600 or a result): {short(other)}")
         self.modern_alive(p, 10)
         return "duplicate answered with " + (f"error {other['error']['code']}" if "error" in other else "its result")
+
+    def big_ids(self) -> str:
+        p = self.modern_proc()
+        for id_ in (2**53 + 1, 2**63 - 1, -(2**63), 10**15 + 7):
+            r = p.call(modern(id_, "tools/list"))
+            expect("result" in r, f"tools/list id {id_}: {short(r)}")
+        p.send(b'{"jsonrpc":"2.0","id":1.5,"method":"tools/list","params":{"_meta":' + json.dumps(meta()).encode() + b"}}")
+        r = p.next(5)
+        expect(r is not None and "error" in r and r["error"].get("code") == -32600,
+               f"a fractional id must be -32600, got {short(r)}")
+        self.modern_alive(p, 2)
+        return None
+
+    def unicode_roundtrip(self) -> None:
+        p = self.modern_proc()
+        texts = ["\u0000\u001f\"\\/\b\f\n\r\t", "😀 é 中文 \u2028\u2029", "\ud83d\ude00 via escapes"]
+        for i, escaped in enumerate(texts):
+            line = ('{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{"text":"%s"},'
+                    '"_meta":%s}}' % (i + 2, escaped, json.dumps(meta()))).encode("utf-8")
+            want = json.loads('"%s"' % escaped)
+            p.send(line)
+            r = p.response(i + 2)
+            got = ((r.get("result") or {}).get("content") or [{}])[0].get("text")
+            expect(got == want, f"echo of {escaped!r}: expected {want!r}, got {got!r} ({short(r)})")
+
+    def argument_validation(self) -> str:
+        p = self.modern_proc()
+        out = []
+        for i, args in enumerate(({}, {"text": 5}, {"text": ["a"]}), start=2):
+            r = p.call(modern(i, "tools/call", {"name": "echo", "arguments": args}))
+            expect("result" in r and r["result"].get("isError") is True,
+                   f"echo {json.dumps(args)}: expected an isError result (input validation is a tool execution error), got {short(r)}")
+            out.append(json.dumps(args))
+        r = p.call(modern(9, "tools/call", {"name": "slow_operation", "arguments": {"steps": "many"}}))
+        expect("result" in r and r["result"].get("isError") is True, f"slow_operation steps=\"many\": {short(r)}")
+        p.error(modern(10, "tools/call", {"arguments": {}}), 10, (-32602,), "tools/call without a name")
+        return ", ".join(out) + " → isError"
+
+    def mrtr_reask(self) -> str:
+        p = self.modern_proc()
+        caps = {"elicitation": {"form": {}}}
+        args = {"name": "test_elicitation", "arguments": {"message": "again"}}
+        r = p.result(modern(2, "tools/call", args, caps=caps))
+        expect_eq(r.get("resultType"), "input_required", "first round")
+        key = next(iter(r["inputRequests"]))
+        retry: dict[str, Any] = dict(args)
+        if "requestState" in r:
+            retry["requestState"] = r["requestState"]
+        r2 = p.result(modern(3, "tools/call", retry, caps=caps))
+        expect_eq(r2.get("resultType"), "input_required", "a retry without inputResponses (spec: SHOULD re-ask)")
+        retry = dict(args)
+        retry["inputResponses"] = {key: {"action": "decline"}, "unknown-key": {"action": "accept"}}
+        if "requestState" in r2:
+            retry["requestState"] = r2["requestState"]
+        r3 = p.result(modern(4, "tools/call", retry, caps=caps))
+        expect_eq(r3.get("content"), [{"type": "text", "text": "declined"}], "retry with an extra unknown key")
+        return None
+
+    def small_pages(self) -> str:
+        p = self.modern_proc("--page-size", "2")
+        out = []
+        cursors: dict[str, str] = {}
+        for method, key in (("tools/list", "tools"), ("prompts/list", "prompts"), ("resources/list", "resources"),
+                            ("resources/templates/list", "resourceTemplates")):
+            items: list[Any] = []
+            cursor = None
+            pages = 0
+            while True:
+                params = {"cursor": cursor} if cursor is not None else {}
+                r = p.result(modern(f"{method}-{pages}", method, params))
+                expect(len(r.get(key, [])) <= 2, f"{method} page {pages} has {len(r.get(key, []))} items with --page-size 2")
+                items += r.get(key, [])
+                pages += 1
+                cursor = r.get("nextCursor")
+                if cursor is None:
+                    break
+                cursors.setdefault(method, cursor)
+                expect(pages < 200, f"{method} does not end")
+            ident = [x.get("name") or x.get("uri") or x.get("uriTemplate") for x in items]
+            expect(len(ident) == len(set(ident)), f"{method}: items repeat across pages")
+            out.append(f"{method} {len(items)} in {pages}")
+        if "tools/list" in cursors and "prompts/list" in cursors:
+            p.error(modern(90, "prompts/list", {"cursor": cursors["tools/list"]}), 90, (-32602,), "a tools/list cursor on prompts/list")
+        return "; ".join(out)
+
+    def concurrency(self) -> str:
+        p = self.modern_proc()
+        t = time.monotonic()
+        for i in range(20):
+            p.send(modern(f"slow-{i}", "tools/call", {"name": "slow_operation", "arguments": {"steps": 3, "step_ms": 100}}))
+            p.send(modern(f"echo-{i}", "tools/call", {"name": "echo", "arguments": {"text": str(i)}}))
+        want = {f"slow-{i}" for i in range(20)} | {f"echo-{i}" for i in range(20)}
+        got: dict[str, Any] = {}
+        deadline = time.monotonic() + 15
+        while want - set(got) and time.monotonic() < deadline:
+            m = p.next(deadline - time.monotonic())
+            if m is not None and "method" not in m and isinstance(m.get("id"), str):
+                got[m["id"]] = m
+        missing = sorted(want - set(got))
+        expect(not missing, f"no responses for {missing[:6]}… within 15s")
+        elapsed = time.monotonic() - t
+        bad = [k for k, m in got.items() if "result" not in m]
+        expect(not bad, f"errors: {short([got[k] for k in bad])}")
+        for i in range(20):
+            expect_eq(got[f"echo-{i}"]["result"]["content"][0]["text"], str(i), f"echo-{i}")
+            expect_eq(got[f"slow-{i}"]["result"]["content"][0]["text"], "completed 3 steps", f"slow-{i}")
+        expect(elapsed < 3.0, f"20 × 300 ms calls took {elapsed:.2f}s: requests are not served concurrently")
+        return f"{elapsed:.2f}s"
 
     def eof_exit(self) -> str:
         out = []
