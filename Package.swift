@@ -9,6 +9,7 @@
 //   StdioTransport         newline-delimited frames over file descriptors (no MCP words)
 //   MCPStdio               binds the engine to stdio: one process, one connection
 //   ReferenceServer        the feature-complete fixture server built only on the engine
+//   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
 //   CLIKit                 our small argument parser
 //   agentbridge, ReferenceServerMain, Benchmarks   thin executables
 import PackageDescription
@@ -31,6 +32,8 @@ let package = Package(
         .target(name: "MCPStdio", dependencies: ["JSON", "MCPServer", "StdioTransport"]),
         .target(name: "ReferenceServer", dependencies: ["JSON", "MCP", "MCPServer"]),
         .target(name: "CLIKit"),
+        .target(name: "CShim"),
+        .target(name: "HTTPServer", dependencies: ["CShim"]),
         .executableTarget(
             name: "agentbridge",
             dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer"]),
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InteropTests", dependencies: ["JSON"], exclude: ["python", "setup-venvs.sh"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,7 +4,7 @@ import JSON
 ///
 /// They are the two ends of real MCP traffic: the small `tools/call` request a server parses on
 /// every call (with the 2026 per-request `_meta` envelope), and a large `tools/list` result a
-/// server writes for every client (48 tools with JSON Schemas, about 30 KB).
+/// server writes for every client (48 tools with JSON Schemas, about 33 KB).
 enum SampleMessages {
     struct Message {
         var name: String
@@ -19,13 +19,12 @@ enum SampleMessages {
             "method": "tools/call",
             "params": [
                 "name": "echo",
-                "arguments": ["text": "hello, world"],
+                "arguments": ["text": "hello"],
                 "_meta": [
                     "progressToken": 17,
                     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                    "io.modelcontextprotocol/clientCapabilities": ["elicitation": [:]],
+                    "io.modelcontextprotocol/clientCapabilities": [:],
                     "io.modelcontextprotocol/clientInfo": ["name": "bench-client", "version": "1.4.2"],
-                    "io.modelcontextprotocol/logLevel": "info",
                 ],
             ],
         ]

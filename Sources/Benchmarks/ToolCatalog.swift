@@ -35,7 +35,7 @@ enum ToolCatalog {
     private static func tool(_ service: Service, verb: String, variant: Int) -> JSONValue {
         let idField: JSONValue = [
             "type": "string",
-            "description": .string("The \(service.singular) identifier, as returned by \(service.name)_list_\(service.plural)."),
+            "description": .string("The \(service.singular) ID."),
             "pattern": "^[A-Za-z0-9_-]{4,64}$",
         ]
         var properties = JSONObject()
@@ -46,30 +46,19 @@ enum ToolCatalog {
         switch verb {
         case "list":
             title = "List \(service.plural)"
-            description = "Lists \(service.plural) in \(service.about), newest first. Results are paginated: pass the returned \"nextCursor\" back as `cursor` to continue."
-            properties["query"] = str("Free-text search over \(service.singular) titles and bodies. Supports quoted phrases.")
+            description = "Lists \(service.plural) in \(service.about), newest first. Pass \"nextCursor\" back as `cursor` for more."
+            properties["query"] = str("Free-text search; supports quoted phrases.")
             properties["limit"] = ["type": "integer", "description": "Maximum number of results to return.", "minimum": 1, "maximum": 100, "default": 20]
             properties["cursor"] = str("Opaque pagination cursor from a previous call.")
             properties["sort"] = ["type": "string", "enum": ["created", "updated", "relevance"], "default": "created"]
-            properties["filter"] = [
-                "type": "object",
-                "description": "Optional filters; all given filters must match.",
-                "properties": [
-                    "createdAfter": ["type": "string", "format": "date-time"],
-                    "createdBefore": ["type": "string", "format": "date-time"],
-                    "tags": ["type": "array", "items": ["type": "string"], "maxItems": 20],
-                ],
-                "additionalProperties": false,
-            ]
+            properties["createdAfter"] = ["type": "string", "format": "date-time"]
         case "get":
             title = "Get \(service.singular)"
             description = "Returns one \(service.singular) from \(service.about) with all its fields."
             properties["id"] = idField
             properties["include"] = [
                 "type": "array",
-                "description": "Related data to embed in the answer.",
                 "items": ["type": "string", "enum": ["comments", "history", "attachments", "permissions"]],
-                "uniqueItems": true,
             ]
             required = ["id"]
         case "create":
@@ -84,8 +73,8 @@ enum ToolCatalog {
             title = "Update \(service.singular)"
             description = "Updates fields of an existing \(service.singular) in \(service.about). Fields that are omitted keep their value."
             properties["id"] = idField
-            for (name, schema, _) in service.fields { properties[name] = schema }
-            properties["expectedVersion"] = ["type": "integer", "description": "Optimistic concurrency: fail if the stored version differs.", "minimum": 0]
+            for (name, schema, _) in service.fields.prefix(2) { properties[name] = schema }
+            properties["expectedVersion"] = ["type": "integer", "minimum": 0]
             required = ["id"]
         }
         if variant % 4 == 1 {
@@ -103,7 +92,7 @@ enum ToolCatalog {
             "description": .string(description),
             "inputSchema": .object(inputSchema),
         ]
-        if variant % 3 == 0 {
+        if variant % 6 == 0 {
             tool["outputSchema"] = [
                 "type": "object",
                 "properties": [
@@ -115,12 +104,13 @@ enum ToolCatalog {
                 "required": ["id"],
             ]
         }
-        tool["annotations"] = [
-            "readOnlyHint": .bool(readOnly),
-            "destructiveHint": .bool(verb == "update"),
-            "idempotentHint": .bool(verb != "create"),
-            "openWorldHint": true,
-        ]
+        // Like most servers, state the hints that hold and leave the rest at their defaults.
+        var annotations: JSONObject = [:]
+        if readOnly { annotations["readOnlyHint"] = true }
+        if verb == "update" { annotations["destructiveHint"] = true }
+        if verb != "create" { annotations["idempotentHint"] = true }
+        annotations["openWorldHint"] = .bool(service.name != "db")
+        tool["annotations"] = .object(annotations)
         return .object(tool)
     }
 

@@ -662,7 +662,7 @@ class Raw:
 
     def unicode_roundtrip(self) -> None:
         p = self.modern_proc()
-        texts = ["\u0000\u001f\"\\/\b\f\n\r\t", "😀 é 中文 \u2028\u2029", "\ud83d\ude00 via escapes"]
+        texts = [r'\u0000\u001f\"\\/\b\f\n\r\t', r"\u00e9 \u4e2d \u2028\u2029", r"\ud83d\ude00 via escapes", "😀 é 中文 raw UTF-8"]
         for i, escaped in enumerate(texts):
             line = ('{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{"text":"%s"},'
                     '"_meta":%s}}' % (i + 2, escaped, json.dumps(meta()))).encode("utf-8")
