@@ -81,9 +81,15 @@ public final class JSONRPCPeer: Sendable {
     }
 
     /// Runs an incoming request with an explicit handler (or the installed one) in its own task.
-    public func receive(request: JSONRPCRequest, handler explicit: RequestHandler?) {
+    /// `respond` routes the response somewhere other than the sink (HTTP: the request's own
+    /// stream); it receives nil when the request was cancelled and must stay unanswered.
+    public func receive(request: JSONRPCRequest, handler explicit: RequestHandler?,
+                        respond route: (@Sendable (JSONRPCResponse?) -> Void)? = nil) {
+        let answer: @Sendable (JSONRPCResponse?) -> Void = { [sink] r in
+            if let route { route(r) } else if let r { sink.send(.response(r)) }
+        }
         guard let handler = explicit ?? handlers.withLock({ $0.0 }) else {
-            sink.send(.response(JSONRPCResponse(id: request.id, error: .methodNotFound(request.method))))
+            answer(JSONRPCResponse(id: request.id, error: .methodNotFound(request.method)))
             return
         }
         let fresh = state.withLock { s -> Bool in
@@ -93,17 +99,17 @@ public final class JSONRPCPeer: Sendable {
         }
         guard fresh else {
             // Answering would be ambiguous either way; refuse the duplicate and keep the first.
-            sink.send(.response(JSONRPCResponse(id: request.id, error: .invalidRequest("Invalid Request: id \(request.id) is already in use by a request in flight"))))
+            answer(JSONRPCResponse(id: request.id, error: .invalidRequest("Invalid Request: id \(request.id) is already in use by a request in flight")))
             return
         }
         let id = request.id
-        let task = Task { [sink] in
+        let task = Task {
             let outcome = await handler(request)
-            let answer = self.state.withLock { s -> Bool in
+            let live = self.state.withLock { s -> Bool in
                 guard let entry = s.inbound.removeValue(forKey: id) else { return false }
                 return !entry.cancelled
             }
-            if answer { sink.send(.response(JSONRPCResponse(id: id, outcome: outcome))) }
+            answer(live ? JSONRPCResponse(id: id, outcome: outcome) : nil)
         }
         let cancelNow = state.withLock { s -> Bool in
             guard s.inbound[id] != nil else { return false }
@@ -131,7 +137,10 @@ public final class JSONRPCPeer: Sendable {
     }
 
     /// Sends a request and waits for its response, the timeout, or the caller's cancellation.
-    public func request(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil) async throws(JSONRPCError) -> JSONValue {
+    /// `via` sends the request somewhere other than the sink (HTTP: the stream of the client
+    /// request that caused it); the response still arrives through `receive`.
+    public func request(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil,
+                        via route: (@Sendable (JSONRPCMessage) -> Void)? = nil) async throws(JSONRPCError) -> JSONValue {
         let id: RequestID = state.withLock { s in
             defer { s.nextID += 1 }
             return .int(s.nextID)
@@ -148,7 +157,8 @@ public final class JSONRPCPeer: Sendable {
                     cont.resume(returning: .failure(JSONRPCError(Self.connectionClosed, "Connection closed")))
                     return
                 }
-                sink.send(.request(JSONRPCRequest(id: id, method: method, params: params)))
+                let message = JSONRPCMessage.request(JSONRPCRequest(id: id, method: method, params: params))
+                if let route { route(message) } else { sink.send(message) }
                 if let limit {
                     Task { [weak self] in
                         try? await Task.sleep(for: limit)

@@ -101,6 +101,11 @@ public final class MCPServer: Sendable {
 
     public var toolNames: [String] { registry.withLock { $0.tools.map(\.definition.name) } }
 
+    /// A tool's input schema (the HTTP transport checks `x-mcp-header` properties against it).
+    public func toolInputSchema(_ name: String) -> JSONValue? {
+        registry.withLock { $0.tool(name)?.definition.inputSchema }
+    }
+
     // MARK: events
 
     /// Tells every listener (legacy connections, 2026 listen streams) about a change.
