@@ -65,8 +65,15 @@ extension MCPServer {
                         throw MissingClientCapability(message: "This request needs the client to support \(request.method), which it did not declare")
                     }
                     var params = request.params
-                    if context.version < .v2025_11_25 { params["mode"] = nil }
-                    context.inputResponses[key] = try await ask(request.method, .object(params))
+                    if request.method == MCPMethod.elicitationCreate, context.version < .v2025_11_25 {
+                        params["mode"] = nil
+                        params["requestedSchema"] = params["requestedSchema"].map { ElicitationSchemaShaper.shape($0, for: context.version) }
+                    }
+                    do {
+                        context.inputResponses[key] = try await ask(request.method, .object(params))
+                    } catch {
+                        throw MissingClientCapability(message: "The client could not answer \(request.method): \(error.message) (code \(error.code.rawValue))")
+                    }
                 }
                 context.state = need.state
             }

@@ -75,10 +75,11 @@ public struct RequestContext: Sendable {
         return answers
     }
 
-    /// Asks the user for form input; returns the client's `ElicitResult` object.
-    public func elicit(key: String, message: String, schema: JSONValue) throws(InputRequired) -> ElicitResult {
+    /// Asks the user for form input; returns the client's answer. Throws `InputRequired` until the
+    /// answer is there, and −32602 when the answer is not a valid `ElicitResult`.
+    public func elicit(key: String, message: String, schema: JSONValue) throws -> ElicitResult {
         let answer = try inputs([(key, .elicitation(message: message, schema: schema))])[key]!
-        return ElicitResult(json: answer)
+        return try ElicitResult(json: answer)
     }
 
     static func number(_ d: Double) -> JSONValue {
@@ -93,8 +94,27 @@ public struct ElicitResult: Sendable, Hashable {
     public var action: Action
     public var content: JSONObject?
 
-    public init(json: JSONValue) {
-        action = json["action"]?.stringValue.flatMap(Action.init) ?? .cancel
-        content = json["content"]?.objectValue
+    /// Validates the client's answer: a known `action`, and `content` (if any) an object of
+    /// strings, numbers, booleans or string arrays.
+    public init(json: JSONValue) throws(JSONRPCError) {
+        guard let raw = json["action"]?.stringValue, let action = Action(rawValue: raw) else {
+            throw .invalidParams("Invalid elicitation response: \"action\" must be accept, decline or cancel")
+        }
+        self.action = action
+        switch json["content"] {
+        case nil, .null?:
+            content = nil
+        case .object(let o)?:
+            for (k, v) in o {
+                switch v {
+                case .string, .int, .double, .bool: continue
+                case .array(let items) where items.allSatisfy({ $0.stringValue != nil }): continue
+                default: throw .invalidParams("Invalid elicitation response: content.\(k) must be a string, number, boolean or array of strings")
+                }
+            }
+            content = o
+        default:
+            throw .invalidParams("Invalid elicitation response: \"content\" must be an object")
+        }
     }
 }

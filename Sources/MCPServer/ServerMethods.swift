@@ -215,7 +215,17 @@ extension MCPServer {
     // MARK: subscriptions/listen (2026)
 
     func listen(_ call: Call) async throws -> JSONValue {
-        let requested = call.params["notifications"]?.objectValue ?? [:]
+        guard let requested = call.params["notifications"]?.objectValue else {
+            throw JSONRPCError.invalidParams("subscriptions/listen requires a \"notifications\" object")
+        }
+        for key in ["toolsListChanged", "promptsListChanged", "resourcesListChanged"] {
+            if let v = requested[key], v.boolValue == nil {
+                throw JSONRPCError.invalidParams("notifications.\(key) must be a boolean")
+            }
+        }
+        if let subs = requested["resourceSubscriptions"], subs.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
+            throw JSONRPCError.invalidParams("notifications.resourceSubscriptions must be an array of URI strings")
+        }
         var honoured = JSONObject()
         var tools = false, prompts = false, resources = false
         if requested["toolsListChanged"] == true { tools = true; honoured["toolsListChanged"] = true }

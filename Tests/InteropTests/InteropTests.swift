@@ -208,6 +208,15 @@ struct InteropTests {
     }
 
     @Test(
+        "Every frame the server writes validates against the official schema of each protocol version",
+        arguments: ServerUnderTest.all)
+    func schemaConformance(server: ServerUnderTest) async throws {
+        let result = try await Interop.runScript(
+            python: Interop.modernPython, script: "schema_conformance.py", server: server)
+        Interop.expectSuccess(result, "schema_conformance.py against \(server.testDescription)")
+    }
+
+    @Test(
         "Raw stdio frames get the exact replies the spec requires and bad input never kills the server",
         arguments: ServerUnderTest.all)
     func rawFrames(server: ServerUnderTest) async throws {

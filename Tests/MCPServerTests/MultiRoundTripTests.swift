@@ -113,3 +113,56 @@ struct MultiRoundTripTests {
 }
 
 import JSONRPC
+
+@Suite("Input validation of client answers and listen filters")
+struct InputValidationTests {
+    @Test func anInvalidElicitationActionIsInvalidParams() async {
+        let c = TestClient()
+        let r = await c.modern(1, "tools/call", ["name": "test_elicitation", "inputResponses": ["user_details": ["action": "bogus"]]],
+                               capabilities: ["elicitation": ["form": [:]]])
+        #expect(r.errorCode == -32602)
+        let nested = await c.modern(2, "tools/call", ["name": "test_elicitation", "inputResponses": ["user_details": ["action": "accept", "content": ["username": ["a": 1]]]]],
+                                    capabilities: ["elicitation": ["form": [:]]])
+        #expect(nested.errorCode == -32602)
+    }
+
+    @Test(arguments: [nil, "yes", ["resourceSubscriptions": "test://x"], ["toolsListChanged": "true"]] as [JSONValue?])
+    func aMalformedListenFilterIsRefused(_ filter: JSONValue?) async {
+        let c = TestClient()
+        var params: JSONObject = [:]
+        if let filter { params["notifications"] = filter }
+        let r = await c.modern(1, "subscriptions/listen", params)
+        #expect(r.errorCode == -32602)
+        #expect(c.notifications("notifications/subscriptions/acknowledged").isEmpty)
+    }
+
+    @Test func elicitationSchemasAreShapedFor20250618() {
+        let schema: JSONValue = [
+            "type": "object",
+            "properties": [
+                "name": ["type": "string", "default": "x", "maxLength": 5],
+                "titled": ["type": "string", "oneOf": [["const": "a", "title": "A"], ["const": "b", "title": "B"]]],
+                "multi": ["type": "array", "items": ["type": "string", "enum": ["a"]]],
+                "ok": ["type": "boolean", "default": true],
+            ],
+            "required": ["name", "multi"],
+        ]
+        let shaped = ElicitationSchemaShaper.shape(schema, for: .v2025_06_18)
+        #expect(shaped["properties"]?["name"] == ["type": "string", "maxLength": 5])
+        #expect(shaped["properties"]?["titled"] == ["type": "string", "enum": ["a", "b"], "enumNames": ["A", "B"]])
+        #expect(shaped["properties"]?["multi"] == nil)
+        #expect(shaped["properties"]?["ok"] == ["type": "boolean", "default": true])
+        #expect(shaped["required"] == ["name"])
+        #expect(ElicitationSchemaShaper.shape(schema, for: .v2025_11_25) == schema)
+    }
+
+    @Test func aLegacyClientThatRefusesAnElicitationGetsAToolError() async {
+        let c = TestClient()
+        await c.initialize("2025-11-25", capabilities: ["elicitation": [:]])
+        c.send(["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": "test_elicitation"]])
+        let ask = await c.next { $0["method"] == "elicitation/create" }
+        c.send(["jsonrpc": "2.0", "id": ask["id"]!, "error": ["code": -1, "message": "user closed the dialog"]])
+        let r = await c.response(id: 1)
+        #expect(r.result?["isError"] == true)
+    }
+}

@@ -201,3 +201,31 @@ def request_methods_by_id(frames: list[Frame]) -> dict[Any, str]:
         if fr.direction == "C>S" and fr.is_request:
             out[json.dumps(fr.msg["id"])] = fr.msg["method"]
     return out
+
+
+def content_for_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A valid accepted elicitation answer for a flat requestedSchema: each field's default, else
+    its first enum / oneOf const (a one-item list for multi-select arrays), else a typed sample."""
+    out: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if "default" in prop:
+            out[name] = prop["default"]
+            continue
+        kind = prop.get("type")
+        if kind == "array":
+            items = prop.get("items") or {}
+            choices = items.get("enum") or [c.get("const") for c in items.get("anyOf") or items.get("oneOf") or []]
+            out[name] = choices[:1]
+        elif prop.get("enum"):
+            out[name] = prop["enum"][0]
+        elif prop.get("oneOf") or prop.get("anyOf"):
+            out[name] = (prop.get("oneOf") or prop.get("anyOf"))[0].get("const")
+        elif kind == "boolean":
+            out[name] = True
+        elif kind in ("integer", "number"):
+            out[name] = 7
+        elif prop.get("format") == "email" or name == "email":
+            out[name] = "user@example.com"
+        else:
+            out[name] = f"{name}-value"
+    return out

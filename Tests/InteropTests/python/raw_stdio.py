@@ -281,6 +281,7 @@ class Raw:
             ("invalid UTF-8 is -32700; the server keeps serving", self.invalid_utf8),
             ("10k-deep nesting is rejected without dying", self.deep_nesting),
             ("duplicate in-flight ids: both requests are answered, the server survives", self.duplicate_ids),
+            ("params that break the request schema are -32602 (never acknowledged or served)", self.malformed_params),
             ("large and fractional ids: exact echo of big integers, -32600 for 1.5", self.big_ids),
             ("escaped and non-ASCII strings round-trip exactly", self.unicode_roundtrip),
             ("bad tool arguments are an isError result, not a protocol error", self.argument_validation),
@@ -648,6 +649,40 @@ class Raw:
         self.modern_alive(p, 10)
         return "duplicate answered with " + (f"error {other['error']['code']}" if "error" in other else "its result")
 
+    def malformed_params(self) -> str:
+        p = self.modern_proc()
+        caps = {"elicitation": {"form": {}}}
+        cases: list[tuple[str, dict[str, Any]]] = [
+            ("subscriptions/listen without notifications", modern(2, "subscriptions/listen", {})),
+            ("subscriptions/listen with notifications \"yes\"", modern(3, "subscriptions/listen", {"notifications": "yes"})),
+            ("subscriptions/listen with resourceSubscriptions as a string",
+             modern(4, "subscriptions/listen", {"notifications": {"resourceSubscriptions": "test://watched-resource"}})),
+            ("tools/call with arguments as an array", modern(5, "tools/call", {"name": "echo", "arguments": [1]})),
+            ("prompts/get with a non-string argument",
+             modern(6, "prompts/get", {"name": "test_prompt_with_arguments", "arguments": {"arg1": 1, "arg2": "b"}})),
+            ("a fractional progressToken",
+             modern(7, "tools/call", {"name": "test_simple_text", "arguments": {}, "_meta": {"progressToken": 1.5}})),
+            ("inputResponses as an array", modern(8, "tools/call", {"name": "test_elicitation", "arguments": {}, "inputResponses": [1]}, caps=caps)),
+            ("an ElicitResult with action \"bogus\"",
+             modern(9, "tools/call", {"name": "test_elicitation", "arguments": {},
+                                      "inputResponses": {"user_details": {"action": "bogus"}}}, caps=caps)),
+        ]
+        bad = []
+        for label, msg in cases:
+            p.send(msg)
+            frames = [f for f in p.collect(0.4)]
+            replies = [f for f in frames if "method" not in f and same_id(f.get("id"), msg["id"])]
+            acks = [f for f in frames if f.get("method") == "notifications/subscriptions/acknowledged"]
+            if acks:
+                bad.append(f"{label}: acknowledged as {json.dumps(acks[0]['params'].get('notifications'))} instead of -32602")
+            elif not replies:
+                bad.append(f"{label}: no reply")
+            elif (replies[0].get("error") or {}).get("code") != -32602:
+                bad.append(f"{label}: expected -32602, got {short(replies[0], 200)}")
+        expect(not bad, "malformed params not rejected with -32602:\n       " + "\n       ".join(bad))
+        self.modern_alive(p, 99)
+        return None
+
     def big_ids(self) -> str:
         p = self.modern_proc()
         for id_ in (2**53 + 1, 2**63 - 1, -(2**63), 10**15 + 7):
@@ -776,8 +811,8 @@ class Raw:
         p.send(modern(5, "tools/call", {"name": "slow_operation", "arguments": {"steps": 100, "step_ms": 100}}))
         time.sleep(0.3)
         t = time.monotonic()
-        code = p.close(timeout=3.0)
-        expect(code == 0, f"in-flight 10 s call: exit status {code} (None = still running 3 s after stdin EOF){p.stderr_tail()}")
+        code = p.close(timeout=4.0)
+        expect(code == 0, f"in-flight 10 s call: exit status {code} (None = still running 4 s after stdin EOF){p.stderr_tail()}")
         out.append(f"in-flight {time.monotonic() - t:.2f}s")
         self.cleanup()
         p = self.legacy_proc()

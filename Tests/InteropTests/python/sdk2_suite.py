@@ -38,6 +38,7 @@ from common import (
     STATIC_TEXT,
     TEMPLATE,
     Args,
+    content_for_schema,
     CheckFailed,
     Frame,
     Reporter,
@@ -68,6 +69,7 @@ class Hooks:
 
     def __init__(self) -> None:
         self.elicit_action = "accept"
+        self.last_content: dict[str, Any] = {}
         self.elicit_calls: list[Any] = []
         self.sampling_calls: list[Any] = []
         self.roots_calls = 0
@@ -79,10 +81,11 @@ class Hooks:
     async def elicit(self, ctx: Any, params: Any) -> types.ElicitResult | types.ErrorData:
         self.elicit_calls.append(params)
         if self.elicit_action == "accept":
-            props = dump(getattr(params, "requested_schema", None) or {}).get("properties", {})
-            if "username" in props:
+            schema = dump(getattr(params, "requested_schema", None) or {})
+            if "username" in schema.get("properties", {}):
                 return types.ElicitResult(action="accept", content=dict(ELICIT_CONTENT))
-            return types.ElicitResult(action="accept", content={k: True for k, v in props.items() if v.get("type") == "boolean"})
+            self.last_content = content_for_schema(schema)
+            return types.ElicitResult(action="accept", content=self.last_content)
         return types.ElicitResult(action=self.elicit_action)
 
     async def sample(self, ctx: Any, params: types.CreateMessageRequestParams) -> Any:
@@ -278,6 +281,8 @@ class Suite:
         await self.check("test_sampling", self.check_sampling)
         await self.check("test_list_roots", self.check_roots)
         await self.check("test_multiple_inputs (elicitation and roots in one round)", self.check_multiple_inputs)
+        for name in [n for n in getattr(self, "tool_names", []) if n.startswith("test_elicitation_")]:
+            await self.check(f"{name} round-trips the accepted content", lambda name=name: self.check_elicitation_variant(name))
         await self.check("test_input_required_result_request_state", self.check_request_state)
         await self.check("resources/list and resources/templates/list", self.check_resource_listing)
         await self.check("resources/read of every resource and the template", self.check_resource_reads)
@@ -628,6 +633,17 @@ class Suite:
         for uri in ROOTS:
             expect(uri in text, f"root {uri} missing from {text!r}")
         self.expect_input_path(self.wire()[mark:], "roots/list")
+
+    async def check_elicitation_variant(self, name: str) -> str:
+        before = len(self.hooks.elicit_calls)
+        mark = len(self.wire())
+        r = await self.c.call_tool(name, {})
+        text = only_text(r, name)
+        expect_eq(len(self.hooks.elicit_calls) - before, 1, "elicitation callback invocations")
+        sent = json.dumps(self.hooks.last_content, sort_keys=True, separators=(",", ":"))
+        expect_eq(text, f"accept: {sent}", f"{name} result")
+        self.expect_input_path(self.wire()[mark:], "elicitation/create")
+        return None
 
     async def check_multiple_inputs(self) -> str | None:
         if "test_multiple_inputs" not in self.tools:
