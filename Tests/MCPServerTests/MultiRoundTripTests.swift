@@ -66,8 +66,8 @@ struct MultiRoundTripTests {
         let c = TestClient()
         let first = await c.modern(1, "tools/call", ["name": "test_input_required_result_request_state"])
         var token = first.result?["requestState"]?.stringValue ?? ""
-        token.removeLast()
-        token += "A"
+        let last = token.removeLast()
+        token.append(last == "A" ? "B" : "A")  // always a different final character
         let r = await c.modern(2, "tools/call", ["name": "test_input_required_result_request_state", "requestState": .string(token)])
         #expect(r.errorCode == -32602)
         let garbage = await c.modern(3, "tools/call", ["name": "test_input_required_result_request_state", "requestState": "v1.e30.AAAA"])

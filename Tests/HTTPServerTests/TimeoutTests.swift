@@ -1,0 +1,97 @@
+import Testing
+@testable import HTTPServer
+
+@Suite("Timeouts", .serialized)
+struct TimeoutTests {
+    @Test func aSlowlorisTricklingOneByteEvery50msIsCutOffAtTheHeaderDeadlineWith408() async throws {
+        try await withServer({ $0.headerTimeout = .milliseconds(300) }, handler: echoHandler) { _, address in
+            let c = try await RawClient.connect(address)
+            let request = Array("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: \(String(repeating: "s", count: 60))\r\n\r\n".utf8)
+            let start = ContinuousClock.now
+            // Trickle from another thread; the server must cut us off long before the ~4 s it would take.
+            let trickler = Task.detached {
+                for b in request {
+                    do { try await c.send([b]) } catch { return }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let r = try await c.readResponse(timeout: .seconds(5))
+            let elapsed = ContinuousClock.now - start
+            #expect(r.status == 408)
+            #expect(r.header("Connection") == "close")
+            #expect(elapsed >= .milliseconds(250))
+            #expect(elapsed < .milliseconds(2000))
+            trickler.cancel()
+            _ = await trickler.value
+        }
+    }
+
+    @Test func aLateFirstByteDoesNotBuyANewConnectionAFreshHeaderDeadline() async throws {
+        try await withServer({ $0.headerTimeout = .milliseconds(400) }, handler: echoHandler) { _, address in
+            let start = ContinuousClock.now
+            let c = try await RawClient.connect(address)
+            try await Task.sleep(for: .milliseconds(250))  // the client's own pacing, not synchronisation
+            try await c.send("GET / HTTP/1.1\r\n")
+            let r = try await c.readResponse()
+            #expect(r.status == 408)
+            // Due 400 ms after accept, not 400 ms after the first byte (which would be ~650 ms).
+            #expect(ContinuousClock.now - start < .milliseconds(600))
+        }
+    }
+
+    @Test func aConnectionThatNeverSendsIsClosedSilentlyAtTheHeaderDeadline() async throws {
+        try await withServer({ $0.headerTimeout = .milliseconds(200) }, handler: echoHandler) { server, address in
+            let c = try await RawClient.connect(address)
+            let (bytes, kind) = try await c.readToClose(timeout: .seconds(5))
+            #expect(kind == .eof)
+            #expect(bytes.isEmpty)
+            #expect(await eventually { server.connectionCount == 0 })
+        }
+    }
+
+    @Test func aBodyThatStopsArrivingGets408AtTheBodyDeadline() async throws {
+        try await withServer({ $0.bodyTimeout = .milliseconds(300) }, handler: echoHandler) { _, address in
+            let c = try await RawClient.connect(address)
+            let start = ContinuousClock.now
+            try await c.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+            let r = try await c.readResponse()
+            #expect(r.status == 408)
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
+            #expect(try await c.closes(within: .seconds(5)))
+        }
+    }
+
+    @Test func anIdleKeepAliveConnectionIsClosedAtTheIdleTimeout() async throws {
+        try await withServer({ $0.idleTimeout = .milliseconds(300) }, handler: echoHandler) { server, address in
+            let c = try await RawClient.connect(address)
+            try await c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(try await c.readResponse().status == 200)
+            let start = ContinuousClock.now
+            let (bytes, kind) = try await c.readToClose(timeout: .seconds(5))
+            #expect(kind == .eof && bytes.isEmpty)
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
+            #expect(await eventually { server.connectionCount == 0 })
+        }
+    }
+
+    @Test func aWriteThatStallsPastItsTimeoutClosesTheConnectionAndCancelsTheHandler() async throws {
+        let cancelled = Probe(false)
+        let handler: HTTPHandler = { _ in
+            .stream(headers: [:]) { writer in
+                let chunk = [UInt8](repeating: 0x61, count: 64 * 1024)
+                do {
+                    while true { try await writer.write(chunk) }
+                } catch {
+                    cancelled.set(Task.isCancelled)
+                }
+            }
+        }
+        try await withServer({ $0.writeStallTimeout = .milliseconds(300) }, handler: handler) { server, address in
+            let c = try await RawClient.connect(address, receiveBuffer: 4096)
+            try await c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            // Never read: the kernel buffers fill, sends stop making progress, the stall timer fires.
+            #expect(await eventually(timeout: .seconds(10)) { cancelled.current })
+            #expect(await eventually { server.connectionCount == 0 })
+        }
+    }
+}
