@@ -10,6 +10,7 @@
 //   MCPStdio               binds the engine to stdio: one process, one connection
 //   ReferenceServer        the feature-complete fixture server built only on the engine
 //   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
+//   MCPHTTP                Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport
 //   CLIKit                 our small argument parser
 //   agentbridge, ReferenceServerMain, Benchmarks   thin executables
 import PackageDescription
@@ -34,9 +35,10 @@ let package = Package(
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "HTTPServer", dependencies: ["CShim"]),
+        .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
             name: "agentbridge",
-            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer"]),
+            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP"]),
         .executableTarget(
             name: "ReferenceServerMain",
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer"]),
         .testTarget(name: "InteropTests", dependencies: ["JSON"], exclude: ["python", "setup-venvs.sh"]),
     ],
     swiftLanguageModes: [.v6]

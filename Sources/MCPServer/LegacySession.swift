@@ -34,7 +34,7 @@ public final class LegacySession: Sendable {
         }
     }
 
-    func markInitialized() { state.withLock { $0.initialized = true } }
+    public func markInitialized() { state.withLock { $0.initialized = true } }
     func setLogLevel(_ level: LogLevel) { state.withLock { $0.logLevel = level } }
     func subscribe(_ uri: String) { _ = state.withLock { $0.subscriptions.insert(uri) } }
     func unsubscribe(_ uri: String) { _ = state.withLock { $0.subscriptions.remove(uri) } }

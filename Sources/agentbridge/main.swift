@@ -4,8 +4,8 @@ import MCPStdio
 import ReferenceServer
 
 /// `agentbridge`: the single binary of the product. Subcommands arrive with their issues
-/// (`serve`, `apply`, `keys`, `connect`, `run`); until the platform exists `stdio` serves the
-/// reference server so desktop clients can already connect.
+/// (`apply`, `keys`, `connect`, `run`); until the platform exists `stdio` and `serve` serve the
+/// reference server so clients can already connect.
 let version = "0.1.0"
 
 let stdio = Command(
@@ -21,7 +21,7 @@ let stdio = Command(
 let root = Command(
     name: "agentbridge",
     abstract: "An agent platform served over the Model Context Protocol, and an MCP gateway.",
-    subcommands: [stdio])
+    subcommands: [stdio, ServeCommand.command])
 
 await CLI.main(root: root, version: version) { args in
     switch args.commandPath.last {
@@ -32,6 +32,8 @@ await CLI.main(root: root, version: version) { args in
         let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
         await StdioServer.run(server, limits: .init(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine)))
         return 0
+    case "serve":
+        return try await ServeCommand.run(args, version: version)
     default:
         throw args.usageError("missing subcommand")
     }

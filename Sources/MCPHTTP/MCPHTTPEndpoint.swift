@@ -1,0 +1,217 @@
+import Foundation
+import HTTPServer
+import JSON
+import JSONRPC
+import MCP
+import MCPServer
+
+/// MCP over HTTP for both eras on one endpoint, plus the 2024-11-05 HTTP+SSE transport.
+///
+/// Routing follows DIGEST §11.4: a POST is 2026 when `MCP-Protocol-Version` names a version that is
+/// not a handshake version, or when a header-less body carries the 2026 `_meta` envelope;
+/// otherwise it belongs to the legacy session protocol (`initialize` creates a session, later
+/// requests carry `Mcp-Session-Id`). Every request first passes the DNS-rebinding guard and the
+/// authenticator, so no route can skip them.
+public final class MCPHTTPEndpoint: Sendable {
+    public struct Configuration: Sendable {
+        public var path: String
+        /// 2024-11-05 transport: the SSE stream and the message endpoint it announces.
+        public var legacySSEPath: String
+        public var legacyMessagesPath: String
+        public var originPolicy: OriginPolicy
+        public var authenticator: Authenticator
+        /// A legacy session idle this long (and with no open GET stream) is ended.
+        public var sessionIdleTimeout: Duration
+        public var maxSessions: Int
+        /// Events kept per stream for `Last-Event-ID` resumption.
+        public var replayEvents: Int
+        /// Request streams kept per session for resumption.
+        public var keptStreamsPerSession: Int
+        /// Frames a slow SSE reader may fall behind before its stream is closed.
+        public var streamCapacity: Int
+        /// Interval of `:` keep-alive comments on open SSE streams.
+        public var keepAliveInterval: Duration
+        /// A request still running after this long is answered as SSE (with keep-alives).
+        public var sseAfter: Duration
+        /// Legacy server→client requests (elicitation, sampling, roots) give up after this long.
+        public var clientRequestTimeout: Duration
+        public var jsonLimits: JSONParser.Limits
+
+        public init(path: String = "/mcp", legacySSEPath: String = "/sse", legacyMessagesPath: String = "/messages",
+                    originPolicy: OriginPolicy = .open, authenticator: Authenticator = .none,
+                    sessionIdleTimeout: Duration = .seconds(1800), maxSessions: Int = 10_000, replayEvents: Int = 256,
+                    keptStreamsPerSession: Int = 32, streamCapacity: Int = 4096, keepAliveInterval: Duration = .seconds(15),
+                    sseAfter: Duration = .seconds(5), clientRequestTimeout: Duration = .seconds(300),
+                    jsonLimits: JSONParser.Limits = .default)
+        {
+            self.path = path
+            self.legacySSEPath = legacySSEPath
+            self.legacyMessagesPath = legacyMessagesPath
+            self.originPolicy = originPolicy
+            self.authenticator = authenticator
+            self.sessionIdleTimeout = sessionIdleTimeout
+            self.maxSessions = maxSessions
+            self.replayEvents = replayEvents
+            self.keptStreamsPerSession = keptStreamsPerSession
+            self.streamCapacity = streamCapacity
+            self.keepAliveInterval = keepAliveInterval
+            self.sseAfter = sseAfter
+            self.clientRequestTimeout = clientRequestTimeout
+            self.jsonLimits = jsonLimits
+        }
+    }
+
+    public let server: MCPServer
+    public let configuration: Configuration
+    let sessions: SessionStore
+    let sseSessions: SSESessionStore
+    private let sweeper: Task<Void, Never>
+
+    public init(server: MCPServer, configuration: Configuration = Configuration()) {
+        self.server = server
+        self.configuration = configuration
+        let store = SessionStore(maxSessions: configuration.maxSessions)
+        sessions = store
+        sseSessions = SSESessionStore()
+        let timeout = configuration.sessionIdleTimeout
+        sweeper = Task.detached {
+            let period = min(timeout / 4, .seconds(30))
+            while !Task.isCancelled {
+                try? await Task.sleep(for: max(period, .milliseconds(50)))
+                store.expire(idleLongerThan: timeout)
+            }
+        }
+    }
+
+    deinit { sweeper.cancel() }
+
+    /// Number of live legacy sessions (Streamable HTTP and HTTP+SSE).
+    public var sessionCount: Int { sessions.count + sseSessions.count }
+
+    /// Routes the MCP paths of `router` to this endpoint.
+    public func install(on router: HTTPRouter) {
+        router.add(["POST", "GET", "DELETE"], configuration.path) { [unowned self] in await self.handle($0) }
+        router.add(["GET"], configuration.legacySSEPath) { [unowned self] in await self.handle($0) }
+        router.add(["POST"], configuration.legacyMessagesPath) { [unowned self] in await self.handle($0) }
+    }
+
+    /// Ends every session and open stream (server shutdown).
+    public func close() {
+        sweeper.cancel()
+        server.closeListens()
+        sessions.closeAll()
+        sseSessions.closeAll()
+    }
+
+    // MARK: entry
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        switch configuration.originPolicy.check(request) {
+        case .badHost: return Self.plain(421, "Misdirected Request: Host header not allowed")
+        case .badOrigin: return Self.rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: Origin not allowed"))
+        case .allowed: break
+        }
+        let principal: String
+        switch configuration.authenticator.authenticate(request) {
+        case .principal(let p): principal = p
+        case .rejected(let reason):
+            var headers = HTTPHeaders()
+            headers.add("WWW-Authenticate", #"Bearer error="invalid_token""#)
+            return Self.rpcError(401, id: nil, JSONRPCError(.invalidRequest, "Unauthorized: \(reason)"), headers: headers)
+        }
+        switch (request.method, request.path) {
+        case ("GET", configuration.legacySSEPath): return openLegacySSE(request, principal: principal)
+        case ("POST", configuration.legacyMessagesPath): return legacySSEMessage(request, principal: principal)
+        case ("POST", _): return await post(request, principal: principal)
+        case ("GET", _): return await get(request, principal: principal)
+        case ("DELETE", _): return delete(request, principal: principal)
+        default: return Self.methodNotAllowed()
+        }
+    }
+
+    // MARK: POST /mcp
+
+    private func post(_ request: HTTPRequest, principal: String) async -> HTTPResponse {
+        let accept = (request.headers.values("accept").joined(separator: ",")).lowercased()
+        let acceptsAll = accept.contains("*/*")
+        guard acceptsAll || (accept.contains("application/json") && accept.contains("text/event-stream")) else {
+            return Self.plain(406, "Not Acceptable: the client must accept both application/json and text/event-stream")
+        }
+        guard let contentType = request.headers["content-type"]?.lowercased(), contentType.hasPrefix("application/json") else {
+            return Self.plain(415, "Unsupported Media Type: Content-Type must be application/json")
+        }
+        let incoming = request.body.withUnsafeBufferPointer { JSONRPCClassifier.classify(bytes: $0, limits: configuration.jsonLimits) }
+        if case .invalid(let bad) = incoming {
+            return Self.rpcError(400, id: bad.id, bad.error)
+        }
+        let headerVersion = request.headers["mcp-protocol-version"]
+        let sessionID = request.headers["mcp-session-id"]
+        let headerIsLegacy = headerVersion.flatMap(ProtocolVersion.init(rawValue:)).map { !$0.isModern } ?? false
+        var modern = headerVersion != nil && !headerIsLegacy
+        if headerVersion == nil, sessionID == nil, case .single(.request(let r)) = incoming, r.method != MCPMethod.initialize,
+            ModernEnvelope.isEnveloped(r.params)
+        {
+            modern = true
+        }
+        if modern { return await modernPost(request, incoming, principal: principal) }
+        return await legacyPost(request, incoming, principal: principal)
+    }
+
+    // MARK: helpers
+
+    static func json(_ status: Int, _ value: JSONValue, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var h = headers
+        h.set("Content-Type", "application/json")
+        return HTTPResponse(status: status, headers: h, body: JSONWriter.bytes(value))
+    }
+
+    static func rpcError(_ status: Int, id: RequestID?, _ error: JSONRPCError, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        json(status, JSONRPCMessage.response(JSONRPCResponse(id: id, error: error)).json, headers: headers)
+    }
+
+    static func plain(_ status: Int, _ text: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var h = headers
+        h.set("Content-Type", "text/plain; charset=utf-8")
+        return HTTPResponse(status: status, headers: h, body: Array(text.utf8))
+    }
+
+    static func methodNotAllowed(_ allow: String = "POST") -> HTTPResponse {
+        var h = HTTPHeaders()
+        h.set("Allow", allow)
+        return plain(405, "Method Not Allowed", headers: h)
+    }
+
+    static func accepted() -> HTTPResponse { HTTPResponse(status: 202) }
+
+    static var sseHeaders: HTTPHeaders {
+        var h = HTTPHeaders()
+        h.set("Content-Type", "text/event-stream")
+        h.set("Cache-Control", "no-cache, no-transform")
+        h.set("X-Accel-Buffering", "no")
+        return h
+    }
+
+    /// Writes a channel's frames to an SSE response until the channel ends or the client leaves,
+    /// with keep-alive comments in between.
+    func pump(_ channel: FrameChannel, _ writer: HTTPBodyWriter, onGone: @escaping @Sendable () -> Void) async {
+        let interval = configuration.keepAliveInterval
+        let keepAlive = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled || !channel.send(SSEFrame.keepAlive) { return }
+            }
+        }
+        await withTaskCancellationHandler {
+            while let frame = await channel.next() {
+                do { try await writer.write(frame) } catch {
+                    onGone()
+                    break
+                }
+            }
+        } onCancel: {
+            onGone()
+            channel.close()
+        }
+        keepAlive.cancel()
+    }
+}

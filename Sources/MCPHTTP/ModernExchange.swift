@@ -1,0 +1,106 @@
+import HTTPServer
+import JSON
+import JSONRPC
+import MCP
+import MCPServer
+
+extension MCPHTTPEndpoint {
+    /// A 2026 POST: exactly one request or notification, self-describing, no session.
+    func modernPost(_ http: HTTPRequest, _ incoming: JSONRPCIncoming, principal: String) async -> HTTPResponse {
+        let request: JSONRPCRequest
+        switch incoming {
+        case .batch:
+            return Self.rpcError(400, id: nil, .invalidRequest("Invalid Request: JSON-RPC batches are not part of protocol 2026-07-28"))
+        case .invalid(let bad):
+            return Self.rpcError(400, id: bad.id, bad.error)
+        case .single(.response(let r)):
+            return Self.rpcError(400, id: r.id, .invalidRequest("Invalid Request: clients do not send responses in protocol 2026-07-28"))
+        case .single(.notification):
+            // Cancellation over HTTP is closing the stream; other notifications have no effect.
+            return Self.accepted()
+        case .single(.request(let r)):
+            request = r
+        }
+        // The SDK ladder: envelope (−32602), then headers (−32020), then version (−32022).
+        let envelopeVersion = request.params?["_meta"]?[ModernEnvelope.protocolVersionKey]?.stringValue
+        if case .failure(let e) = ModernEnvelope.parse(request.params), e.code == .invalidParams {
+            return Self.rpcError(400, id: request.id, e)
+        }
+        if let mismatch = RoutingHeaders.validate(http, request, envelopeVersion: envelopeVersion, toolSchema: { [server] in server.toolInputSchema($0) }) {
+            return Self.rpcError(400, id: request.id, mismatch)
+        }
+        if request.method == MCPMethod.subscriptionsListen {
+            return listenStream(request, principal: principal)
+        }
+        return await exchange(request, principal: principal)
+    }
+
+    /// Runs one request: JSON if it finishes without emitting anything, SSE otherwise. A client
+    /// that disconnects cancels the work (closing the stream is how 2026 cancels).
+    private func exchange(_ request: JSONRPCRequest, principal: String) async -> HTTPResponse {
+        let channel = FrameChannel(capacity: configuration.streamCapacity)
+        let decision = Decision<ExchangeOutcome>()
+        let emit: @Sendable (JSONRPCNotification) -> Void = { n in
+            channel.send(SSEFrame.message(JSONRPCMessage.notification(n).json))
+            decision.resolve(.emitted)
+        }
+        let server = self.server
+        let work = Task {
+            let outcome = await server.handleModern(request, principal: principal, emit: emit)
+            decision.resolve(.finished)
+            return outcome
+        }
+        let timer = Task { [sseAfter = configuration.sseAfter] in
+            try? await Task.sleep(for: sseAfter)
+            if !Task.isCancelled { decision.resolve(.slow) }
+        }
+        let first = await withTaskCancellationHandler {
+            await decision.wait()
+        } onCancel: {
+            work.cancel()
+            decision.resolve(.disconnected)
+        }
+        timer.cancel()
+        switch first {
+        case .disconnected:
+            return HTTPResponse(status: 499)
+        case .finished where channel.isEmpty:
+            let outcome = await work.value
+            switch outcome {
+            case .success(let result):
+                return Self.json(200, JSONRPCMessage.response(JSONRPCResponse(id: request.id, result: result)).json)
+            case .failure(let error):
+                return Self.rpcError(StatusMapping.status(for: error.code), id: request.id, error)
+            }
+        default:
+            Task {
+                let outcome = await work.value
+                channel.send(SSEFrame.message(JSONRPCMessage.response(JSONRPCResponse(id: request.id, outcome: outcome)).json))
+                channel.close()
+            }
+            return HTTPResponse.stream(status: 200, headers: Self.sseHeaders) { [self] writer in
+                await pump(channel, writer) { work.cancel() }
+            }
+        }
+    }
+
+    /// `subscriptions/listen`: always a long-lived SSE response; closing it ends the subscription.
+    private func listenStream(_ request: JSONRPCRequest, principal: String) -> HTTPResponse {
+        let channel = FrameChannel(capacity: configuration.streamCapacity)
+        let server = self.server
+        let work = Task {
+            let outcome = await server.handleModern(request, principal: principal) { n in
+                channel.send(SSEFrame.message(JSONRPCMessage.notification(n).json))
+            }
+            // Only a graceful server-side end produces a result (after a disconnect nobody listens).
+            if !Task.isCancelled {
+                channel.send(SSEFrame.message(JSONRPCMessage.response(JSONRPCResponse(id: request.id, outcome: outcome)).json))
+            }
+            channel.close()
+        }
+        return HTTPResponse.stream(status: 200, headers: Self.sseHeaders) { [self] writer in
+            await pump(channel, writer) { work.cancel() }
+        }
+    }
+}
+

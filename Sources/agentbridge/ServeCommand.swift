@@ -1,0 +1,139 @@
+import CLIKit
+import Dispatch
+import Foundation
+import HTTPServer
+import MCPHTTP
+import MCPServer
+import ReferenceServer
+
+/// `agentbridge serve`: MCP over HTTP (both eras on `/mcp`, the 2024-11-05 transport on
+/// `/sse` + `/messages`), plus `/healthz` and `/readyz`. Until the platform exists it serves the
+/// reference server's features.
+enum ServeCommand {
+    static let command = Command(
+        name: "serve",
+        abstract: "Serve MCP over HTTP.",
+        discussion: """
+            Both eras on /mcp (2026-07-28 self-contained POSTs; handshake sessions with Mcp-Session-Id), \
+            the 2024-11-05 HTTP+SSE transport on /sse and /messages, /healthz and /readyz. Loopback binds \
+            only accept loopback Host and Origin headers (DNS-rebinding protection).
+            """,
+        options: [
+            Option("listen", valueName: "host:port", help: "Address to listen on (repeatable; [::1]:8080 for IPv6).", defaultValue: "127.0.0.1:8080", repeatable: true, environment: "AGENTBRIDGE_LISTEN"),
+            Option("token", valueName: "secret", help: "Require this bearer token (Authorization: Bearer or X-API-Key).", environment: "AGENTBRIDGE_TOKEN"),
+            Option("allow-origin", valueName: "origin", help: "Extra allowed Origin (repeatable).", repeatable: true),
+            Option("allow-host", valueName: "host", help: "Allowed Host header (repeatable); disables the loopback default.", repeatable: true),
+            Option("loops", valueName: "n", help: "Event-loop threads (default: available CPUs)."),
+            Option("max-body-bytes", valueName: "bytes", help: "Largest request body.", defaultValue: String(4 << 20)),
+            Option("max-header-bytes", valueName: "bytes", help: "Largest request head.", defaultValue: "16384"),
+            Option("max-connections", valueName: "n", help: "Open connections before new ones are refused.", defaultValue: "1024"),
+            Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
+            Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
+        ],
+        flags: [Flag("no-access-log", help: "Do not write an access log line per request to stderr.")])
+
+    static func run(_ args: ParsedArguments, version: String) async throws -> Int32 {
+        var http = HTTPServer.Configuration()
+        http.addresses = args.values("listen")
+        http.loopCount = try args.int("loops", in: 1...64)
+        http.maxBodyBytes = try args.int("max-body-bytes", in: 1024...(1 << 30)) ?? http.maxBodyBytes
+        http.maxHeaderBytes = try args.int("max-header-bytes", in: 1024...(1 << 20)) ?? http.maxHeaderBytes
+        http.maxConnections = try args.int("max-connections", in: 1...1_000_000) ?? http.maxConnections
+        http.accessLog = !args.flag("no-access-log")
+        for address in http.addresses where SocketAddress(parsing: address) == nil {
+            throw args.usageError("invalid --listen address '\(address)'; expected host:port such as 127.0.0.1:8080 or [::1]:8080")
+        }
+        let pageSize = try args.int("page-size", in: 1...100_000) ?? 100
+        let idle = try args.int("session-idle-timeout", in: 1...604_800) ?? 1800
+
+        let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
+        var mcp = MCPHTTPEndpoint.Configuration()
+        mcp.sessionIdleTimeout = .seconds(idle)
+        mcp.jsonLimits = .init(maxBytes: http.maxBodyBytes)
+        if let token = args.value("token"), !token.isEmpty { mcp.authenticator = .staticToken(token) }
+
+        let router = HTTPRouter()
+        let ready = ReadyFlag()
+        router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
+        router.add("GET", "/readyz") { _ in ready.isReady ? .text(200, "ready\n") : .text(503, "shutting down\n") }
+        let endpointBox = EndpointBox()
+        router.prefix("/", methods: nil) { request in
+            guard let endpoint = endpointBox.endpoint else { return .text(503, "starting\n") }
+            return await endpoint.handle(request)
+        }
+        let httpServer = HTTPServer(configuration: http, handler: router.handler)
+        let bound = try httpServer.start()
+
+        // DNS-rebinding protection: loopback binds accept loopback names only, unless told otherwise.
+        let hosts = args.values("allow-host").filter { !$0.isEmpty }
+        if !hosts.isEmpty {
+            mcp.originPolicy = OriginPolicy(allowedHosts: Set(hosts), allowedOrigins: nil)
+        } else if bound.allSatisfy({ ["127.0.0.1", "::1", "localhost"].contains($0.host) }) {
+            var policy = OriginPolicy(allowedHosts: [], allowedOrigins: [])
+            for a in bound {
+                let p = OriginPolicy.loopback(port: a.port, extraOrigins: args.values("allow-origin"))
+                policy.allowedHosts!.formUnion(p.allowedHosts!)
+                policy.allowedOrigins!.formUnion(p.allowedOrigins!)
+            }
+            mcp.originPolicy = policy
+        }
+        let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
+        endpointBox.endpoint = endpoint
+        ready.isReady = true
+        for a in bound { FileHandle.standardError.write(Data("agentbridge: serving MCP on http://\(a)/mcp\n".utf8)) }
+
+        await waitForTerminationSignal()
+        ready.isReady = false
+        FileHandle.standardError.write(Data("agentbridge: shutting down\n".utf8))
+        endpoint.close()
+        await httpServer.shutdown(gracePeriod: .seconds(10))
+        return 0
+    }
+
+    /// Suspends until SIGINT or SIGTERM.
+    static func waitForTerminationSignal() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "signals")
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let once = OnceFlag()
+            var sources: [DispatchSourceSignal] = []
+            for sig in [SIGINT, SIGTERM] {
+                let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+                s.setEventHandler { if once.claim() { c.resume() } }
+                s.resume()
+                sources.append(s)
+            }
+            SignalSources.keep(sources)
+        }
+    }
+}
+
+import Synchronization
+
+final class ReadyFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isReady: Bool {
+        get { flag.load(ordering: .acquiring) }
+        set { flag.store(newValue, ordering: .releasing) }
+    }
+}
+
+final class OnceFlag: Sendable {
+    private let done = Atomic<Bool>(false)
+    func claim() -> Bool { done.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+}
+
+final class EndpointBox: Sendable {
+    private let value = Mutex<MCPHTTPEndpoint?>(nil)
+    var endpoint: MCPHTTPEndpoint? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) static var all: [DispatchSourceSignal] = []
+    static func keep(_ s: [DispatchSourceSignal]) { all += s }
+}
