@@ -50,8 +50,9 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer"]),
+        .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),
+        .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer", "HTTPTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["JSON"], exclude: ["python", "setup-venvs.sh"]),
     ],
     swiftLanguageModes: [.v6]

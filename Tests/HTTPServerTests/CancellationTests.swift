@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Disconnect cancels the handler")
 struct CancellationTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Size and connection limits")
 struct LimitTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Malformed requests are refused and the connection closed")
 struct MalformedRequestTests {

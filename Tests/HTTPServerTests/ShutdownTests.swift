@@ -3,6 +3,7 @@ import Testing
 import Glibc
 #endif
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Start and graceful shutdown")
 struct ShutdownTests {

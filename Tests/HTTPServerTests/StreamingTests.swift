@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Streaming responses and back-pressure")
 struct StreamingTests {

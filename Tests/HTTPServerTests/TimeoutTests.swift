@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Timeouts", .serialized)
 struct TimeoutTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPServer
+import HTTPTestSupport
 
 @Suite("Headers, events and small values")
 struct ValueTests {

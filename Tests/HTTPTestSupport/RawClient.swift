@@ -3,13 +3,15 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import HTTPServer
+import HTTPServer
+
+/// Shared by the HTTP test targets: a raw-socket HTTP/1.1 client for byte-exact tests.
 
 /// Runs blocking socket work on a fresh OS thread.
 ///
 /// Why: the server's handlers run on Swift's cooperative pool (two threads here). A test that
 /// blocked a pool thread in recv(2) while waiting for a handler could starve that handler.
-func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
         let thread = Thread { c.resume(with: Result { try body() }) }
         thread.stackSize = 1 << 20
@@ -17,7 +19,7 @@ func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-enum ClientError: Error, Equatable {
+public enum ClientError: Error, Equatable {
     case connectFailed(Int32)
     case timeout
     case closed
@@ -26,19 +28,19 @@ enum ClientError: Error, Equatable {
 }
 
 /// One parsed response as the raw client saw it.
-struct RawResponse: Sendable {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
+public struct RawResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
 
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
 /// How a connection ended from the client's side.
-enum CloseKind: Sendable, Equatable {
+public enum CloseKind: Sendable, Equatable {
     case eof, reset, stillOpen
 }
 
@@ -46,8 +48,8 @@ enum CloseKind: Sendable, Equatable {
 ///
 /// SAFETY (`@unchecked Sendable`): one test drives one client, one operation at a time (each
 /// method awaits its offloaded work before returning), so `buffer` is never touched concurrently.
-final class RawClient: @unchecked Sendable {
-    let fd: Int32
+public final class RawClient: @unchecked Sendable {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
     private init(fd: Int32) {
@@ -56,12 +58,12 @@ final class RawClient: @unchecked Sendable {
 
     deinit { Glibc.close(fd) }
 
-    static func connect(_ address: SocketAddress, receiveBuffer: Int? = nil) async throws -> RawClient {
+    public static func connect(_ address: SocketAddress, receiveBuffer: Int? = nil) async throws -> RawClient {
         let fd = try await offload { () throws -> Int32 in try openSocket(address, receiveBuffer: receiveBuffer) }
         return RawClient(fd: fd)
     }
 
-    static func openSocket(_ address: SocketAddress, receiveBuffer: Int?) throws -> Int32 {
+    public static func openSocket(_ address: SocketAddress, receiveBuffer: Int?) throws -> Int32 {
         let v6 = address.host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ClientError.connectFailed(errno) }
@@ -96,11 +98,11 @@ final class RawClient: @unchecked Sendable {
         return fd
     }
 
-    func send(_ text: String) async throws {
+    public func send(_ text: String) async throws {
         try await send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) async throws {
+    public func send(_ bytes: [UInt8]) async throws {
         let fd = self.fd
         try await offload {
             var off = 0
@@ -115,29 +117,29 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    func shutdownWrite() {
+    public func shutdownWrite() {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     /// Sends FIN in both directions (like close(2) without unread data).
-    func shutdownBoth() {
+    public func shutdownBoth() {
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 
     /// Closes with RST (SO_LINGER 0), the most abrupt disconnect.
-    func reset() {
+    public func reset() {
         var l = linger(l_onoff: 1, l_linger: 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 
     /// Reads one response. `forHead` = the request was HEAD (no body whatever the headers say).
-    func readResponse(forHead: Bool = false, timeout: Duration = .seconds(10)) async throws -> RawResponse {
+    public func readResponse(forHead: Bool = false, timeout: Duration = .seconds(10)) async throws -> RawResponse {
         try await offload { [self] in try self.readResponseBlocking(forHead: forHead, timeout: timeout) }
     }
 
     /// Reads until the server closes; returns the bytes and how it closed.
-    func readToClose(timeout: Duration = .seconds(10)) async throws -> ([UInt8], CloseKind) {
+    public func readToClose(timeout: Duration = .seconds(10)) async throws -> ([UInt8], CloseKind) {
         try await offload { [self] in
             let deadline = ContinuousClock.now + timeout
             while true {
@@ -152,7 +154,7 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Reads up to `count` bytes within `timeout` (fewer if the peer stops sending).
-    func read(atMost count: Int, timeout: Duration) async throws -> [UInt8] {
+    public func read(atMost count: Int, timeout: Duration) async throws -> [UInt8] {
         try await offload { [self] in
             let deadline = ContinuousClock.now + timeout
             while self.buffer.count < count {
@@ -165,8 +167,23 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
+    /// Returns as soon as some bytes are available (already buffered or newly received); an
+    /// empty array means the peer closed. Throws `ClientError.timeout` when nothing arrives.
+    public func readSome(timeout: Duration) async throws -> [UInt8] {
+        try await offload { [self] in
+            if self.buffer.isEmpty {
+                switch try self.fill(until: ContinuousClock.now + timeout, allowTimeout: true) {
+                case .data: break
+                case .eof, .reset: return []
+                case .timeout: throw ClientError.timeout
+                }
+            }
+            return self.takeBuffer()
+        }
+    }
+
     /// Whether the server closes this connection within `timeout` (unread data is discarded).
-    func closes(within timeout: Duration) async throws -> Bool {
+    public func closes(within timeout: Duration) async throws -> Bool {
         let (_, kind) = try await readToClose(timeout: timeout)
         return kind != .stillOpen
     }
@@ -225,7 +242,7 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    func readResponseBlocking(forHead: Bool, timeout: Duration) throws -> RawResponse {
+    public func readResponseBlocking(forHead: Bool, timeout: Duration) throws -> RawResponse {
         let deadline = ContinuousClock.now + timeout
         try need(1, deadline)
         // Head
