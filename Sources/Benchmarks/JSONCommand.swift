@@ -23,7 +23,7 @@ enum JSONCommand {
         let largeRows = try JSONBenchmark<ToolsListResponse>(message: large, typedName: "ToolsListResponse", loop: loop).run()
         add(largeRows, for: large, label: "(b) \(large.bytes.count / 1000) KB", to: &table)
         print(table.render())
-        print("\n(checksum \(BlackHole.token))")
+        print("\n(\(BlackHole.consumed) results consumed)")
     }
 
     private static func add(_ rows: [JSONBenchmark<some Any>.Row], for message: SampleMessages.Message, label: String, to table: inout MarkdownTable) {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Fixed-precision number text for the report tables (no locale, no scientific notation).
+/// Fixed-precision number text for the report tables: no locale and no scientific notation, so
+/// columns line up and a figure never flips to "1.2e+05" between runs.
 enum NumberFormat {
     static func fixed(_ value: Double, _ digits: Int) -> String {
         String(format: "%.\(digits)f", value)

@@ -11,7 +11,7 @@ import Glibc
 /// Build it in release mode (`swift build -c release --product agentbridge-bench`); it is not part
 /// of `swift test`. End-to-end server numbers come from the shared stdio/HTTP harness instead.
 let usage = """
-    usage: agentbridge-bench [json|sha256|all] [--seconds S]
+    usage: agentbridge-bench [json|sha256|all|messages] [--seconds S]
       json     AgentBridge JSONParser/JSONWriter vs Foundation JSONSerialization, JSONDecoder, JSONEncoder
       sha256   Hashing.SHA256 throughput over a 64 MiB buffer
       all      both
