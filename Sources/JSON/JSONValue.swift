@@ -14,6 +14,19 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// JSON that is already serialized, written verbatim. An output-side optimization for large,
+    /// rarely changing results (a cached `tools/list` page): reading into it yields nothing, and
+    /// it equals only another `.encoded` with the same bytes.
+    case encoded(EncodedJSON)
+}
+
+/// Serialized JSON that is known to be valid because only `JSONWriter` makes it.
+public struct EncodedJSON: Sendable, Hashable {
+    public let bytes: [UInt8]
+
+    public init(_ value: JSONValue) {
+        bytes = JSONWriter.bytes(value)
+    }
 }
 
 extension JSONValue {
@@ -60,6 +73,7 @@ extension JSONValue {
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
+        case .encoded: return "encoded JSON"
         }
     }
 }

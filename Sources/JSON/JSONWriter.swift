@@ -40,6 +40,8 @@ public struct JSONWriter {
                 write(v)
             }
             bytes.append(UInt8(ascii: "]"))
+        case .encoded(let e):
+            bytes.append(contentsOf: e.bytes)
         case .object(let o):
             bytes.append(UInt8(ascii: "{"))
             let object = sortKeys ? o.sortedByKey() : o

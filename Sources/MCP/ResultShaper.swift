@@ -79,6 +79,11 @@ public enum ResultShaper {
         return .object(o)
     }
 
+    /// A tool definition as `version` defines it (for callers that cache shaped listings).
+    public static func shapeTool(_ tool: JSONValue, for version: ProtocolVersion) -> JSONValue {
+        version.isModern ? tool : sieveTool(tool, version)
+    }
+
     static func sieveTool(_ v: JSONValue, _ version: ProtocolVersion) -> JSONValue {
         guard case .object(var o) = sieveDescriptor(v, version) else { return v }
         if !version.hasStructuredContent { o["outputSchema"] = nil }

@@ -21,8 +21,12 @@ struct Registry: Sendable {
 
     /// Cached listing JSON, rebuilt on change: `tools/list` is the hottest list.
     private(set) var toolsJSON: [JSONValue] = []
+    /// Serialized, version-shaped `tools` arrays by "<version>/<offset>": a 100-tool page is
+    /// ~25 KB of JSON, and serializing it was most of the cost of `tools/list`. Emptied on change.
+    var toolPages: [String: JSONValue] = [:]
 
     mutating func upsert(tool: Tool, handler: @escaping ToolHandler) {
+        toolPages.removeAll()
         if let i = toolIndex[tool.name] {
             tools[i] = Entry(definition: tool, handler: handler)
             toolsJSON[i] = tool.json
@@ -35,6 +39,7 @@ struct Registry: Sendable {
 
     mutating func removeTool(_ name: String) -> Bool {
         guard let i = toolIndex[name] else { return false }
+        toolPages.removeAll()
         tools.remove(at: i)
         toolsJSON.remove(at: i)
         toolIndex = Dictionary(uniqueKeysWithValues: tools.enumerated().map { ($1.definition.name, $0) })

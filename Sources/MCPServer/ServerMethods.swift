@@ -37,8 +37,30 @@ extension MCPServer {
     // MARK: lists
 
     func listTools(_ call: Call) throws(JSONRPCError) -> JSONValue {
-        let all = registry.withLock { $0.toolsJSON }
-        return try page(all, key: "tools", kind: "t", call)
+        let version = call.context.version
+        let count = registry.withLock { $0.toolsJSON.count }
+        let offset = try pageOffset(call, kind: "t", count: count)
+        let end = min(count, offset + options.pageSize)
+        let key = "\(version.rawValue)/\(offset)"
+        let page = registry.withLock { r -> JSONValue in
+            if let cached = r.toolPages[key] { return cached }
+            let slice = r.toolsJSON[min(offset, r.toolsJSON.count)..<min(end, r.toolsJSON.count)]
+            let encoded = JSONValue.encoded(EncodedJSON(.array(slice.map { ResultShaper.shapeTool($0, for: version) })))
+            r.toolPages[key] = encoded
+            return encoded
+        }
+        var o: JSONObject = ["tools": page]
+        if end < count { o["nextCursor"] = .string(Cursor.encode(end, kind: "t")) }
+        return .object(o)
+    }
+
+    /// The offset a request's `cursor` names; −32602 for anything we did not issue.
+    func pageOffset(_ call: Call, kind: String, count: Int) throws(JSONRPCError) -> Int {
+        guard let raw = call.params["cursor"] else { return 0 }
+        guard let cursor = raw.stringValue, let decoded = Cursor.decode(cursor, kind: kind), decoded <= count else {
+            throw .invalidParams("Invalid cursor: \(raw)")
+        }
+        return decoded
     }
 
     func listPrompts(_ call: Call) throws(JSONRPCError) -> JSONValue {
@@ -59,13 +81,7 @@ extension MCPServer {
     /// Offset pagination with opaque cursors. A cursor names its list so one list's cursor is
     /// refused by another; anything we did not issue is −32602.
     func page(_ items: [JSONValue], key: String, kind: String, _ call: Call) throws(JSONRPCError) -> JSONValue {
-        var offset = 0
-        if let raw = call.params["cursor"] {
-            guard let cursor = raw.stringValue, let decoded = Cursor.decode(cursor, kind: kind), decoded <= items.count else {
-                throw .invalidParams("Invalid cursor: \(raw)")
-            }
-            offset = decoded
-        }
+        let offset = try pageOffset(call, kind: kind, count: items.count)
         let end = min(items.count, offset + options.pageSize)
         var o: JSONObject = [key: .array(Array(items[offset..<end]))]
         if end < items.count { o["nextCursor"] = .string(Cursor.encode(end, kind: kind)) }

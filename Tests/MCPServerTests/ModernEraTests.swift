@@ -145,6 +145,21 @@ struct ModernEraTests {
         #expect(names.first == "echo")
     }
 
+    @Test func aCachedToolPageIsRebuiltWhenTheCatalogChanges() async {
+        let server = MCPServer(info: Implementation(name: "s", version: "1"))
+        server.addTool(Tool(name: "a")) { _, _ in .text("a") }
+        let c = TestClient(server: server)
+        let before = await c.modern(1, "tools/list")
+        #expect(before.result?["tools"]?.description.contains("\"b\"") == false)
+        server.addTool(Tool(name: "b")) { _, _ in .text("b") }
+        let after = await c.modern(2, "tools/list")
+        let names = (try? JSONParser.parse(JSONWriter.bytes(after.result?["tools"] ?? nil)))?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(names == ["a", "b"])
+        _ = server.removeTool("a")
+        let removed = await c.modern(3, "tools/list")
+        #expect((try? JSONParser.parse(JSONWriter.bytes(removed.result?["tools"] ?? nil)))?.arrayValue?.count == 1)
+    }
+
     @Test func foreignOrForgedCursorsAreRejected() async {
         let c = TestClient()
         let page1 = await c.modern(1, "tools/list")
