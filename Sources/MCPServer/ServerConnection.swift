@@ -1,3 +1,4 @@
+import Dispatch
 import JSON
 import JSONRPC
 import MCP
@@ -26,12 +27,20 @@ public final class ServerConnection: Sendable {
     private let principal: String
     private let limits: JSONParser.Limits
     private let era = Mutex<Era>(.undecided)
+    /// Bounds requests in flight; `receive` blocks its (dedicated reader) thread while full.
+    private let inFlight: DispatchSemaphore?
     private let stopObserving = Mutex<(@Sendable () -> Void)?>(nil)
 
-    /// - Parameter write: sends one serialized message (the transport adds framing).
+    /// - Parameters:
+    ///   - maxInFlight: requests that may run at once. When reached, `receive` blocks the calling
+    ///     thread until one finishes, so a client that floods requests is slowed down instead of
+    ///     growing our memory without bound. Only for transports that call `receive` from their
+    ///     own thread (stdio); nil means no bound.
+    ///   - write: sends one serialized message (the transport adds framing).
     public init(server: MCPServer, principal: String = "local", limits: JSONParser.Limits = .default,
-                requestTimeout: Duration = .seconds(300), write: @escaping @Sendable ([UInt8]) -> Void)
+                requestTimeout: Duration = .seconds(300), maxInFlight: Int? = nil, write: @escaping @Sendable ([UInt8]) -> Void)
     {
+        self.inFlight = maxInFlight.map { DispatchSemaphore(value: max(1, $0)) }
         self.server = server
         self.principal = principal
         self.limits = limits
@@ -83,7 +92,15 @@ public final class ServerConnection: Sendable {
                 send(.response(JSONRPCResponse(id: request.id, outcome: server.initialize(request, session: session))))
                 return
             }
-            peer.receive(request: request, handler: handler(for: currentEra))
+            guard let inFlight else {
+                peer.receive(request: request, handler: handler(for: currentEra))
+                return
+            }
+            inFlight.wait()
+            peer.receive(request: request, handler: handler(for: currentEra)) { [weak self] response in
+                inFlight.signal()
+                if let response { self?.send(.response(response)) }
+            }
         }
     }
 

@@ -17,11 +17,14 @@ public enum StdioServer {
         public var json: JSONParser.Limits
         /// How long running requests may finish after stdin closes.
         public var shutdownGrace: Duration
+        /// Requests running at once; beyond it we stop reading stdin until one finishes.
+        public var maxInFlight: Int
 
-        public init(maxLineBytes: Int = 4 << 20, json: JSONParser.Limits = .default, shutdownGrace: Duration = .seconds(2)) {
+        public init(maxLineBytes: Int = 4 << 20, json: JSONParser.Limits = .default, shutdownGrace: Duration = .seconds(2), maxInFlight: Int = 256) {
             self.maxLineBytes = maxLineBytes
             self.json = json
             self.shutdownGrace = shutdownGrace
+            self.maxInFlight = maxInFlight
         }
     }
 
@@ -31,7 +34,7 @@ public enum StdioServer {
         let protocolFD = dup(1)
         dup2(2, 1)
         let writer = LineWriter(fd: protocolFD >= 0 ? protocolFD : 1)
-        let connection = ServerConnection(server: server, limits: limits.json) { writer.writeLine($0) }
+        let connection = ServerConnection(server: server, limits: limits.json, maxInFlight: limits.maxInFlight) { writer.writeLine($0) }
         let maxLine = limits.maxLineBytes
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
             switch event {

@@ -96,3 +96,49 @@ struct ListenAndCancelTests {
         #expect(big.errorCode == -32600)
     }
 }
+
+@Suite("Flow control")
+struct FlowControlTests {
+    final class Flag: Sendable {
+        let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
+    @Test func aFullConnectionStopsReadingUntilARequestFinishes() async throws {
+        let server = MCPServer(info: Implementation(name: "s", version: "1"))
+        let release = Flag()
+        server.addTool(Tool(name: "hold")) { _, _ in
+            while !release.isSet { try await Task.sleep(for: .milliseconds(2)) }
+            return .text("released")
+        }
+        let outputs = Mutex<[JSONValue]>([])
+        let connection = ServerConnection(server: server, maxInFlight: 1) { bytes in
+            if let v = try? JSONParser.parse(bytes) { outputs.withLock { $0.append(v) } }
+        }
+        let secondAccepted = Flag()
+        let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
+        // Like the stdio reader: a dedicated thread that blocks while the connection is full.
+        let reader = Thread {
+            for id in 1...2 {
+                let line = #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"hold",\#(meta)}}"#
+                Array(line.utf8).withUnsafeBufferPointer { connection.receive(bytes: $0) }
+            }
+            secondAccepted.set()
+        }
+        reader.start()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!secondAccepted.isSet)
+        release.set()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while (!secondAccepted.isSet || outputs.withLock({ $0.count }) < 2) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(secondAccepted.isSet)
+        #expect(outputs.withLock { $0.count } == 2)
+    }
+}
+
+import Foundation
+import Synchronization
+import JSONRPC
