@@ -4,6 +4,7 @@ import JSON
 import JSONRPC
 import MCP
 import MCPServer
+import Synchronization
 
 /// MCP over HTTP for both eras on one endpoint, plus the 2024-11-05 HTTP+SSE transport.
 ///
@@ -63,6 +64,9 @@ public final class MCPHTTPEndpoint: Sendable {
 
     public let server: MCPServer
     public let configuration: Configuration
+    /// The DNS-rebinding policy; replaceable because a server bound to port 0 learns its port
+    /// (and so its loopback origins) only after it starts listening.
+    private let originPolicy: Mutex<OriginPolicy>
     let sessions: SessionStore
     let sseSessions: SSESessionStore
     private let sweeper: Task<Void, Never>
@@ -70,6 +74,7 @@ public final class MCPHTTPEndpoint: Sendable {
     public init(server: MCPServer, configuration: Configuration = Configuration()) {
         self.server = server
         self.configuration = configuration
+        self.originPolicy = Mutex(configuration.originPolicy)
         let store = SessionStore(maxSessions: configuration.maxSessions)
         sessions = store
         sseSessions = SSESessionStore()
@@ -84,6 +89,10 @@ public final class MCPHTTPEndpoint: Sendable {
     }
 
     deinit { sweeper.cancel() }
+
+    public func setOriginPolicy(_ policy: OriginPolicy) {
+        originPolicy.withLock { $0 = policy }
+    }
 
     /// Number of live legacy sessions (Streamable HTTP and HTTP+SSE).
     public var sessionCount: Int { sessions.count + sseSessions.count }
@@ -106,7 +115,7 @@ public final class MCPHTTPEndpoint: Sendable {
     // MARK: entry
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        switch configuration.originPolicy.check(request) {
+        switch originPolicy.withLock({ $0 }).check(request) {
         case .badHost: return Self.plain(421, "Misdirected Request: Host header not allowed")
         case .badOrigin: return Self.rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: Origin not allowed"))
         case .allowed: break
@@ -122,10 +131,13 @@ public final class MCPHTTPEndpoint: Sendable {
         switch (request.method, request.path) {
         case ("GET", configuration.legacySSEPath): return openLegacySSE(request, principal: principal)
         case ("POST", configuration.legacyMessagesPath): return legacySSEMessage(request, principal: principal)
-        case ("POST", _): return await post(request, principal: principal)
-        case ("GET", _): return await get(request, principal: principal)
-        case ("DELETE", _): return delete(request, principal: principal)
-        default: return Self.methodNotAllowed()
+        case ("POST", configuration.path): return await post(request, principal: principal)
+        case ("GET", configuration.path): return await get(request, principal: principal)
+        case ("DELETE", configuration.path): return delete(request, principal: principal)
+        case (_, configuration.path): return Self.methodNotAllowed("GET, POST, DELETE")
+        case (_, configuration.legacySSEPath): return Self.methodNotAllowed("GET")
+        case (_, configuration.legacyMessagesPath): return Self.methodNotAllowed("POST")
+        default: return Self.plain(404, "Not Found")
         }
     }
 

@@ -52,22 +52,19 @@ enum ServeCommand {
         mcp.jsonLimits = .init(maxBytes: http.maxBodyBytes)
         if let token = args.value("token"), !token.isEmpty { mcp.authenticator = .staticToken(token) }
 
+        let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let router = HTTPRouter()
         let ready = ReadyFlag()
         router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
         router.add("GET", "/readyz") { _ in ready.isReady ? .text(200, "ready\n") : .text(503, "shutting down\n") }
-        let endpointBox = EndpointBox()
-        router.prefix("/", methods: nil) { request in
-            guard let endpoint = endpointBox.endpoint else { return .text(503, "starting\n") }
-            return await endpoint.handle(request)
-        }
+        endpoint.install(on: router)
         let httpServer = HTTPServer(configuration: http, handler: router.handler)
         let bound = try httpServer.start()
 
         // DNS-rebinding protection: loopback binds accept loopback names only, unless told otherwise.
         let hosts = args.values("allow-host").filter { !$0.isEmpty }
         if !hosts.isEmpty {
-            mcp.originPolicy = OriginPolicy(allowedHosts: Set(hosts), allowedOrigins: nil)
+            endpoint.setOriginPolicy(OriginPolicy(allowedHosts: Set(hosts), allowedOrigins: nil))
         } else if bound.allSatisfy({ ["127.0.0.1", "::1", "localhost"].contains($0.host) }) {
             var policy = OriginPolicy(allowedHosts: [], allowedOrigins: [])
             for a in bound {
@@ -75,10 +72,8 @@ enum ServeCommand {
                 policy.allowedHosts!.formUnion(p.allowedHosts!)
                 policy.allowedOrigins!.formUnion(p.allowedOrigins!)
             }
-            mcp.originPolicy = policy
+            endpoint.setOriginPolicy(policy)
         }
-        let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
-        endpointBox.endpoint = endpoint
         ready.isReady = true
         for a in bound { FileHandle.standardError.write(Data("agentbridge: serving MCP on http://\(a)/mcp\n".utf8)) }
 
@@ -124,13 +119,6 @@ final class OnceFlag: Sendable {
     func claim() -> Bool { done.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
 }
 
-final class EndpointBox: Sendable {
-    private let value = Mutex<MCPHTTPEndpoint?>(nil)
-    var endpoint: MCPHTTPEndpoint? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
-    }
-}
 
 /// Keeps signal sources alive for the life of the process.
 enum SignalSources {
