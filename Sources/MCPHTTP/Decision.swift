@@ -32,3 +32,21 @@ final class Decision<Outcome: Sendable>: Sendable {
 }
 
 enum ExchangeOutcome: Sendable { case finished, emitted, slow, disconnected }
+
+extension Decision where Outcome == ExchangeOutcome {
+    /// Waits for the first of: the work finishing, the first event, `slowAfter` passing, or the
+    /// client disconnecting (our task cancelled, which also runs `onDisconnect`).
+    func firstOutcome(slowAfter: Duration, onDisconnect: @escaping @Sendable () -> Void = {}) async -> ExchangeOutcome {
+        let timer = Task {
+            try? await Task.sleep(for: slowAfter)
+            if !Task.isCancelled { self.resolve(.slow) }
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await wait()
+        } onCancel: {
+            onDisconnect()
+            self.resolve(.disconnected)
+        }
+    }
+}

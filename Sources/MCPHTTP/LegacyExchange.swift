@@ -106,16 +106,7 @@ extension MCPHTTPEndpoint {
             stream.finish()
             decision.resolve(.finished)
         }
-        let timer = Task { [sseAfter = configuration.sseAfter] in
-            try? await Task.sleep(for: sseAfter)
-            if !Task.isCancelled { decision.resolve(.slow) }
-        }
-        let first = await withTaskCancellationHandler {
-            await decision.wait()
-        } onCancel: {
-            decision.resolve(.disconnected)
-        }
-        timer.cancel()
+        let first = await decision.firstOutcome(slowAfter: configuration.sseAfter)
         if first == .finished && !emitted.load(ordering: .relaxed) {
             stream.detach(channel)
             guard let response = final.withLock({ $0 }) else { return Self.accepted() }

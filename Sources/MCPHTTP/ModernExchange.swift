@@ -50,17 +50,7 @@ extension MCPHTTPEndpoint {
             decision.resolve(.finished)
             return outcome
         }
-        let timer = Task { [sseAfter = configuration.sseAfter] in
-            try? await Task.sleep(for: sseAfter)
-            if !Task.isCancelled { decision.resolve(.slow) }
-        }
-        let first = await withTaskCancellationHandler {
-            await decision.wait()
-        } onCancel: {
-            work.cancel()
-            decision.resolve(.disconnected)
-        }
-        timer.cancel()
+        let first = await decision.firstOutcome(slowAfter: configuration.sseAfter) { work.cancel() }
         switch first {
         case .disconnected:
             return HTTPResponse(status: 499)
