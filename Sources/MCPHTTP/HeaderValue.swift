@@ -11,10 +11,12 @@ public enum HeaderValue {
         return value
     }
 
-    /// Decodes a header value; nil when an encoded word is malformed (a −32020 for the caller).
+    /// Decodes a header value; nil when the value has characters a header may not carry verbatim
+    /// (anything outside visible ASCII and space) or an encoded word is malformed — a −32020 for
+    /// the caller. The markers are case-sensitive, as the spec writes them.
     public static func decode(_ raw: String) -> String? {
-        let lower = raw.lowercased()
-        guard lower.hasPrefix("=?base64?"), lower.hasSuffix("?="), raw.count >= 11 else { return raw }
+        guard raw.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else { return nil }
+        guard raw.hasPrefix("=?base64?"), raw.hasSuffix("?="), raw.utf8.count >= 11 else { return raw }
         let inner = raw.dropFirst(9).dropLast(2)
         guard let data = Data(base64Encoded: String(inner)), let text = String(data: data, encoding: .utf8) else { return nil }
         return text

@@ -11,14 +11,17 @@ extension MCPHTTPEndpoint {
         if case .single(.request(let r)) = incoming, r.method == MCPMethod.initialize {
             return initialize(r, http: http, principal: principal)
         }
+        // Errors about the session echo the request's id when there is exactly one request.
+        var requestID: RequestID?
+        if case .single(.request(let r)) = incoming { requestID = r.id }
         let session: HTTPSession
-        switch lookupSession(http, principal: principal) {
+        switch lookupSession(http, principal: principal, id: requestID) {
         case .success(let s): session = s
         case .failure(let box): return box.response
         }
         if let header = http.headers["mcp-protocol-version"] {
             guard let v = ProtocolVersion(rawValue: header), !v.isModern, v == session.legacy.version else {
-                return Self.rpcError(400, id: nil, .invalidRequest("Bad Request: unsupported or mismatched MCP-Protocol-Version '\(header)'"))
+                return Self.rpcError(400, id: requestID, .invalidRequest("Bad Request: unsupported or mismatched MCP-Protocol-Version '\(header)'"))
             }
         }
         session.touch()
@@ -54,12 +57,12 @@ extension MCPHTTPEndpoint {
     }
 
     /// Finds the session of a request: 400 without an id, 404 for an unknown (or someone else's) one.
-    func lookupSession(_ http: HTTPRequest, principal: String) -> Result<HTTPSession, HTTPResponseBox> {
+    func lookupSession(_ http: HTTPRequest, principal: String, id requestID: RequestID? = nil) -> Result<HTTPSession, HTTPResponseBox> {
         guard let id = http.headers["mcp-session-id"] else {
-            return .failure(HTTPResponseBox(Self.rpcError(400, id: nil, .invalidRequest("Bad Request: Missing session ID"))))
+            return .failure(HTTPResponseBox(Self.rpcError(400, id: requestID, .invalidRequest("Bad Request: Missing session ID"))))
         }
         guard let session = sessions.get(id), ConstantTime.equals(Array(session.principal.utf8), Array(principal.utf8)) else {
-            return .failure(HTTPResponseBox(Self.rpcError(404, id: nil, .invalidRequest("Session not found"))))
+            return .failure(HTTPResponseBox(Self.rpcError(404, id: requestID, .invalidRequest("Session not found"))))
         }
         return .success(session)
     }

@@ -6,7 +6,8 @@
 /// and stops at the first failure with a precise message, which this test shows on failure.
 ///
 /// The Python environments come from `Tests/InteropTests/setup-venvs.sh` (idempotent, locked),
-/// which every test runs first. Executables are found next to the test bundle.
+/// which every test runs first. Executables are found next to the test bundle. The same clients
+/// (plus raw HTTP probes and a wrk load test) drive `agentbridge serve` in HTTPInteropTests.swift.
 import Foundation
 import Testing
 

@@ -1,10 +1,16 @@
-"""Drive the server with the legacy official Python SDK (mcp 1.x, e.g. 1.30.0) over stdio.
+"""Drive the server with the legacy official Python SDK (mcp 1.x, e.g. 1.30.0).
 
     .venv-legacy/bin/python client_v1.py [--timeout S] [--wire-log FILE] -- SERVER [ARGS...]
+    .venv-legacy/bin/python client_v1.py [--timeout S] --url http://HOST:PORT/mcp   (Streamable HTTP)
+    .venv-legacy/bin/python client_v1.py [--timeout S] --url http://HOST:PORT/sse   (2024-11-05 HTTP+SSE)
 
-`ClientSession` + `stdio_client`: initialize (must negotiate 2025-11-25), tools across pages,
-echo and fixtures, resources, prompts, completion, progress, elicitation, sampling, roots,
-logging/setLevel, resources/subscribe + updated, list_changed, cancellation, ping.
+`ClientSession` over `stdio_client`, `streamablehttp_client` or `sse_client` (chosen by the URL's
+last path segment): initialize (must negotiate 2025-11-25), tools across pages, echo and
+fixtures, resources, prompts, completion, progress, elicitation, sampling, roots,
+logging/setLevel, resources/subscribe + updated, list_changed, cancellation, ping. Over HTTP the
+SDK's httpx client is tapped (http_tap.py) for HTTP-level checks (session ids, statuses, which
+stream carried what, DELETE / stream close ending the session) and schema validation of every
+server message.
 """
 
 from __future__ import annotations
@@ -24,7 +30,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import anyio  # noqa: E402
 import mcp.types as types  # noqa: E402
 from mcp import ClientSession, StdioServerParameters  # noqa: E402
+from mcp.client.sse import sse_client  # noqa: E402
 from mcp.client.stdio import stdio_client  # noqa: E402
+from mcp.client.streamable_http import streamablehttp_client  # noqa: E402
+import httpx  # noqa: E402
+
+from http_tap import Tap  # noqa: E402
 from mcp.shared.exceptions import McpError  # noqa: E402
 from pydantic import AnyUrl, ValidationError  # noqa: E402
 
@@ -94,8 +105,15 @@ async def expect_error(awaitable: Any, code: int, what: str) -> McpError:
 
 class V1:
     def __init__(self) -> None:
-        self.args = parse_args("client_v1.py [--timeout S] [--wire-log FILE] -- SERVER [ARGS...]")
+        self.args = parse_args("client_v1.py [--timeout S] [--wire-log FILE] (-- SERVER [ARGS...] | --url URL)", "both")
         self.rep = Reporter("client_v1.py")
+        self.transport = "stdio"
+        self.tap: Tap | None = None
+        if self.args.http:
+            assert self.args.url is not None
+            self.transport = "sse" if self.args.url.rstrip("/").endswith("/sse") else "streamable-http"
+            self.tap = Tap(self.args.wire_log)
+        self.session_id: str | None = None
         self.s: ClientSession | None = None
         self.elicit_action = "accept"
         self.elicit_calls: list[Any] = []
@@ -195,11 +213,19 @@ class V1:
                     pass
         self.rep.done()
 
+    def connect(self) -> Any:
+        if self.transport == "stdio":
+            cmd, cargs = tapped_command(self.args, "main")
+            return stdio_client(StdioServerParameters(command=cmd, args=cargs))
+        assert self.tap is not None and self.args.url is not None
+        if self.transport == "sse":
+            return sse_client(self.args.url, httpx_client_factory=self.tap.factory(httpx, "main"))
+        return streamablehttp_client(self.args.url, httpx_client_factory=self.tap.factory(httpx, "main"))
+
     async def _run(self) -> None:
-        cmd, cargs = tapped_command(self.args, "main")
-        params = StdioServerParameters(command=cmd, args=cargs)
         with anyio.fail_after(self.args.timeout):
-            async with stdio_client(params) as (read, write):
+            async with self.connect() as streams:
+                read, write = streams[0], streams[1]
                 async with ClientSession(
                     read, write, read_timeout_seconds=timedelta(seconds=20),
                     sampling_callback=self.on_sample, elicitation_callback=self.on_elicit,
@@ -207,7 +233,17 @@ class V1:
                 ) as session:
                     self.s = session
                     await self.checks()
-            await self.check("server exits with status 0 on stdin EOF", self.check_exit)
+                mark = len(self.tap.exchanges) if self.tap else 0
+            if self.transport == "stdio":
+                await self.check("server exits with status 0 on stdin EOF", self.check_exit)
+            elif self.transport == "sse":
+                await self.check("closing the SSE stream ends the 2024-11-05 session (POST then 404)", self.check_sse_closed)
+            else:
+                await self.check("closing the client DELETEs the session; its id is then unknown (404)",
+                                 lambda: self.check_delete(mark))
+            if self.tap is not None:
+                await self.check("every JSON-RPC message the server sent validates against schema-2025-11-25.json",
+                                 self.check_schema)
 
     async def checks(self) -> None:
         c = self.check
@@ -229,6 +265,10 @@ class V1:
         await c("ping", self.check_ping)
         await c("unknown tool is a -32602 error", self.check_unknown_tool)
         await c("legacy results carry no 2026-only fields", self.check_wire)
+        if self.transport == "sse":
+            await c("2024-11-05 transport: endpoint event first, every POST 202, every reply on the stream", self.check_sse_framing)
+        elif self.transport == "streamable-http":
+            await c("Streamable HTTP framing: session id, version header, 202s, JSON or SSE replies", self.check_http_framing)
 
     async def check_initialize(self) -> str:
         self.init = await self.s.initialize()
@@ -471,6 +511,110 @@ class V1:
                   and {"resultType", "ttlMs", "cacheScope"} & set(f.msg["result"])]
         expect(not leaked, f"legacy results carry 2026-only fields: {short(leaked)}")
         return f"{len(frames)} frames"
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+
+    def requests_by_id(self) -> dict[str, str]:
+        assert self.tap is not None
+        out: dict[str, str] = {}
+        for x in self.tap.exchanges:
+            m = x.request_msg
+            for one in m if isinstance(m, list) else [m]:
+                if isinstance(one, dict) and "method" in one and "id" in one:
+                    out[json.dumps(one["id"])] = one["method"]
+        return out
+
+    async def check_http_framing(self) -> str:
+        assert self.tap is not None
+        xs = [x for x in self.tap.exchanges_of("main") if x.status is not None]
+        init = next((x for x in xs if x.rpc_method == "initialize"), None)
+        expect(init is not None and init.status == 200, "initialize POST missing or not 200")
+        sid = init.response_headers.get("mcp-session-id")
+        expect(bool(sid), f"initialize response lacks Mcp-Session-Id: {init.response_headers}")
+        self.session_id = sid
+        gets = [x for x in xs if x.method == "GET"]
+        expect(gets and gets[0].status == 200 and gets[0].is_sse, f"standalone GET stream: {[g.describe() for g in gets]}")
+        problems = []
+        for x in xs:
+            if x is init:
+                continue
+            if x.headers.get("mcp-session-id") != sid:
+                problems.append(f"{x.describe()}: Mcp-Session-Id {x.headers.get('mcp-session-id')!r}")
+            m = x.request_msg
+            if x.method == "POST":
+                if x.headers.get("mcp-protocol-version") != LEGACY_LATEST:
+                    problems.append(f"{x.describe()}: MCP-Protocol-Version {x.headers.get('mcp-protocol-version')!r}")
+                is_req = isinstance(m, dict) and "method" in m and "id" in m
+                if not is_req and x.status != 202:
+                    problems.append(f"{x.describe()}: notification/response POST not 202")
+                if is_req and x.status != 200:
+                    problems.append(f"{x.describe()}: request POST status {x.status}")
+        expect(not problems, "; ".join(problems[:10]))
+        return f"{len(xs)} exchanges, session {sid[:8]}…"
+
+    async def check_sse_framing(self) -> str:
+        assert self.tap is not None
+        xs = [x for x in self.tap.exchanges_of("main") if x.status is not None]
+        get = xs[0]
+        expect_eq((get.method, get.status, get.is_sse), ("GET", 200, True), f"first exchange {get.describe()}")
+        expect(get.events and get.events[0].event == "endpoint", f"first event: {get.events[:1]}")
+        endpoint = get.events[0].data
+        expect(endpoint.startswith("/messages?session_id="), f"endpoint event data: {endpoint!r}")
+        self.session_id = endpoint.split("session_id=", 1)[1]
+        posts = [x for x in xs if x.method == "POST"]
+        bad = [x.describe() for x in posts if x.status != 202 or x.target != endpoint]
+        expect(not bad, f"POSTs not answered 202 at the endpoint: {bad[:5]}")
+        in_bodies = [x.describe() for x in posts if x.raw and x.raw.strip() not in (b"Accepted", b"")]
+        expect(not in_bodies, f"POST bodies carry more than 'Accepted': {in_bodies[:3]}")
+        answered = {json.dumps(m.get("id")) for m in get.server_messages() if isinstance(m, dict) and "method" not in m}
+        asked = [json.dumps(x.rpc_id) for x in posts if isinstance(x.request_msg, dict) and "method" in x.request_msg
+                 and "id" in x.request_msg]
+        missing = [i for i in asked if i not in answered]
+        expect(len(missing) <= 1, f"requests never answered on the stream: {missing}")  # the cancelled one
+        return f"{len(posts)} POSTs, {len(get.events)} events on the stream"
+
+    async def check_delete(self, mark: int) -> str:
+        assert self.tap is not None
+        deletes = [x for x in self.tap.exchanges[mark:] if x.method == "DELETE"]
+        expect(deletes, "the client did not DELETE its session on close")
+        expect(deletes[-1].status in (200, 204), f"DELETE status {deletes[-1].status}")
+        async with self.tap.client(httpx, "after-delete") as http:
+            r = await http.post(self.args.url, json={"jsonrpc": "2.0", "id": 99, "method": "tools/list"}, headers={
+                "accept": "application/json, text/event-stream", "mcp-session-id": self.session_id or "",
+                "mcp-protocol-version": LEGACY_LATEST})
+        expect_eq(r.status_code, 404, "status of a POST with the deleted session id")
+        return f"DELETE {deletes[-1].status}, then {r.status_code}"
+
+    async def check_sse_closed(self) -> str:
+        assert self.tap is not None and self.args.url is not None
+        base = self.args.url.rsplit("/sse", 1)[0]
+        status = None
+        async with self.tap.client(httpx, "after-close") as http:
+            for _ in range(40):  # the server notices the closed stream asynchronously
+                r = await http.post(f"{base}/messages?session_id={self.session_id}", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+                status = r.status_code
+                if status == 404:
+                    break
+                await anyio.sleep(0.05)
+        expect_eq(status, 404, "POST to the closed session's endpoint")
+        return "404"
+
+    async def check_schema(self) -> str:
+        from http_schema import MessageValidator
+
+        assert self.tap is not None
+        methods = self.requests_by_id()
+        v = MessageValidator(LEGACY_LATEST)
+        for x in self.tap.exchanges:
+            for i, m in enumerate(x.server_messages()):
+                answering = None
+                if isinstance(m, dict) and "method" not in m:
+                    answering = methods.get(json.dumps(m.get("id")))
+                v.message(m, answering, f"{x.label} {x.describe()} message {i + 1}")
+        unique = list(dict.fromkeys(v.failures))
+        expect(not unique, f"{len(unique)} invalid message(s):\n     - " + "\n     - ".join(unique[:8]))
+        expect(v.count > 30, f"only {v.count} messages validated")
+        return f"{v.count} messages"
 
     async def check_exit(self) -> None:
         for _ in range(50):

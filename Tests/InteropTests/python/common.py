@@ -6,10 +6,14 @@ Every script prints one line per check ("ok   <name>") and stops at the first fa
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -111,20 +115,31 @@ class Args:
     wire_log: str | None = None
     keep_wire_log: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    # HTTP: the MCP endpoint (http://127.0.0.1:PORT/mcp) of a running `agentbridge serve`, its pid
+    # (optional; enables checks that look at the server process) and its --token (optional).
+    url: str | None = None
+    pid: int | None = None
+    token: str | None = None
+
+    @property
+    def http(self) -> bool:
+        return self.url is not None
 
 
-def parse_args(usage: str) -> Args:
-    """`script.py [--timeout S] [--wire-log FILE] -- /path/to/server [server args...]`."""
+def parse_args(usage: str, transports: str = "stdio") -> Args:
+    """`script.py [--timeout S] [--wire-log FILE] -- /path/to/server [server args...]` (stdio), or
+    `script.py [--timeout S] --url http://HOST:PORT/mcp [--pid PID] [--token T]` (HTTP: a running
+    server), or `script.py [...] --serve -- /path/to/agentbridge serve --listen 127.0.0.1:0 ...`
+    (HTTP: the script starts that server, reads its URL from stderr and stops it at exit).
+    `transports`: what the script supports — "stdio", "http" or "both"."""
     argv = sys.argv[1:]
-    if "--" not in argv:
-        print(f"usage: {usage}", file=sys.stderr)
-        raise SystemExit(2)
-    split = argv.index("--")
-    opts, server = argv[:split], argv[split + 1 :]
-    if not server:
-        print(f"usage: {usage}\nerror: missing server command after --", file=sys.stderr)
-        raise SystemExit(2)
+    if "--" in argv:
+        split = argv.index("--")
+        opts, server = argv[:split], argv[split + 1 :]
+    else:
+        opts, server = argv, []
     args = Args(server=server)
+    serve = False
     i = 0
     while i < len(opts):
         opt = opts[i]
@@ -135,13 +150,80 @@ def parse_args(usage: str) -> Args:
             args.wire_log = opts[i + 1]
             args.keep_wire_log = True
             i += 2
+        elif opt == "--url" and i + 1 < len(opts):
+            args.url = opts[i + 1]
+            i += 2
+        elif opt == "--pid" and i + 1 < len(opts):
+            args.pid = int(opts[i + 1])
+            i += 2
+        elif opt == "--token" and i + 1 < len(opts):
+            args.token = opts[i + 1]
+            i += 2
+        elif opt == "--serve":
+            serve = True
+            i += 1
         else:
             print(f"usage: {usage}\nerror: unknown option {opt!r}", file=sys.stderr)
             raise SystemExit(2)
+    if transports == "stdio" and (serve or args.url is not None):
+        print(f"usage: {usage}\nerror: this script drives stdio servers only", file=sys.stderr)
+        raise SystemExit(2)
+    if serve:
+        if not server:
+            print(f"usage: {usage}\nerror: --serve needs the server command after --", file=sys.stderr)
+            raise SystemExit(2)
+        args.url, args.pid = start_http_server(server)
+    if args.url is None and (transports == "http" or not server):
+        print(f"usage: {usage}\nerror: " + ("--url URL or --serve -- COMMAND is required" if transports != "stdio"
+                                             else "missing server command after --"), file=sys.stderr)
+        raise SystemExit(2)
     if args.wire_log is None:
         fd, args.wire_log = tempfile.mkstemp(prefix="interop-wire-", suffix=".log")
         os.close(fd)
     return args
+
+
+SERVING_LINE = re.compile(r"serving MCP on (http://\S+)")
+
+
+def start_http_server(command: list[str], timeout: float = 15.0) -> tuple[str, int]:
+    """Starts an HTTP MCP server, waits for its "serving MCP on http://…" stderr line and returns
+    (url, pid). The server is stopped (SIGTERM, then SIGKILL) when this script exits; its stderr
+    goes on to ours."""
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=sys.stderr, stderr=subprocess.PIPE)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    atexit.register(stop)
+    found: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            if not found:
+                m = SERVING_LINE.search(line)
+                if m:
+                    found.append(m.group(1))
+                    ready.set()
+            sys.stderr.write(line)
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    if not ready.wait(timeout) or not found:
+        stop()
+        print(f"error: {' '.join(command)} did not print 'serving MCP on http://…' within {timeout}s "
+              f"(exit status {proc.poll()})", file=sys.stderr)
+        raise SystemExit(2)
+    return found[0], proc.pid
 
 
 def tapped_command(args: Args, label: str) -> tuple[str, list[str]]:

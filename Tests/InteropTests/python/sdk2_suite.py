@@ -1,9 +1,11 @@
-"""The interop suite driven by the official Python SDK 2.3.0 `mcp.Client` over stdio.
+"""The interop suite driven by the official Python SDK 2.3.0 `mcp.Client`, over stdio or HTTP.
 
 Shared by client_auto.py (mode="auto": must end on the modern 2026-07-28 era) and
-client_legacy.py (mode="legacy": the 2025-11-25 initialize handshake). The server runs behind
-wiretap.py so that wire-level facts (who sent which frame, in which order, with which fields)
-can be asserted next to what the SDK surfaces.
+client_legacy.py (mode="legacy": the 2025-11-25 initialize handshake). Over stdio the server runs
+behind wiretap.py; over HTTP (`--url http://HOST:PORT/mcp`, i.e. `Client(url)`, the SDK's
+Streamable HTTP transport) the HTTP client the SDK builds is tapped in-process (http_tap.py). Either
+way wire-level facts (who sent which frame, in which order, with which fields; over HTTP also
+which request, status, headers and stream) can be asserted next to what the SDK surfaces.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+import httpx2
 import mcp_types as types
 from mcp import Client, StdioServerParameters
 from mcp.client.subscriptions import PromptsListChanged, ResourceUpdated, ToolsListChanged
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
+from http_tap import Exchange, Tap
 from common import (
     ARG1_VALUES,
     FIXTURE_TOOLS,
@@ -151,11 +155,18 @@ class Suite:
     def __init__(self, mode: str, script: str) -> None:
         self.mode = mode
         self.modern = mode != "legacy"
-        self.args: Args = parse_args(f"{script} [--timeout S] [--wire-log FILE] -- SERVER [ARGS...]")
+        self.args: Args = parse_args(f"{script} [--timeout S] [--wire-log FILE] (-- SERVER [ARGS...] | --url URL [--pid PID])", "both")
         self.rep = Reporter(script)
         self.hooks = Hooks()
         self.client: Client | None = None
         self.wire_mark = 0
+        self.http = self.args.http
+        self.tap: Tap | None = None
+        self.tap_label = "main"
+        self.session_id: str | None = None
+        if self.http:
+            self.tap = Tap(self.args.wire_log)
+            _tap_sdk_http_client(self)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -195,7 +206,6 @@ class Suite:
         self.rep.ok(name, detail or "")
 
     def new_client(self, label: str, **overrides: Any) -> Client:
-        cmd, cargs = tapped_command(self.args, label)
         kwargs: dict[str, Any] = dict(
             mode=self.mode,
             elicitation_callback=self.hooks.elicit,
@@ -207,7 +217,24 @@ class Suite:
             cache=None,
         )
         kwargs.update(overrides)
+        if self.http:
+            # Client(url) builds its HTTP client when it connects; the tap labels that one.
+            self.tap_label = label
+            return Client(self.args.url, **kwargs)
+        cmd, cargs = tapped_command(self.args, label)
         return Client(StdioServerParameters(command=cmd, args=cargs), **kwargs)
+
+    def exchanges(self, label: str = "main") -> list[Exchange]:
+        assert self.tap is not None
+        return self.tap.exchanges_of(label)
+
+    def exchange_of(self, rid: Any, label: str = "main") -> Exchange:
+        """The POST that carried the request with JSON-RPC id `rid` (type-exact)."""
+        for ex in self.exchanges(label):
+            if ex.method == "POST" and isinstance(ex.request_msg, dict) and "method" in ex.request_msg \
+                    and json.dumps(ex.rpc_id) == json.dumps(rid):
+                return ex
+        raise CheckFailed(f"no POST carrying request id {rid!r} was recorded")
 
     @property
     def c(self) -> Client:
@@ -248,9 +275,20 @@ class Suite:
             try:
                 await self.run_checks()
             finally:
+                mark = len(self.exchanges()) if self.http else 0
                 await self.client.__aexit__(None, None, None)
-            await self.check("server exits with status 0 on stdin EOF", self.check_exit_status)
+            if self.http:
+                if self.modern:
+                    await self.check("no session: no Mcp-Session-Id, GET or DELETE on the 2026 era", self.check_http_sessionless)
+                else:
+                    await self.check("closing the client DELETEs the session; its id is then unknown (404)",
+                                     lambda: self.check_http_delete(mark))
+            else:
+                await self.check("server exits with status 0 on stdin EOF", self.check_exit_status)
             await self.no_capability_checks()
+            if self.http:
+                await self.check("every JSON-RPC message the server sent validates against the official schema",
+                                 self.check_http_schema)
 
     # -- the checks ---------------------------------------------------------------------------
 
@@ -299,6 +337,8 @@ class Suite:
             await self.check("resources/subscribe then notifications/resources/updated", self.check_subscribe_legacy)
             await self.check("tools and prompts list_changed notifications", self.check_list_changed_legacy)
         await self.check("wire frames respect the era", self.check_wire_era)
+        if self.http:
+            await self.check("HTTP framing: routing headers, content types, statuses", self.check_http_framing)
 
     async def check_era(self) -> str:
         s = self.c.session
@@ -318,7 +358,39 @@ class Suite:
         info = self.c.server_info
         expect(info is not None, "server did not identify itself (serverInfo)")
         expect_eq(info.name, SERVER_NAME, "serverInfo.name")
-        return f"{self.c.protocol_version}, serverInfo {info.name} {info.version}"
+        detail = f"{self.c.protocol_version}, serverInfo {info.name} {info.version}"
+        if self.http:
+            detail += "; " + await self.check_http_era()
+        return detail
+
+    async def check_http_era(self) -> str:
+        xs = self.exchanges()
+        expect(xs, "the HTTP tap recorded nothing: Client(url) did not use the tapped HTTP client")
+        first = xs[0]
+        if self.modern:
+            expect_eq((first.method, first.rpc_method), ("POST", "server/discover"), "first HTTP exchange")
+            expect_eq(first.headers.get("mcp-protocol-version"), MODERN, "discover MCP-Protocol-Version header")
+            expect_eq(first.status, 200, "discover status")
+            expect("mcp-session-id" not in first.response_headers, f"discover answered with a session id: {first.response_headers}")
+            return f"discover {first.status} {first.content_type}"
+        init = next((x for x in xs if x.rpc_method == "initialize"), None)
+        expect(init is not None, "no initialize POST recorded")
+        expect_eq(init.status, 200, "initialize status")
+        sid = init.response_headers.get("mcp-session-id")
+        expect(sid is not None, f"initialize response lacks Mcp-Session-Id: {init.response_headers}")
+        expect(sid and all(0x21 <= ord(ch) <= 0x7E for ch in sid), f"Mcp-Session-Id is not visible ASCII: {sid!r}")
+        expect(len(sid) >= 16, f"Mcp-Session-Id looks guessable (length {len(sid)}): {sid!r}")
+        self.session_id = sid
+        get = None
+        for _ in range(40):  # the SDK opens the GET stream right after notifications/initialized
+            get = next((x for x in self.exchanges() if x.method == "GET"), None)
+            if get is not None and get.status is not None:
+                break
+            await anyio.sleep(0.05)
+        expect(get is not None and get.status is not None, "the client opened no standalone GET stream")
+        expect_eq((get.status, get.is_sse), (200, True), f"GET stream status/content type ({get.content_type})")
+        expect_eq(get.headers.get("mcp-session-id"), sid, "GET stream Mcp-Session-Id")
+        return f"session {sid[:8]}…, GET stream {get.status}"
 
     async def check_capabilities(self) -> str:
         caps = self.c.server_capabilities
@@ -556,6 +628,8 @@ class Suite:
         frames = self.wire()[mark:]
         call = next(f for f in frames if f.direction == "C>S" and f.is_request and f.msg["method"] == "tools/call")
         rid = call.msg["id"]
+        if self.http and self.modern:
+            return self.cancellation_by_closing_the_stream(frames, call, values, latency)
         idx = next((i for i, f in enumerate(frames) if f.direction == "C>S" and f.is_notification
                     and f.msg["method"] == "notifications/cancelled" and f.msg["params"].get("requestId") == rid), None)
         expect(idx is not None, "the client did not send notifications/cancelled")
@@ -565,7 +639,27 @@ class Suite:
         expect(len(after) <= 1, f"progress kept coming after notifications/cancelled: {after}")
         replies = [f.raw for f in frames[idx:] if f.direction == "S>C" and f.is_response and f.msg.get("id") == rid]
         expect(not replies, f"the server replied to the cancelled request: {short(replies)}")
+        if self.http:  # legacy: the notification is POSTed (202); closing a stream would not cancel
+            posts = [x for x in self.exchanges() if x.rpc_method == "notifications/cancelled"]
+            expect(posts, "notifications/cancelled was not POSTed")
+            expect_eq(posts[-1].status, 202, "status of the notifications/cancelled POST")
         return f"cancelled at progress {max(values)}, echo answered in {latency * 1000:.0f} ms"
+
+    def cancellation_by_closing_the_stream(self, frames: list[Frame], call: Frame, values: list[float], latency: float) -> str:
+        """2026 over HTTP: the client cancels by closing the request's SSE response; the server must
+        treat the disconnect as cancellation (never answer it, stop reporting progress)."""
+        rid = call.msg["id"]
+        ex = self.exchange_of(rid)
+        expect(ex.is_sse, f"slow_operation with progress was not answered as SSE ({ex.describe()})")
+        expect(ex.closed_early, f"the SDK did not close the response stream to cancel ({ex.describe()}, eof={ex.eof})")
+        posted = [x for x in self.exchanges() if x.rpc_method == "notifications/cancelled"]
+        expect(not posted, f"notifications/cancelled was POSTed on the 2026 era: {[x.describe() for x in posted]}")
+        replies = [f.raw for f in self.wire() if f.direction == "S>C" and f.is_response and json.dumps(f.msg.get("id")) == json.dumps(rid)]
+        expect(not replies, f"a response to the cancelled request arrived: {short(replies)}")
+        late = [e for e in ex.events if ex.closed_at is not None and e.at > ex.closed_at]
+        expect(not late, f"events kept arriving after the stream was closed: {len(late)}")
+        return (f"stream closed at progress {max(values)} after {len(ex.events)} events; "
+                f"echo answered in {latency * 1000:.0f} ms")
 
     async def check_elicitation(self, action: str) -> str:
         self.hooks.elicit_action = action
@@ -590,10 +684,10 @@ class Suite:
             "cancel": "cancelled",
         }[action]
         expect_eq(text, want, "test_elicitation result")
-        self.expect_input_path(self.wire()[mark:], "elicitation/create")
+        await self.expect_input_path(self.wire()[mark:], "elicitation/create")
         return None
 
-    def expect_input_path(self, frames: list[Frame], method: str) -> None:
+    async def expect_input_path(self, frames: list[Frame], method: str) -> None:
         """Modern: the input request rides in an input_required result; legacy: a server→client request."""
         server_requests = [f for f in frames if f.direction == "S>C" and f.is_request]
         if self.modern:
@@ -609,9 +703,42 @@ class Suite:
         else:
             expect([f for f in server_requests if f.msg["method"] == method],
                    f"no server→client {method} request on the wire (server requests: {[f.msg['method'] for f in server_requests]})")
+            if self.http:
+                await self.expect_http_server_request(method)
             interim = [f for f in frames if f.direction == "S>C" and f.is_response and isinstance(f.msg.get("result"), dict)
                        and "resultType" in f.msg["result"]]
             expect(not interim, f"legacy result carries resultType: {short(interim[0].raw)}" if interim else "")
+
+    async def expect_http_server_request(self, method: str) -> None:
+        """Legacy HTTP: a server→client request rides on the SSE response of the tools/call that
+        needed it, and the client's answer is POSTed back and accepted with 202."""
+        carrier = None
+        request_id = None
+        for ex in reversed(self.exchanges()):
+            for e in ex.events:
+                m = e.msg
+                if isinstance(m, dict) and m.get("method") == method and "id" in m:
+                    carrier, request_id = ex, m["id"]
+            if carrier is not None:
+                break
+        expect(carrier is not None, f"{method} did not arrive on any SSE stream")
+        expect_eq((carrier.method, carrier.rpc_method), ("POST", "tools/call"), f"stream that carried {method}")
+        answers = [x for x in self.exchanges() if x.method == "POST" and isinstance(x.request_msg, dict)
+                   and "method" not in x.request_msg and json.dumps(x.rpc_id) == json.dumps(request_id)]
+        expect(answers, f"the client's answer to {method} (id {request_id!r}) was not POSTed")
+        for _ in range(100):  # the tool's result may reach the client before the 202 of the answer POST
+            if answers[-1].status is not None:
+                break
+            await anyio.sleep(0.02)
+        expect_eq(answers[-1].status, 202, f"status of the POSTed answer to {method}")
+        expect_eq(answers[-1].headers.get("mcp-session-id"), self.session_id, "session id on the POSTed answer")
+
+    def expect_on_get_stream(self, method: str) -> None:
+        """Legacy HTTP: notifications unrelated to a request travel on the standalone GET stream."""
+        gets = [x for x in self.exchanges() if x.method == "GET"]
+        expect(gets, "no GET stream")
+        expect(any(isinstance(e.msg, dict) and e.msg.get("method") == method for x in gets for e in x.events),
+               f"{method} did not arrive on the GET stream")
 
     async def check_sampling(self) -> str:
         before = len(self.hooks.sampling_calls)
@@ -621,7 +748,7 @@ class Suite:
         calls = self.hooks.sampling_calls[before:]
         expect_eq(len(calls), 1, "sampling callback invocations")
         expect("Say hi to the interop test" in json.dumps(dump(calls[0])), f"prompt not in sampling request: {short(dump(calls[0]))}")
-        self.expect_input_path(self.wire()[mark:], "sampling/createMessage")
+        await self.expect_input_path(self.wire()[mark:], "sampling/createMessage")
         return None
 
     async def check_roots(self) -> None:
@@ -632,7 +759,7 @@ class Suite:
         expect(self.hooks.roots_calls == before + 1, "roots callback not invoked exactly once")
         for uri in ROOTS:
             expect(uri in text, f"root {uri} missing from {text!r}")
-        self.expect_input_path(self.wire()[mark:], "roots/list")
+        await self.expect_input_path(self.wire()[mark:], "roots/list")
 
     async def check_elicitation_variant(self, name: str) -> str:
         before = len(self.hooks.elicit_calls)
@@ -642,7 +769,7 @@ class Suite:
         expect_eq(len(self.hooks.elicit_calls) - before, 1, "elicitation callback invocations")
         sent = json.dumps(self.hooks.last_content, sort_keys=True, separators=(",", ":"))
         expect_eq(text, f"accept: {sent}", f"{name} result")
-        self.expect_input_path(self.wire()[mark:], "elicitation/create")
+        await self.expect_input_path(self.wire()[mark:], "elicitation/create")
         return None
 
     async def check_multiple_inputs(self) -> str | None:
@@ -655,8 +782,8 @@ class Suite:
         expect_eq((len(self.hooks.elicit_calls) - before_e, self.hooks.roots_calls - before_r), (1, 1),
                   "(elicitation, roots) callback invocations")
         frames = self.wire()[mark:]
-        self.expect_input_path(frames, "elicitation/create")
-        self.expect_input_path(frames, "roots/list")
+        await self.expect_input_path(frames, "elicitation/create")
+        await self.expect_input_path(frames, "roots/list")
         return None
 
     async def check_request_state(self) -> str:
@@ -836,6 +963,16 @@ class Suite:
             new_content = (await self.c.read_resource(watched)).contents[0]
             expect(dump(new_content) != dump(old), "watched resource content did not change after the trigger")
             sid = sub.subscription_id
+        if self.http:
+            listen = [x for x in self.exchanges() if x.rpc_method == "subscriptions/listen"]
+            expect(listen, "subscriptions/listen was not POSTed")
+            lx = listen[-1]
+            expect(lx.is_sse, f"listen was not answered as SSE ({lx.describe()})")
+            first = lx.events[0].msg if lx.events else None
+            expect(isinstance(first, dict) and first.get("method") == "notifications/subscriptions/acknowledged",
+                   f"first event of the listen stream: {short(first)}")
+            await anyio.sleep(0.2)
+            expect(lx.closed_early, f"leaving listen() did not close the stream ({lx.describe()}, eof={lx.eof})")
         mark = len(self.wire())
         await anyio.sleep(0.3)
         await self.c.call_tool("test_trigger_tool_change", {})
@@ -857,6 +994,8 @@ class Suite:
         await self.hooks.wait_for(
             lambda n: isinstance(n, types.ResourceUpdatedNotification) and str(n.params.uri) == watched,
             5.0, f"notifications/resources/updated for {watched}", since)
+        if self.http:
+            self.expect_on_get_stream("notifications/resources/updated")
         new = (await self.c.read_resource(watched)).contents[0]
         expect(dump(new) != dump(old), "watched resource content did not change")
         await self.c.unsubscribe_resource(watched)
@@ -874,6 +1013,8 @@ class Suite:
                                   "notifications/tools/list_changed", since)
         new = [t.name for t in (await self.list_all_tools())[0] if t.name not in before]
         expect(len(new) == 1 and new[0].startswith("dynamic_tool_"), f"new tools after the trigger: {new}")
+        if self.http:
+            self.expect_on_get_stream("notifications/tools/list_changed")
         before_p = {p.name for p in (await self.c.list_prompts()).prompts}
         since = len(self.hooks.notifications)
         await self.c.call_tool("test_trigger_prompt_change", {})
@@ -881,6 +1022,8 @@ class Suite:
                                   "notifications/prompts/list_changed", since)
         new_p = {p.name for p in (await self.c.list_prompts()).prompts} - before_p
         expect(len(new_p) == 1, f"new prompts after the trigger: {new_p}")
+        if self.http:
+            self.expect_on_get_stream("notifications/prompts/list_changed")
         return f"new tool {new[0]}, new prompt {sorted(new_p)[0]}"
 
     async def check_wire_era(self) -> str:
@@ -900,6 +1043,116 @@ class Suite:
                       and {"resultType", "ttlMs", "cacheScope"} & set(f.msg["result"])]
             expect(not leaked, f"legacy results carry 2026-only fields: {short(leaked)}")
         return f"{len(frames)} frames"
+
+    async def check_http_framing(self) -> str:
+        """Every exchange of the main client, against DIGEST §9 (2026) / §13 (legacy)."""
+        xs = [x for x in self.exchanges() if x.status is not None]
+        problems: list[str] = []
+        sse = json_n = 0
+        cancelled = {json.dumps(((x.request_msg or {}).get("params") or {}).get("requestId")) for x in xs
+                     if x.rpc_method == "notifications/cancelled"}
+        for x in xs:
+            msg = x.request_msg
+            is_req = isinstance(msg, dict) and "method" in msg and "id" in msg
+            where = x.describe() + (f" ({x.rpc_method} id {x.rpc_id!r})" if is_req else "")
+            if self.modern:
+                if x.method != "POST":
+                    problems.append(f"{where}: not a POST on the 2026 era")
+                    continue
+                if "mcp-session-id" in x.response_headers:
+                    problems.append(f"{where}: response carries Mcp-Session-Id")
+                if is_req:
+                    meta = ((msg.get("params") or {}).get("_meta") or {})
+                    if x.headers.get("mcp-protocol-version") != meta.get("io.modelcontextprotocol/protocolVersion"):
+                        problems.append(f"{where}: MCP-Protocol-Version {x.headers.get('mcp-protocol-version')!r} vs _meta")
+                    if x.headers.get("mcp-method") != msg["method"]:
+                        problems.append(f"{where}: Mcp-Method {x.headers.get('mcp-method')!r}")
+                    key = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}.get(msg["method"])
+                    if key and x.headers.get("mcp-name") != (msg.get("params") or {}).get(key):
+                        problems.append(f"{where}: Mcp-Name {x.headers.get('mcp-name')!r}")
+            else:
+                if x.rpc_method != "initialize" and x.headers.get("mcp-session-id") != self.session_id:
+                    problems.append(f"{where}: Mcp-Session-Id {x.headers.get('mcp-session-id')!r} is not the issued one")
+                if x.method == "POST" and x.rpc_method != "initialize" and x.headers.get("mcp-protocol-version") != LEGACY_LATEST:
+                    problems.append(f"{where}: MCP-Protocol-Version {x.headers.get('mcp-protocol-version')!r}")
+            if x.method == "POST" and not is_req:
+                if x.status != 202:
+                    problems.append(f"{where}: a notification/response POST got {x.status}, not 202")
+                continue
+            if x.method == "POST" and is_req:
+                if x.is_sse:
+                    sse += 1
+                    if x.response_headers.get("x-accel-buffering") != "no":
+                        problems.append(f"{where}: SSE without X-Accel-Buffering: no")
+                    msgs = x.server_messages()
+                    responses = [m for m in msgs if isinstance(m, dict) and "method" not in m]
+                    if x.eof and x.rpc_method != "subscriptions/listen" and json.dumps(x.rpc_id) not in cancelled:
+                        if len(responses) != 1 or json.dumps(responses[0].get("id")) != json.dumps(x.rpc_id):
+                            problems.append(f"{where}: SSE stream ended with responses {short(responses, 200)}")
+                        elif msgs[-1] is not responses[0]:
+                            problems.append(f"{where}: frames after the response on its stream")
+                    if self.modern and any(isinstance(m, dict) and "method" in m and "id" in m for m in msgs):
+                        problems.append(f"{where}: server request on a 2026 stream")
+                    if not self.modern:
+                        bad_ids = [e.id for e in x.events if not e.id or "-" not in e.id]
+                        if bad_ids:
+                            problems.append(f"{where}: legacy SSE events without <stream>-<n> ids: {bad_ids[:3]}")
+                elif x.content_type.startswith("application/json"):
+                    json_n += 1
+                    msgs = x.server_messages()
+                    if len(msgs) != 1 or not isinstance(msgs[0], dict):
+                        problems.append(f"{where}: JSON body is not one message")
+                        continue
+                    m = msgs[0]
+                    if json.dumps(m.get("id")) != json.dumps(x.rpc_id):
+                        problems.append(f"{where}: response id {m.get('id')!r}")
+                    err = m.get("error")
+                    want = 200
+                    if err is not None and self.modern:
+                        want = {-32700: 400, -32600: 400, -32602: 400, -32020: 400, -32021: 400, -32022: 400,
+                                -32601: 404}.get(err.get("code"), 200)
+                    if x.status != want:
+                        problems.append(f"{where}: status {x.status} for {short(err or 'a result', 120)} (want {want})")
+                else:
+                    problems.append(f"{where}: unexpected content type")
+        expect(not problems, f"{len(problems)} framing problem(s):\n       " + "\n       ".join(problems[:12]))
+        return f"{len(xs)} exchanges: {json_n} JSON, {sse} SSE"
+
+    async def check_http_schema(self) -> str:
+        from http_schema import MessageValidator
+
+        assert self.tap is not None
+        v = MessageValidator(MODERN if self.modern else LEGACY_LATEST)
+        for x in self.tap.exchanges:
+            answering = x.rpc_method if isinstance(x.request_msg, dict) and "id" in x.request_msg else None
+            for i, m in enumerate(x.server_messages()):
+                v.message(m, answering, f"{x.label} {x.describe()} message {i + 1}")
+        unique = list(dict.fromkeys(v.failures))
+        expect(not unique, f"{len(unique)} invalid message(s):\n     - " + "\n     - ".join(unique[:8]))
+        expect(v.count > 50, f"only {v.count} messages validated")
+        return f"{v.count} messages against schema-{v.version}.json"
+
+    async def check_http_sessionless(self) -> str:
+        xs = self.exchanges()
+        bad = [x.describe() for x in xs if x.method != "POST"]
+        expect(not bad, f"the 2026 client sent non-POST requests: {bad}")
+        sids = [x.describe() for x in xs if "mcp-session-id" in x.response_headers or "mcp-session-id" in x.headers]
+        expect(not sids, f"session ids on the 2026 era: {sids}")
+        return f"{len(xs)} POSTs"
+
+    async def check_http_delete(self, mark: int) -> str:
+        deletes = [x for x in self.exchanges()[mark:] if x.method == "DELETE"]
+        expect(deletes, "the client did not DELETE its session on close")
+        d = deletes[-1]
+        expect_eq(d.headers.get("mcp-session-id"), self.session_id, "DELETE Mcp-Session-Id")
+        expect(d.status in (200, 204), f"DELETE status {d.status}")
+        assert self.tap is not None
+        async with self.tap.client(httpx2, "after-delete") as http:
+            r = await http.post(self.args.url, json={"jsonrpc": "2.0", "id": 99, "method": "tools/list"}, headers={
+                "accept": "application/json, text/event-stream", "mcp-session-id": self.session_id,
+                "mcp-protocol-version": LEGACY_LATEST})
+        expect_eq(r.status_code, 404, "status of a POST with the deleted session id")
+        return f"DELETE {d.status}, then {r.status_code}"
 
     async def check_exit_status(self) -> str:
         for _ in range(50):
@@ -931,6 +1184,27 @@ class Suite:
                 return "isError result"
 
         await self.check("test_elicitation without the elicitation capability", body)
+
+
+def _tap_sdk_http_client(suite: Suite) -> None:
+    """`Client(url)` builds its HTTP client with `create_mcp_http_client` (in
+    mcp.client.streamable_http); hand it a tapped one instead, labelled for the client being
+    connected. Everything else is the SDK's own Streamable HTTP transport."""
+    import mcp.client.streamable_http as sdk_http
+
+    def factory(headers: Any = None, timeout: Any = None, auth: Any = None) -> Any:
+        assert suite.tap is not None
+        kw: dict[str, Any] = {}
+        if headers is not None:
+            kw["headers"] = headers
+        if timeout is not None:
+            kw["timeout"] = timeout
+        if auth is not None:
+            kw["auth"] = auth
+        return suite.tap.client(httpx2, suite.tap_label, **kw)
+
+    expect(hasattr(sdk_http, "create_mcp_http_client"), "mcp.client.streamable_http.create_mcp_http_client is gone")
+    sdk_http.create_mcp_http_client = factory
 
 
 def _json_or_none(text: str) -> Any:
