@@ -36,12 +36,9 @@ enum ExchangeOutcome: Sendable { case finished, emitted, slow, disconnected }
 extension Decision where Outcome == ExchangeOutcome {
     /// Waits for the first of: the work finishing, the first event, `slowAfter` passing, or the
     /// client disconnecting (our task cancelled, which also runs `onDisconnect`).
-    func firstOutcome(slowAfter: Duration, onDisconnect: @escaping @Sendable () -> Void = {}) async -> ExchangeOutcome {
-        let timer = Task {
-            try? await Task.sleep(for: slowAfter)
-            if !Task.isCancelled { self.resolve(.slow) }
-        }
-        defer { timer.cancel() }
+    func firstOutcome(slowAfter: Duration, ticker: DeadlineTicker, onDisconnect: @escaping @Sendable () -> Void = {}) async -> ExchangeOutcome {
+        let timer = ticker.schedule(after: slowAfter) { self.resolve(.slow) }
+        defer { ticker.cancel(timer) }
         return await withTaskCancellationHandler {
             await wait()
         } onCancel: {

@@ -109,7 +109,7 @@ extension MCPHTTPEndpoint {
             stream.finish()
             decision.resolve(.finished)
         }
-        let first = await decision.firstOutcome(slowAfter: configuration.sseAfter)
+        let first = await decision.firstOutcome(slowAfter: configuration.sseAfter, ticker: ticker)
         if first == .finished && !emitted.load(ordering: .relaxed) {
             stream.detach(channel)
             guard let response = final.withLock({ $0 }) else { return Self.accepted() }

@@ -69,6 +69,7 @@ public final class MCPHTTPEndpoint: Sendable {
     private let originPolicy: Mutex<OriginPolicy>
     let sessions: SessionStore
     let sseSessions: SSESessionStore
+    let ticker: DeadlineTicker
     private let sweeper: Task<Void, Never>
 
     public init(server: MCPServer, configuration: Configuration = Configuration()) {
@@ -78,6 +79,7 @@ public final class MCPHTTPEndpoint: Sendable {
         let store = SessionStore(maxSessions: configuration.maxSessions)
         sessions = store
         sseSessions = SSESessionStore()
+        ticker = DeadlineTicker(resolution: min(configuration.sseAfter / 10, .milliseconds(250)))
         let timeout = configuration.sessionIdleTimeout
         sweeper = Task.detached {
             let period = min(timeout / 4, .seconds(30))
@@ -88,7 +90,10 @@ public final class MCPHTTPEndpoint: Sendable {
         }
     }
 
-    deinit { sweeper.cancel() }
+    deinit {
+        sweeper.cancel()
+        ticker.stop()
+    }
 
     public func setOriginPolicy(_ policy: OriginPolicy) {
         originPolicy.withLock { $0 = policy }
@@ -107,6 +112,7 @@ public final class MCPHTTPEndpoint: Sendable {
     /// Ends every session and open stream (server shutdown).
     public func close() {
         sweeper.cancel()
+        ticker.stop()
         server.closeListens()
         sessions.closeAll()
         sseSessions.closeAll()

@@ -50,7 +50,7 @@ extension MCPHTTPEndpoint {
             decision.resolve(.finished)
             return outcome
         }
-        let first = await decision.firstOutcome(slowAfter: configuration.sseAfter) { work.cancel() }
+        let first = await decision.firstOutcome(slowAfter: configuration.sseAfter, ticker: ticker) { work.cancel() }
         switch first {
         case .disconnected:
             return HTTPResponse(status: 499)
