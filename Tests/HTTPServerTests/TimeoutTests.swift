@@ -18,25 +18,26 @@ struct TimeoutTests {
             }
             let r = try await c.readResponse(timeout: .seconds(5))
             let elapsed = ContinuousClock.now - start
+            // A 408 can only come from the deadline: the whole trickle takes ~4 s.
             #expect(r.status == 408)
             #expect(r.header("Connection") == "close")
-            #expect(elapsed >= .milliseconds(250))
-            #expect(elapsed < .milliseconds(2000))
+            #expect(elapsed < .milliseconds(3500))
             trickler.cancel()
             _ = await trickler.value
         }
     }
 
     @Test func aLateFirstByteDoesNotBuyANewConnectionAFreshHeaderDeadline() async throws {
-        try await withServer({ $0.headerTimeout = .milliseconds(400) }, handler: echoHandler) { _, address in
-            let start = ContinuousClock.now
+        try await withServer({ $0.headerTimeout = .milliseconds(200) }, handler: echoHandler) { _, address in
             let c = try await RawClient.connect(address)
-            try await Task.sleep(for: .milliseconds(250))  // the client's own pacing, not synchronisation
-            try await c.send("GET / HTTP/1.1\r\n")
-            let r = try await c.readResponse()
-            #expect(r.status == 408)
-            // Due 400 ms after accept, not 400 ms after the first byte (which would be ~650 ms).
-            #expect(ContinuousClock.now - start < .milliseconds(600))
+            // The client's own pacing, far past the deadline counted from accept.
+            try await Task.sleep(for: .milliseconds(1500))
+            try? await c.send("GET / HTTP/1.1\r\n")
+            // Had the first byte started a fresh deadline we would now get a 408; instead the
+            // connection was already closed at the deadline counted from accept, silently.
+            let (bytes, kind) = try await c.readToClose(timeout: .seconds(5))
+            #expect(kind != .stillOpen)
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("408"))
         }
     }
 
@@ -67,10 +68,8 @@ struct TimeoutTests {
             let c = try await RawClient.connect(address)
             try await c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
             #expect(try await c.readResponse().status == 200)
-            let start = ContinuousClock.now
             let (bytes, kind) = try await c.readToClose(timeout: .seconds(5))
             #expect(kind == .eof && bytes.isEmpty)
-            #expect(ContinuousClock.now - start >= .milliseconds(250))
             #expect(await eventually { server.connectionCount == 0 })
         }
     }
