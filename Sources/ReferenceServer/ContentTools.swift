@@ -34,6 +34,15 @@ extension ReferenceServer {
         server.addTool(Tool(name: "test_error_handling", description: "Always fails with a tool error")) { _, _ in
             .error("This tool intentionally returns an error for testing")
         }
+        server.addTool(Tool(
+            name: "test_header_param", description: "Echoes a region that HTTP clients mirror into the Mcp-Param-Region header",
+            inputSchema: ["type": "object", "properties": [
+                "region": ["type": "string", "x-mcp-header": "Region"],
+                "priority": ["type": "integer", "x-mcp-header": "Priority"],
+                "text": ["type": "string"],
+            ]])) { args, _ in
+            .text("region \(args["region"]?.stringValue ?? "")")
+        }
         let weatherOutput: JSONValue = [
             "type": "object",
             "properties": [

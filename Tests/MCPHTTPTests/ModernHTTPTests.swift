@@ -203,3 +203,29 @@ struct ModernHTTPTests {
         await live.stop()
     }
 }
+
+@Suite("x-mcp-header parameters")
+struct HeaderParamTests {
+    func call(_ live: LiveEndpoint, _ id: Int, _ arguments: JSONObject, _ extra: [(String, String)]) async throws -> RawResponse {
+        try await live.modern(.int(Int64(id)), "tools/call", ["name": "test_header_param", "arguments": .object(arguments)],
+                              headers: [("MCP-Protocol-Version", "2026-07-28"), ("Mcp-Method", "tools/call"), ("Mcp-Name", "test_header_param")] + extra)
+    }
+
+    @Test func parameterHeadersMustMirrorTheirArguments() async throws {
+        let live = try LiveEndpoint.start()
+        let ok = try await call(live, 1, ["region": "eu-west", "priority": 3], [("Mcp-Param-Region", "eu-west"), ("Mcp-Param-Priority", "3")])
+        #expect(ok.status == 200)
+        #expect(ok.json?["result"]?["content"]?[0]?["text"] == "region eu-west")
+        let missing = try await call(live, 2, ["region": "eu-west"], [])
+        #expect(missing.errorCode == -32020)
+        let different = try await call(live, 3, ["region": "eu-west"], [("Mcp-Param-Region", "us-east")])
+        #expect(different.errorCode == -32020)
+        let absentArgument = try await call(live, 4, ["region": "eu-west"], [("Mcp-Param-Region", "eu-west"), ("Mcp-Param-Priority", "1")])
+        #expect(absentArgument.errorCode == -32020)
+        let wrongNumber = try await call(live, 5, ["region": "eu-west", "priority": 3], [("Mcp-Param-Region", "eu-west"), ("Mcp-Param-Priority", "4")])
+        #expect(wrongNumber.errorCode == -32020)
+        let encoded = try await call(live, 6, ["region": "zürich"], [("Mcp-Param-Region", HeaderValue.encode("zürich"))])
+        #expect(encoded.status == 200)
+        await live.stop()
+    }
+}
