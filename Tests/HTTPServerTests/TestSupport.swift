@@ -44,15 +44,6 @@ let echoHandler: HTTPHandler = { request in
     return HTTPResponse(status: 200, headers: headers, body: request.body)
 }
 
-/// Polls `condition` until it holds or `timeout` passes (for states with no event to await).
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
 
 /// A thread-safe box for observations made inside handlers.
 final class Probe<Value: Sendable>: Sendable {

@@ -312,3 +312,13 @@ public final class RawClient: @unchecked Sendable {
         return nil
     }
 }
+
+/// Polls `condition` until it holds or `timeout` passes (for states with no event to await).
+public func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
