@@ -40,10 +40,13 @@ public final class JSONRPCPeer: Sendable {
         var outbound: [RequestID: CheckedContinuation<Result<JSONValue, JSONRPCError>, Never>] = [:]
         var nextID: Int64 = 1
         var closed = false
+        var timers: [RequestID: UInt64] = [:]
     }
 
     private let sink: any JSONRPCMessageSink
     private let configuration: Configuration
+    /// Deadlines of our requests (shared ticker: a sleeping task per request would pin memory).
+    private var deadlines: DeadlineTicker { .shared }
     private let state = Mutex(State())
     private let handlers = Mutex<(RequestHandler?, NotificationHandler?)>((nil, nil))
 
@@ -56,6 +59,9 @@ public final class JSONRPCPeer: Sendable {
     public func setHandlers(request: RequestHandler?, notification: NotificationHandler?) {
         handlers.withLock { $0 = (request, notification) }
     }
+
+    /// Deadlines this peer still holds for its own requests.
+    var pendingDeadlines: Int { state.withLock { $0.timers.count } }
 
     /// Number of incoming requests still running.
     public var inFlightCount: Int { state.withLock { $0.inbound.count } }
@@ -75,7 +81,8 @@ public final class JSONRPCPeer: Sendable {
             handlers.withLock { $0.1 }?(n)
         case .response(let r):
             guard let id = r.id else { return }
-            let cont = state.withLock { $0.outbound.removeValue(forKey: id) }
+            let (cont, timer) = state.withLock { ($0.outbound.removeValue(forKey: id), $0.timers.removeValue(forKey: id)) }
+            if let timer { deadlines.cancel(timer) }
             cont?.resume(returning: r.outcome)  // late or unknown responses are dropped
         }
     }
@@ -157,14 +164,14 @@ public final class JSONRPCPeer: Sendable {
                     cont.resume(returning: .failure(JSONRPCError(Self.connectionClosed, "Connection closed")))
                     return
                 }
-                let message = JSONRPCMessage.request(JSONRPCRequest(id: id, method: method, params: params))
-                if let route { route(message) } else { sink.send(message) }
                 if let limit {
-                    Task { [weak self] in
-                        try? await Task.sleep(for: limit)
+                    let timer = deadlines.schedule(after: limit) { [weak self] in
                         self?.abandon(id, JSONRPCError(Self.requestTimeout, "Request \(method) timed out after \(limit)"), reason: "timeout")
                     }
+                    state.withLock { $0.timers[id] = timer }
                 }
+                let message = JSONRPCMessage.request(JSONRPCRequest(id: id, method: method, params: params))
+                if let route { route(message) } else { sink.send(message) }
             }
         } onCancel: {
             self.abandon(id, JSONRPCError(Self.requestTimeout, "Request \(method) was cancelled"), reason: "cancelled")
@@ -173,7 +180,9 @@ public final class JSONRPCPeer: Sendable {
     }
 
     private func abandon(_ id: RequestID, _ error: JSONRPCError, reason: String) {
-        guard let cont = state.withLock({ $0.outbound.removeValue(forKey: id) }) else { return }
+        let (found, timer) = state.withLock { ($0.outbound.removeValue(forKey: id), $0.timers.removeValue(forKey: id)) }
+        if let timer { deadlines.cancel(timer) }
+        guard let cont = found else { return }
         cont.resume(returning: .failure(error))
         notify(configuration.cancelMethod, params: ["requestId": id.json, "reason": .string(reason)])
     }
@@ -186,6 +195,7 @@ public final class JSONRPCPeer: Sendable {
             let t = s.inbound.values.compactMap(\.task)
             let c = Array(s.outbound.values)
             s.outbound.removeAll()
+            s.timers.removeAll()
             return (t, c)
         }
         for t in tasks { t.cancel() }

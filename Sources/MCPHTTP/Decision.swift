@@ -1,3 +1,4 @@
+import JSONRPC
 import Synchronization
 
 /// A one-shot race: the first `resolve` wins and wakes the waiter.

@@ -2,12 +2,12 @@ import Synchronization
 
 /// Runs actions when their deadline passes, from one shared ticking task.
 ///
-/// Every MCP HTTP exchange needs a "still running after `sseAfter`?" deadline. A `Task.sleep`
-/// per request looked free but is not: on this toolchain a cancelled sleep keeps its timer until
-/// the deadline, so at 14k requests/s with a 5 s deadline ~70k timers were alive and RSS grew by
-/// ~150 MB under load. One ticker with a coarse resolution costs one dictionary entry per
-/// in-flight request instead.
-final class DeadlineTicker: Sendable {
+/// Request timeouts and "still running after N seconds?" checks need a deadline per request. A
+/// `Task.sleep` per request looked free but is not: on this toolchain a cancelled sleep keeps its
+/// timer until the deadline, so at 14k requests/s with a 5 s deadline ~70k timers were alive and
+/// RSS grew by ~150 MB under load (measured on the HTTP endpoint). One ticker with a coarse
+/// resolution costs one dictionary entry per pending deadline instead.
+public final class DeadlineTicker: Sendable {
     private struct Entry {
         var deadline: ContinuousClock.Instant
         var action: @Sendable () -> Void
@@ -15,9 +15,12 @@ final class DeadlineTicker: Sendable {
 
     private let state = Mutex<(next: UInt64, entries: [UInt64: Entry])>((0, [:]))
     private let ticker = Mutex<Task<Void, Never>?>(nil)
-    let resolution: Duration
+    public let resolution: Duration
 
-    init(resolution: Duration) {
+    /// A process-wide ticker at 50 ms for request timeouts: one task however many peers exist.
+    public static let shared = DeadlineTicker(resolution: .milliseconds(50))
+
+    public init(resolution: Duration) {
         self.resolution = max(resolution, .milliseconds(5))
         let task = Task.detached { [weak self, resolution = self.resolution] in
             while !Task.isCancelled {
@@ -31,10 +34,10 @@ final class DeadlineTicker: Sendable {
 
     deinit { stop() }
 
-    func stop() { ticker.withLock { $0 }?.cancel() }
+    public func stop() { ticker.withLock { $0 }?.cancel() }
 
     /// Schedules `action` to run once, no earlier than `delay` from now (within one resolution).
-    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> UInt64 {
+    public func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> UInt64 {
         state.withLock { s in
             s.next += 1
             s.entries[s.next] = Entry(deadline: .now + delay, action: action)
@@ -42,11 +45,11 @@ final class DeadlineTicker: Sendable {
         }
     }
 
-    func cancel(_ id: UInt64) {
+    public func cancel(_ id: UInt64) {
         _ = state.withLock { $0.entries.removeValue(forKey: id) }
     }
 
-    var pendingCount: Int { state.withLock { $0.entries.count } }
+    public var pendingCount: Int { state.withLock { $0.entries.count } }
 
     private func fireDue() {
         let now = ContinuousClock.now
