@@ -11,6 +11,7 @@
 //   ReferenceServer        the feature-complete fixture server built only on the engine
 //   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
 //   MCPHTTP                Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport
+//   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   CLIKit                 our small argument parser
 //   agentbridge, ReferenceServerMain, Benchmarks   thin executables
 import PackageDescription
@@ -32,6 +33,8 @@ let package = Package(
         .target(name: "StdioTransport", dependencies: ["JSON", "JSONRPC"]),
         .target(name: "MCPStdio", dependencies: ["JSON", "MCPServer", "StdioTransport"]),
         .target(name: "ReferenceServer", dependencies: ["JSON", "MCP", "MCPServer"]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "HTTPServer", dependencies: ["CShim"]),
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),
         .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer", "HTTPTestSupport"]),
