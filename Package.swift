@@ -12,6 +12,7 @@
 //   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
 //   MCPHTTP                Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
+//   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
 //   CLIKit                 our small argument parser
 //   agentbridge, ReferenceServerMain, Benchmarks   thin executables
 import PackageDescription
@@ -35,6 +36,7 @@ let package = Package(
         .target(name: "ReferenceServer", dependencies: ["JSON", "MCP", "MCPServer"]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "Platform", dependencies: ["Storage", "Hashing"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "HTTPServer", dependencies: ["CShim"]),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),
         .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer", "HTTPTestSupport"]),

@@ -1,0 +1,63 @@
+// PlatformSchemaTests: migrations on a real file, the idempotent default workspace, constraints.
+
+import Platform
+import Storage
+import Testing
+
+@Suite("PlatformSchema")
+struct PlatformSchemaTests {
+    @Test("the first open creates the schema and the default workspace, and reopening changes nothing")
+    func defaultWorkspace() throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        do {
+            let database = try PlatformSchema.open(path: directory.file(), clock: clock.clock)
+            #expect(try database.schemaVersion == PlatformSchema.migrations.count)
+            #expect(try WorkspaceStore(database: database).list().map(\.id) == ["default"])
+        }
+        clock.advance(by: 10_000)
+        let database = try PlatformSchema.open(path: directory.file(), clock: clock.clock)
+        let workspaces = try WorkspaceStore(database: database).list()
+        #expect(workspaces.count == 1)
+        #expect(workspaces[0].createdAt == clock.milliseconds - 10_000)
+    }
+
+    @Test("an api key row must belong to an existing workspace and carry a 32-byte unique hash")
+    func constraints() throws {
+        let fixture = try Fixture()
+        func insert(_ id: String, workspace: String, hash: [UInt8]) throws {
+            try fixture.database.write { connection in
+                try connection.execute(
+                    """
+                    INSERT INTO api_keys (id, workspace_id, name, prefix, secret_hash, scopes, created_at)
+                    VALUES (?, ?, 'n', 'ab_xxxxxx', ?, 'admin', 0)
+                    """, [.text(id), .text(workspace), .blob(hash)])
+            }
+        }
+        try insert("k1", workspace: "default", hash: [UInt8](repeating: 1, count: 32))
+        #expect(throws: SQLiteError.self) { try insert("k2", workspace: "missing", hash: [UInt8](repeating: 2, count: 32)) }
+        #expect(throws: SQLiteError.self) { try insert("k3", workspace: "default", hash: [UInt8](repeating: 1, count: 32)) }
+        #expect(throws: SQLiteError.self) { try insert("k4", workspace: "default", hash: [1, 2, 3]) }
+    }
+
+    @Test("authentication looks keys up through an index on the hash")
+    func hashIndex() throws {
+        let fixture = try Fixture()
+        let plan = try fixture.database.read { connection in
+            try connection.query("EXPLAIN QUERY PLAN SELECT id FROM api_keys WHERE secret_hash = ?", [.blob([0])])
+                .map { try $0.string("detail") }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX") })
+    }
+
+    @Test("workspace ids are slugs, names are validated and ids are unique")
+    func workspaceValidation() throws {
+        let fixture = try Fixture()
+        #expect(try fixture.workspaces.create(id: "acme-1", name: "Acme").id == "acme-1")
+        #expect(throws: WorkspaceError.alreadyExists("acme-1")) { try fixture.workspaces.create(id: "acme-1", name: "Again") }
+        #expect(throws: WorkspaceError.invalidID("a b")) { try fixture.workspaces.create(id: "a b", name: "x") }
+        #expect(throws: WorkspaceError.self) { try fixture.workspaces.create(id: "ok", name: "bad\nname") }
+        #expect(try fixture.workspaces.get(id: "acme-1")?.name == "Acme")
+        #expect(try fixture.workspaces.get(id: "nope") == nil)
+    }
+}
