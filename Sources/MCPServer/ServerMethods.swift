@@ -1,6 +1,7 @@
 import JSON
 import JSONRPC
 import MCP
+import Synchronization
 
 /// Every method the server answers, in one table. Whether a method exists in a request's version
 /// is decided by `MCPMethod.table`; `initialize` is answered by `handleLegacy` itself because it
@@ -256,7 +257,9 @@ extension MCPServer {
         let subscriptionMeta: JSONValue = [ModernEnvelope.subscriptionIDKey: call.context.requestID.json]
         let context = call.context
         let (wantTools, wantPrompts, wantResources, watched) = (tools, prompts, resources, uris)
-        context.emit(JSONRPCNotification(method: MCPMethod.subscriptionsAcknowledged, params: ["_meta": subscriptionMeta, "notifications": .object(honoured)]))
+        // Observe before acknowledging, so a change right after the client sees the ack is not
+        // lost; hold such changes until the ack is out, so the ack is still the first message.
+        let gate = Mutex<(acked: Bool, held: [JSONRPCNotification])>((false, []))
         let stop = observe { event in
             let method: String
             var params: JSONObject = ["_meta": subscriptionMeta]
@@ -269,7 +272,18 @@ extension MCPServer {
                 params["uri"] = .string(uri)
             default: return
             }
-            context.emit(JSONRPCNotification(method: method, params: .object(params)))
+            let notification = JSONRPCNotification(method: method, params: .object(params))
+            let now = gate.withLock { g -> Bool in
+                if !g.acked { g.held.append(notification) }
+                return g.acked
+            }
+            if now { context.emit(notification) }
+        }
+        gate.withLock { g in
+            context.emit(JSONRPCNotification(method: MCPMethod.subscriptionsAcknowledged, params: ["_meta": subscriptionMeta, "notifications": .object(honoured)]))
+            g.acked = true
+            for n in g.held { context.emit(n) }
+            g.held = []
         }
         await waitForListenEnd()
         stop()
