@@ -1,5 +1,6 @@
-import Hashing
+import Foundation
 import HTTPServer
+import Hashing
 
 /// Maps each HTTP request to a principal before dispatch — the seam where API keys plug in.
 ///
@@ -43,5 +44,3 @@ public struct Authenticator: Sendable {
         return request.headers["x-api-key"]
     }
 }
-
-import Foundation

@@ -1,9 +1,10 @@
-import Hashing
 import HTTPServer
+import Hashing
 import JSON
 import JSONRPC
 import MCP
 import MCPServer
+import Synchronization
 
 extension MCPHTTPEndpoint {
     /// A POST of the session protocol (2025-03-26 … 2025-11-25).
@@ -209,6 +210,3 @@ struct HTTPResponseBox: Error {
     let response: HTTPResponse
     init(_ response: HTTPResponse) { self.response = response }
 }
-
-
-import Synchronization

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import JSONRPC
 import MCP
@@ -312,5 +313,3 @@ enum Cursor {
         return n
     }
 }
-
-import Foundation

@@ -5,6 +5,7 @@ import HTTPServer
 import MCPHTTP
 import MCPServer
 import ReferenceServer
+import Synchronization
 
 /// `agentbridge serve`: MCP over HTTP (both eras on `/mcp`, the 2024-11-05 transport on
 /// `/sse` + `/messages`), plus `/healthz` and `/readyz`. Until the platform exists it serves the
@@ -104,7 +105,6 @@ enum ServeCommand {
     }
 }
 
-import Synchronization
 
 final class ReadyFlag: Sendable {
     private let flag = Atomic<Bool>(false)

@@ -1,7 +1,10 @@
-import Testing
+import Foundation
 import JSON
+import JSONRPC
 import MCP
 @testable import MCPServer
+import Synchronization
+import Testing
 
 @Suite("Listen streams and cancellation")
 struct ListenAndCancelTests {
@@ -138,7 +141,3 @@ struct FlowControlTests {
         #expect(outputs.withLock { $0.count } == 2)
     }
 }
-
-import Foundation
-import Synchronization
-import JSONRPC

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import JSON
+import JSONRPC
 import MCP
 @testable import MCPServer
+import Testing
 
 @Suite("2026 multi-round-trip requests")
 struct MultiRoundTripTests {
@@ -112,7 +113,6 @@ struct MultiRoundTripTests {
     }
 }
 
-import JSONRPC
 
 @Suite("Input validation of client answers and listen filters")
 struct InputValidationTests {
