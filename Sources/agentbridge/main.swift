@@ -21,7 +21,7 @@ let stdio = Command(
 let root = Command(
     name: "agentbridge",
     abstract: "An agent platform served over the Model Context Protocol, and an MCP gateway.",
-    subcommands: [stdio, ServeCommand.command])
+    subcommands: [stdio, ServeCommand.command, DoctorCommand.command])
 
 await CLI.main(root: root, version: version) { args in
     switch args.commandPath.last {
@@ -34,6 +34,8 @@ await CLI.main(root: root, version: version) { args in
         return 0
     case "serve":
         return try await ServeCommand.run(args, version: version)
+    case "doctor":
+        return try DoctorCommand.run(args)
     default:
         throw args.usageError("missing subcommand")
     }

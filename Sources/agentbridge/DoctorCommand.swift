@@ -1,0 +1,32 @@
+import CLIKit
+import Platform
+import Storage
+
+/// `agentbridge doctor`: opens (creating and migrating if needed) the platform database and
+/// reports what an operator checks first — where it is, which schema version it has, whether WAL
+/// is on. A database written by a newer agentbridge is refused here with a clear message.
+enum DoctorCommand {
+    static let databaseOption = Option(
+        "db", valueName: "path", help: "The platform database (created on first use).",
+        defaultValue: "./agentbridge.sqlite", environment: "AGENTBRIDGE_DB")
+
+    static let command = Command(
+        name: "doctor",
+        abstract: "Check the platform database and print its schema version.",
+        options: [databaseOption])
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        let path = args.value("db") ?? "./agentbridge.sqlite"
+        guard !path.isEmpty else { throw args.usageError("--db must not be empty") }
+        let database = try PlatformSchema.open(path: path)
+        let version = try database.schemaVersion
+        let (journal, workspaces) = try database.read { c -> (String, Int64) in
+            (try c.journalMode(), try c.queryOne("SELECT count(*) FROM workspaces", [])?.int64(at: 0) ?? 0)
+        }
+        print("database: \(path)")
+        print("schema version: \(version) (this agentbridge knows \(PlatformSchema.migrations.count))")
+        print("journal mode: \(journal)")
+        print("workspaces: \(workspaces)")
+        return 0
+    }
+}
