@@ -10,7 +10,10 @@ import Hashing
 public struct Authenticator: Sendable {
     public enum Outcome: Sendable {
         case principal(String)
+        /// Missing, unknown, expired or revoked credentials: 401 `invalid_token`.
         case rejected(reason: String)
+        /// Valid credentials without the scope this endpoint needs: 403 `insufficient_scope`.
+        case forbidden(scope: String)
     }
 
     let authenticate: @Sendable (HTTPRequest) -> Outcome

@@ -133,6 +133,10 @@ public final class MCPHTTPEndpoint: Sendable {
             var headers = HTTPHeaders()
             headers.add("WWW-Authenticate", #"Bearer error="invalid_token""#)
             return Self.rpcError(401, id: nil, JSONRPCError(.invalidRequest, "Unauthorized: \(reason)"), headers: headers)
+        case .forbidden(let scope):
+            var headers = HTTPHeaders()
+            headers.add("WWW-Authenticate", #"Bearer error="insufficient_scope", scope="\#(scope)""#)
+            return Self.rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: this endpoint requires the \(scope) scope"), headers: headers)
         }
         switch (request.method, request.path) {
         case ("GET", configuration.legacySSEPath): return openLegacySSE(request, principal: principal)

@@ -11,6 +11,7 @@
 //   (plus `flushLastUsed()` on demand, e.g. at shutdown), not once per request.
 
 import Hashing
+import JSON
 import Storage
 import Synchronization
 
@@ -52,6 +53,40 @@ public final class APIKeyStore: Sendable {
         agentIDs: Set<String>? = nil,
         expiresAt: Int64? = nil
     ) throws -> (key: APIKey, secret: String) {
+        try create(workspace: workspace, name: name, scopes: scopes, agentIDs: agentIDs, expiresAt: expiresAt, auditAs: nil)
+    }
+
+    /// `create` for a caller: needs `keys:write`, may not grant more than the caller holds
+    /// (`Policy.mayGrant`), creates the key in the caller's workspace and audits it (name,
+    /// scopes and agents; never the secret) in the same transaction.
+    public func create(
+        caller: Caller,
+        name: String,
+        scopes: Set<Scope>,
+        agentIDs: Set<String>? = nil,
+        expiresAt: Int64? = nil
+    ) throws -> (key: APIKey, secret: String) {
+        if case .deny(let denial) = Policy.mayGrant(caller.principal, scopes: scopes, agentIDs: agentIDs) {
+            try AuditLog(database: database, clock: clock).record(
+                AuditEntry(action: "keys.create", targetKind: .apiKey, outcome: .denied, detail: ["reason": .string(denial.description)]),
+                caller: caller)
+            switch denial {
+            case .missingScope(let scope): throw PlatformError.forbidden(scope)
+            case .notFound: throw PlatformError.conflict("a key restricted to some agents can only create keys restricted to a subset of them")
+            }
+        }
+        return try create(
+            workspace: caller.workspaceID, name: name, scopes: scopes, agentIDs: agentIDs, expiresAt: expiresAt, auditAs: caller)
+    }
+
+    private func create(
+        workspace: String,
+        name: String,
+        scopes: Set<Scope>,
+        agentIDs: Set<String>?,
+        expiresAt: Int64?,
+        auditAs caller: Caller?
+    ) throws -> (key: APIKey, secret: String) {
         if let problem = Identifier.nameProblem(name) { throw APIKeyError.invalidName(problem) }
         guard !scopes.isEmpty else { throw APIKeyError.noScopes }
         if let agentIDs {
@@ -90,6 +125,14 @@ public final class APIKeyStore: Sendable {
                         .text(Scope.format(scopes)), .optionalText(agentIDs.map(Self.formatAgents)),
                         .optionalInteger(expiresAt), .integer(now),
                     ])
+                if let caller {
+                    var detail: JSONObject = ["name": .string(name), "scopes": .string(Scope.format(scopes))]
+                    if let agentIDs { detail["agents"] = .string(Self.formatAgents(agentIDs)) }
+                    if let expiresAt { detail["expires_at"] = .int(expiresAt) }
+                    try AuditLog.append(
+                        AuditEntry(action: "keys.create", targetKind: .apiKey, targetID: key.id, detail: .object(detail)),
+                        caller: caller, at: now, in: connection)
+                }
             }
         }
         return (key, secret)
@@ -221,12 +264,41 @@ public final class APIKeyStore: Sendable {
     /// this workspace (whether or not it exists elsewhere).
     @discardableResult
     public func revoke(id: String, workspace: String) throws -> APIKey {
+        try revoke(id: id, workspace: workspace, auditAs: nil)
+    }
+
+    /// `revoke` for a caller: needs `keys:write`; a key of another workspace is "not found" (and
+    /// the attempt is audited).
+    @discardableResult
+    public func revoke(caller: Caller, id: String) throws -> APIKey {
+        let stored = try database.read { connection in
+            try connection.queryOne("SELECT workspace_id FROM api_keys WHERE id = ?", [.text(id)])
+        }
+        let gate = AccessGate(audit: AuditLog(database: database, clock: clock))
+        try gate.check(caller, .manageKeys, ObjectRef(kind: .apiKey, id: id, workspaceID: try stored?.string("workspace_id") ?? caller.workspaceID))
+        do {
+            return try revoke(id: id, workspace: caller.workspaceID, auditAs: caller)
+        } catch APIKeyError.notFound {
+            throw PlatformError.notFound(kind: .apiKey, id: id)
+        }
+    }
+
+    /// `list` for a caller: needs `keys:write` (key metadata is key management), own workspace only.
+    public func list(caller: Caller) throws -> [APIKey] {
+        try AccessGate(audit: AuditLog(database: database, clock: clock)).check(caller, .manageKeys)
+        return try list(workspace: caller.workspaceID)
+    }
+
+    private func revoke(id: String, workspace: String, auditAs caller: Caller?) throws -> APIKey {
         let now = clock.nowMilliseconds()
         let row = try database.write { connection in
             try connection.transaction { connection in
                 try connection.execute(
                     "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND workspace_id = ? AND revoked_at IS NULL",
                     [.integer(now), .text(id), .text(workspace)])
+                if let caller, connection.changes > 0 {
+                    try AuditLog.append(AuditEntry(action: "keys.revoke", targetKind: .apiKey, targetID: id), caller: caller, at: now, in: connection)
+                }
                 return try connection.queryOne(
                     """
                     SELECT id, workspace_id, name, prefix, scopes, agent_ids, expires_at, created_at, last_used_at, revoked_at

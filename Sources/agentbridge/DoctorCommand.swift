@@ -6,14 +6,9 @@ import Storage
 /// reports what an operator checks first — where it is, which schema version it has, whether WAL
 /// is on. A database written by a newer agentbridge is refused here with a clear message.
 enum DoctorCommand {
-    static let databaseOption = Option(
-        "db", valueName: "path", help: "The platform database (created on first use).",
-        defaultValue: "./agentbridge.sqlite", environment: "AGENTBRIDGE_DB")
-
     static let command = Command(
         name: "doctor",
-        abstract: "Check the platform database and print its schema version.",
-        options: [databaseOption])
+        abstract: "Check the platform database and print its schema version.")
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let path = args.value("db") ?? "./agentbridge.sqlite"

@@ -4,6 +4,7 @@ import Foundation
 import HTTPServer
 import MCPHTTP
 import MCPServer
+import Platform
 import ReferenceServer
 import Synchronization
 
@@ -21,7 +22,8 @@ enum ServeCommand {
             """,
         options: [
             Option("listen", valueName: "host:port", help: "Address to listen on (repeatable; [::1]:8080 for IPv6).", defaultValue: "127.0.0.1:8080", repeatable: true, environment: "AGENTBRIDGE_LISTEN"),
-            Option("token", valueName: "secret", help: "Require this bearer token (Authorization: Bearer or X-API-Key).", environment: "AGENTBRIDGE_TOKEN"),
+            Option("auth", valueName: "mode", help: "How /mcp authenticates: keys (API keys from the database, needing mcp:tools), token (--token), none (development only).", defaultValue: "keys", environment: "AGENTBRIDGE_AUTH"),
+            Option("token", valueName: "secret", help: "Require this static bearer token instead of API keys (implies --auth token).", environment: "AGENTBRIDGE_TOKEN"),
             Option("allow-origin", valueName: "origin", help: "Extra allowed Origin (repeatable).", repeatable: true),
             Option("allow-host", valueName: "host", help: "Allowed Host header (repeatable); disables the loopback default.", repeatable: true),
             Option("loops", valueName: "n", help: "Event-loop threads (default: available CPUs)."),
@@ -51,7 +53,17 @@ enum ServeCommand {
         var mcp = MCPHTTPEndpoint.Configuration()
         mcp.sessionIdleTimeout = .seconds(idle)
         mcp.jsonLimits = .init(maxBytes: http.maxBodyBytes)
-        if let token = args.value("token"), !token.isEmpty { mcp.authenticator = .staticToken(token) }
+        let database = try PlatformSchema.open(path: try databasePath(args))
+        let keys = APIKeyStore(database: database)
+        let token = args.value("token").flatMap { $0.isEmpty ? nil : $0 }
+        switch token != nil ? "token" : (args.value("auth") ?? "keys") {
+        case "keys": mcp.authenticator = apiKeyAuthenticator(keys)
+        case "token":
+            guard let token else { throw args.usageError("--auth token needs --token <secret>") }
+            mcp.authenticator = .staticToken(token)
+        case "none": mcp.authenticator = .none
+        case let other: throw args.usageError("invalid --auth '\(other)'; expected keys, token or none")
+        }
 
         let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let router = HTTPRouter()
@@ -83,7 +95,35 @@ enum ServeCommand {
         FileHandle.standardError.write(Data("agentbridge: shutting down\n".utf8))
         endpoint.close()
         await httpServer.shutdown(gracePeriod: .seconds(10))
+        _ = try? keys.flushLastUsed()
         return 0
+    }
+
+    static func databasePath(_ args: ParsedArguments) throws -> String {
+        let path = args.value("db") ?? "./agentbridge.sqlite"
+        guard !path.isEmpty else { throw args.usageError("--db must not be empty") }
+        return path
+    }
+
+    /// API keys from the platform database: the key must authenticate (not unknown, revoked or
+    /// expired — checked on every request, so a revocation takes effect at once) and hold
+    /// `mcp:tools`, which `Policy` decides like for every other surface. The principal handed to
+    /// the MCP layer is the key id (it binds sessions and request state to the key).
+    static func apiKeyAuthenticator(_ keys: APIKeyStore) -> Authenticator {
+        Authenticator { request in
+            guard let presented = Authenticator.presentedToken(request) else { return .rejected(reason: "missing API key (send Authorization: Bearer <key> or X-API-Key)") }
+            let principal: Principal?
+            do {
+                principal = try keys.authenticate(secret: presented)
+            } catch {
+                return .rejected(reason: "the key could not be checked")
+            }
+            guard let principal else { return .rejected(reason: "invalid, expired or revoked API key") }
+            if case .deny(let denial) = Policy.authorize(principal, action: .useMCP, object: nil), case .missingScope(let scope) = denial {
+                return .forbidden(scope: scope.rawValue)
+            }
+            return .principal(principal.actorID)
+        }
     }
 
     /// Suspends until SIGINT or SIGTERM.

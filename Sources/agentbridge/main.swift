@@ -21,7 +21,9 @@ let stdio = Command(
 let root = Command(
     name: "agentbridge",
     abstract: "An agent platform served over the Model Context Protocol, and an MCP gateway.",
-    subcommands: [stdio, ServeCommand.command, DoctorCommand.command])
+    options: [PlatformContext.databaseOption, PlatformContext.workspaceOption],
+    flags: [PlatformContext.jsonFlag],
+    subcommands: [stdio, ServeCommand.command, DoctorCommand.command, KeysCommand.command, AuditCommand.command])
 
 await CLI.main(root: root, version: version) { args in
     switch args.commandPath.last {
@@ -36,6 +38,14 @@ await CLI.main(root: root, version: version) { args in
         return try await ServeCommand.run(args, version: version)
     case "doctor":
         return try DoctorCommand.run(args)
+    default:
+        break
+    }
+    switch args.commandPath.dropFirst().first {
+    case "keys":
+        return try KeysCommand.run(args)
+    case "audit":
+        return try AuditCommand.run(args)
     default:
         throw args.usageError("missing subcommand")
     }

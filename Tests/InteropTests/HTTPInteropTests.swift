@@ -24,6 +24,8 @@ final class HTTPServerProcess: @unchecked Sendable {
     /// The agentbridge process itself (the child of the `timeout` wrapper), when known.
     let serverPID: Int32?
     let logURL: URL
+    /// A database file created for this server (removed when it stops), nil when the test gave one.
+    var ownDatabase: String?
     private var stopped = false
 
     /// The longest a server may live, whatever happens to the test process.
@@ -50,7 +52,12 @@ final class HTTPServerProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
         let process = Process()
-        let serveArguments = ["serve", "--listen", "127.0.0.1:0", "--no-access-log"] + extra
+        // Each server gets its own database file; tests that do not test authentication run
+        // without it (the default is API keys from the database).
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("agentbridge-serve-\(UUID().uuidString).sqlite").path
+        var serveArguments = ["serve", "--listen", "127.0.0.1:0", "--no-access-log"] + extra
+        if !extra.contains("--db") { serveArguments += ["--db", database] }
+        if !extra.contains("--auth") && !extra.contains("--token") { serveArguments += ["--auth", "none"] }
         let groupKiller = "/usr/bin/timeout"
         let wrapped = FileManager.default.isExecutableFile(atPath: groupKiller)
         var command = wrapped ? [groupKiller, "--kill-after=5", String(lifetimeCap), binary.path] + serveArguments
@@ -68,7 +75,9 @@ final class HTTPServerProcess: @unchecked Sendable {
             if let range = text.range(of: #"serving MCP on (http://[^\s]+)"#, options: .regularExpression) {
                 let url = String(text[range].dropFirst("serving MCP on ".count))
                 let pid = wrapped ? childPID(of: process.processIdentifier) : process.processIdentifier
-                return HTTPServerProcess(process: process, url: url, serverPID: pid, logURL: logURL)
+                let server = HTTPServerProcess(process: process, url: url, serverPID: pid, logURL: logURL)
+                server.ownDatabase = extra.contains("--db") ? nil : database
+                return server
             }
             if !process.isRunning { break }
             try? await Task.sleep(for: .milliseconds(25))
@@ -111,6 +120,9 @@ final class HTTPServerProcess: @unchecked Sendable {
             }
         }
         process.waitUntilExit()
+        if let database = ownDatabase {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        }
         return (process.terminationStatus, Date().timeIntervalSince(started), killed)
     }
 
