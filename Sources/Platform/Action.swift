@@ -14,6 +14,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case decideApprovals = "approvals.decide"
     case readUpstreams = "upstreams.read"
     case writeUpstreams = "upstreams.write"
+    case readModelProviders = "model_providers.read"
+    case writeModelProviders = "model_providers.write"
     case readCredentials = "credentials.read"
     case writeCredentials = "credentials.write"
     case manageKeys = "keys.manage"
@@ -33,6 +35,9 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
         case .decideApprovals: .approvalsWrite
         case .readUpstreams: .mcpRead
         case .writeUpstreams: .mcpWrite
+        // Providers are part of agent configuration (no scope of their own in PRODUCT.md).
+        case .readModelProviders: .agentsRead
+        case .writeModelProviders: .agentsWrite
         case .readCredentials: .credentialsRead
         case .writeCredentials: .credentialsWrite
         case .manageKeys: .keysWrite

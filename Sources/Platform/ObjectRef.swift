@@ -6,7 +6,7 @@
 public struct ObjectRef: Sendable, Hashable {
     /// What sort of object this is.
     public enum Kind: String, Sendable, Hashable {
-        case workspace, apiKey, agent, upstreamServer, credential, session, run, approval, auditRecord
+        case workspace, apiKey, agent, upstreamServer, modelProvider, credential, session, run, approval, auditRecord
     }
 
     public let kind: Kind

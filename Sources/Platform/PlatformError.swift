@@ -54,6 +54,7 @@ extension ObjectRef.Kind {
         case .apiKey: "API key"
         case .agent: "agent"
         case .upstreamServer: "upstream server"
+        case .modelProvider: "model provider"
         case .credential: "credential"
         case .session: "session"
         case .run: "run"

@@ -191,6 +191,18 @@ public enum PlatformSchema {
                 hash BLOB NOT NULL
             ) STRICT;
             """),
+        Migration(version: 3, name: "model providers", sql: """
+            -- Model providers an agent's `provider/model` names. API keys are references (an
+            -- environment variable or a vault credential), never stored here.
+            CREATE TABLE model_providers (
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                id TEXT NOT NULL,
+                config TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (workspace_id, id)
+            ) STRICT;
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and
