@@ -4,7 +4,7 @@ import Storage
 
 /// `agentbridge doctor`: opens (creating and migrating if needed) the platform database and
 /// reports what an operator checks first — where it is, which schema version it has, whether WAL
-/// is on. A database written by a newer agentbridge is refused here with a clear message.
+/// is on, whether `PRAGMA integrity_check` passes (exit 2 if not). A database written by a newer agentbridge is refused here with a clear message.
 enum DoctorCommand {
     static let command = Command(
         name: "doctor",
@@ -15,13 +15,15 @@ enum DoctorCommand {
         guard !path.isEmpty else { throw args.usageError("--db must not be empty") }
         let database = try PlatformSchema.open(path: path)
         let version = try database.schemaVersion
-        let (journal, workspaces) = try database.read { c -> (String, Int64) in
-            (try c.journalMode(), try c.queryOne("SELECT count(*) FROM workspaces", [])?.int64(at: 0) ?? 0)
+        let (journal, workspaces, integrity) = try database.read { c -> (String, Int64, [String]) in
+            (try c.journalMode(), try c.queryOne("SELECT count(*) FROM workspaces", [])?.int64(at: 0) ?? 0,
+             try c.query("PRAGMA integrity_check").map { try $0.string(at: 0) })
         }
         print("database: \(path)")
         print("schema version: \(version) (this agentbridge knows \(PlatformSchema.migrations.count))")
         print("journal mode: \(journal)")
         print("workspaces: \(workspaces)")
-        return 0
+        print("integrity: \(integrity.joined(separator: "; "))")
+        return integrity == ["ok"] ? 0 : 2
     }
 }

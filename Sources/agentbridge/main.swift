@@ -18,12 +18,20 @@ let stdio = Command(
         Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
     ])
 
+let referenceServer = Command(
+    name: "reference-server",
+    abstract: "Run the built-in MCP reference server over stdio (a fixture for demos and tests).",
+    discussion: "The same server as mcp-reference-server, bundled so manifests can start it as an upstream with \"command\": \"${agentbridge}\", \"args\": [\"reference-server\"].",
+    options: [
+        Option("tools", valueName: "n", help: "Benchmark tools to register: echo plus tool_001…tool_<n-1>.", defaultValue: "100"),
+    ])
+
 let root = Command(
     name: "agentbridge",
     abstract: "An agent platform served over the Model Context Protocol, and an MCP gateway.",
     options: [PlatformContext.databaseOption, PlatformContext.workspaceOption],
     flags: [PlatformContext.jsonFlag],
-    subcommands: [stdio, ServeCommand.command, DoctorCommand.command, KeysCommand.command, AuditCommand.command])
+    subcommands: [stdio, ServeCommand.command, referenceServer, DoctorCommand.command, KeysCommand.command, AuditCommand.command])
 
 await CLI.main(root: root, version: version) { args in
     switch args.commandPath.last {
@@ -33,6 +41,10 @@ await CLI.main(root: root, version: version) { args in
         let depth = try args.int("max-json-depth", in: 2...10_000) ?? 128
         let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
         await StdioServer.run(server, limits: .init(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine)))
+        return 0
+    case "reference-server":
+        let tools = try args.int("tools", in: 1...10_000) ?? 100
+        await StdioServer.run(ReferenceServer.make(version: version, configuration: .init(benchmarkTools: tools)))
         return 0
     case "serve":
         return try await ServeCommand.run(args, version: version)
