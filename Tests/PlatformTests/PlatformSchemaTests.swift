@@ -61,3 +61,54 @@ struct PlatformSchemaTests {
         #expect(try fixture.workspaces.get(id: "nope") == nil)
     }
 }
+
+@Suite("PlatformSchema upgrades and concurrent writers")
+struct PlatformSchemaUpgradeTests {
+    @Test("a version-1 database (keys only) upgrades in place to the current schema and keeps its rows")
+    func upgradeFromVersion1() throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        var secret = ""
+        do {
+            // What an agentbridge that knew only migration 1 would have written.
+            let old = try Database.open(path: directory.file(), migrations: Array(PlatformSchema.migrations.prefix(1)))
+            try WorkspaceStore(database: old, clock: clock.clock).ensureDefault()
+            secret = try APIKeyStore(database: old, clock: clock.clock).create(workspace: "default", name: "old", scopes: [.admin]).secret
+            #expect(try old.schemaVersion == 1)
+        }
+        let database = try PlatformSchema.open(path: directory.file(), clock: clock.clock)
+        #expect(try database.schemaVersion == PlatformSchema.migrations.count)
+        #expect(try APIKeyStore(database: database, clock: clock.clock).authenticate(secret: secret) != nil)
+        // The new tables exist and work.
+        let audit = AuditLog(database: database, clock: clock.clock)
+        try audit.record(AuditEntry(action: "upgrade.check"), caller: .local(.cli))
+        #expect(try audit.verify() == .intact(records: 1))
+        let tables = try database.read { connection in
+            try connection.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map { try $0.string("name") }
+        }
+        for table in ["agents", "agent_versions", "approvals", "audit_head", "audit_log", "credential_refs", "credentials", "events", "model_providers", "runs", "sessions", "upstream_servers"] {
+            #expect(tables.contains(table), "missing table \(table)")
+        }
+    }
+
+    @Test("two handles on one file (as two processes would be) append audit records concurrently: no SQLITE_BUSY, one intact chain")
+    func concurrentWritersAcrossHandles() async throws {
+        let directory = TemporaryDirectory()
+        let first = try PlatformSchema.open(path: directory.file())
+        let second = try PlatformSchema.open(path: directory.file())
+        let perTask = 150
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                let database = index % 2 == 0 ? first : second
+                group.addTask {
+                    let audit = AuditLog(database: database)
+                    for step in 0..<perTask {
+                        try audit.record(AuditEntry(action: "test.write", targetID: "\(index).\(step)"), caller: .local(.cli))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try AuditLog(database: first).verify() == .intact(records: Int64(4 * perTask)))
+    }
+}
