@@ -6,6 +6,9 @@
 import JSON
 
 /// Authorization + denial auditing for store operations.
+///
+/// Call `check` before opening the write transaction, never inside `database.write`: a denial
+/// is recorded with a write of its own, and the writer connection is not re-entrant.
 public struct AccessGate: Sendable {
     public let audit: AuditLog
 

@@ -203,6 +203,12 @@ public enum PlatformSchema {
                 PRIMARY KEY (workspace_id, id)
             ) STRICT;
             """),
+        Migration(version: 4, name: "indexes for expiring approvals and session lists", sql: """
+            -- expireDue scans pending approvals of every workspace by expiry.
+            CREATE INDEX approvals_due ON approvals (expires_at) WHERE status = 'pending';
+            -- Session lists are ordered newest first by creation time.
+            CREATE INDEX sessions_by_created ON sessions (workspace_id, created_at, id);
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and

@@ -1,0 +1,73 @@
+// Approval: a human decision a run waits for before calling a tool that is bound with
+// `request_confirmation`. It records the tool call, the arguments the model proposed and, once
+// decided, who decided, when, why and — when approving — the arguments to actually use (the
+// proposal or a person's edit). An approval nobody decides in time expires, which denies it.
+
+import JSON
+
+/// Where an approval stands.
+public enum ApprovalStatus: String, Sendable, Hashable, CaseIterable {
+    /// Waiting for a decision.
+    case pending
+    /// Approved: the tool call may run with `approvedArguments`.
+    case approved
+    /// Rejected by a person.
+    case rejected
+    /// Not decided in time (or its run ended first): denied.
+    case expired
+}
+
+/// A request for a human decision on one tool call.
+public struct Approval: Sendable, Hashable {
+    /// Platform-generated id (`apr_…`), unique across workspaces.
+    public let id: String
+    public let workspaceID: String
+    public let runID: String
+    public let agentID: String
+    /// The model's id for the tool call (matches the run's `tool.call` event).
+    public let toolCallID: String
+    /// The upstream server of the tool, or nil for platform tools.
+    public let serverID: String?
+    public let toolName: String
+    /// The arguments the model proposed.
+    public let arguments: JSONValue
+    public let status: ApprovalStatus
+    /// The arguments to call the tool with, once approved (the proposal unless edited).
+    public let approvedArguments: JSONValue?
+    /// The actor (API key id or `local`) who decided; nil while pending or when expired.
+    public let decidedBy: String?
+    /// When it was decided or expired (Unix milliseconds).
+    public let decidedAt: Int64?
+    /// Why it was decided so (as given by the decider), or why it was closed.
+    public let reason: String?
+    /// When it expires if still pending (Unix milliseconds).
+    public let expiresAt: Int64
+    public let createdAt: Int64
+
+    public init(
+        id: String, workspaceID: String, runID: String, agentID: String, toolCallID: String, serverID: String?,
+        toolName: String, arguments: JSONValue, status: ApprovalStatus, approvedArguments: JSONValue?,
+        decidedBy: String?, decidedAt: Int64?, reason: String?, expiresAt: Int64, createdAt: Int64
+    ) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.runID = runID
+        self.agentID = agentID
+        self.toolCallID = toolCallID
+        self.serverID = serverID
+        self.toolName = toolName
+        self.arguments = arguments
+        self.status = status
+        self.approvedArguments = approvedArguments
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+        self.reason = reason
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
+    }
+
+    /// The reference the access policy sees.
+    public var objectRef: ObjectRef {
+        ObjectRef(kind: .approval, id: id, workspaceID: workspaceID, agentID: agentID)
+    }
+}
