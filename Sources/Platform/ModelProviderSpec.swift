@@ -44,7 +44,7 @@ public struct ModelProviderSpec: Sendable, Hashable {
         let reader = SpecReader(json, path: path, issues: issues)
         let kindText = reader.choice("kind", required: true, ModelProviderKind.allCases.map(\.rawValue))
         let baseURL = reader.string("base_url", maxLength: 2048)
-        if let baseURL, let problem = URLCheck.problem(baseURL) { issues.add(reader.path("base_url"), problem) }
+        if let baseURL, let problem = UpstreamURL.problem(baseURL) { issues.add(reader.path("base_url"), problem) }
         let env = reader.string("api_key_env", maxLength: 128)
         if let env, !Self.isEnvironmentName(env) {
             issues.add(reader.path("api_key_env"), "must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")

@@ -1,0 +1,26 @@
+// UpstreamServer: one stored upstream MCP server of a workspace — its id, validated spec and
+// timestamps. `enabled` mirrors `spec.enabled` (the store keeps the column and the stored spec in
+// step), so a disabled server reads back as disabled however it was disabled.
+
+/// A stored upstream server.
+public struct UpstreamServer: Sendable, Hashable {
+    /// Slug id, unique within the workspace.
+    public let id: String
+    public let workspaceID: String
+    public let spec: UpstreamServerSpec
+    /// Whether bindings to this server may be used.
+    public let enabled: Bool
+    /// Unix milliseconds.
+    public let createdAt: Int64
+    /// Unix milliseconds of the last change.
+    public let updatedAt: Int64
+
+    public init(id: String, workspaceID: String, spec: UpstreamServerSpec, enabled: Bool, createdAt: Int64, updatedAt: Int64) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.spec = spec
+        self.enabled = enabled
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,101 @@
+// UpstreamServerSpec: the configuration of one upstream MCP server as an admin writes it (CLI
+// `--json`, manifest, REST body): a stdio program or an http endpoint plus the defaults every
+// binding inherits (allow-list, timeout), whether it is enabled, and how connections are shared.
+// `parse` (UpstreamServerSpec+Parse.swift) is strict and path-aware; `json` is the canonical form
+// stored in `upstream_servers.config` (defaults written out, fixed member order), and
+// `parse(spec.json) == spec` always holds.
+
+import JSON
+
+/// A validated upstream server configuration.
+public struct UpstreamServerSpec: Sendable, Hashable {
+    /// How the platform talks to the server.
+    public enum Transport: Sendable, Hashable {
+        case stdio(StdioLaunch)
+        case http(HTTPEndpoint)
+
+        /// `stdio` or `http`, as written in the spec.
+        public var name: String {
+            switch self {
+            case .stdio: "stdio"
+            case .http: "http"
+            }
+        }
+    }
+
+    /// Which callers share one upstream connection (and so its state).
+    public enum Sharing: String, Sendable, Hashable, CaseIterable {
+        /// One connection for the whole workspace.
+        case shared
+        /// One connection per agent.
+        case perAgent = "per_agent"
+        /// One connection per session.
+        case perSession = "per_session"
+    }
+
+    /// Default binding timeout when the spec gives none.
+    public static let defaultTimeoutSeconds = 30
+    /// Accepted `timeout_s` values.
+    public static let timeoutRange: ClosedRange<Int64> = 1...300
+
+    /// Optional display name (1–64 characters).
+    public var name: String?
+    /// Optional description (at most 1024 characters).
+    public var description: String?
+    public var transport: Transport
+    /// Tools every binding allows unless it says otherwise (empty: deny all by default).
+    public var defaultAllowedTools: [ToolPattern]
+    /// Default per-call timeout in seconds (1…300).
+    public var timeoutSeconds: Int
+    public var enabled: Bool
+    public var sharing: Sharing
+
+    public init(
+        name: String? = nil, description: String? = nil, transport: Transport, defaultAllowedTools: [ToolPattern] = [],
+        timeoutSeconds: Int = UpstreamServerSpec.defaultTimeoutSeconds, enabled: Bool = true, sharing: Sharing = .shared
+    ) {
+        self.name = name
+        self.description = description
+        self.transport = transport
+        self.defaultAllowedTools = defaultAllowedTools
+        self.timeoutSeconds = timeoutSeconds
+        self.enabled = enabled
+        self.sharing = sharing
+    }
+
+    /// Every credential the spec references (env values or headers), in order of first use.
+    public var credentialNames: [String] {
+        switch transport {
+        case .stdio(let stdio): stdio.credentialNames
+        case .http(let http): http.credentialNames
+        }
+    }
+
+    /// The canonical JSON form: fixed member order, defaults written out, empty optional
+    /// collections and absent optional strings omitted.
+    public var json: JSONValue {
+        var object = JSONObject()
+        if let name { object["name"] = .string(name) }
+        if let description { object["description"] = .string(description) }
+        object["transport"] = .string(transport.name)
+        switch transport {
+        case .stdio(let stdio):
+            object["command"] = .string(stdio.command)
+            if !stdio.args.isEmpty { object["args"] = .array(stdio.args.map(JSONValue.string)) }
+            if !stdio.env.isEmpty {
+                object["env"] = .object(JSONObject(stdio.env.map { ($0.name, JSONValue.string($0.value.text)) }))
+            }
+            if let cwd = stdio.cwd { object["cwd"] = .string(cwd) }
+        case .http(let http):
+            object["url"] = .string(http.url)
+            if !http.headers.isEmpty {
+                object["headers"] = .object(JSONObject(http.headers.map { ($0.name, JSONValue.string($0.valueTemplate)) }))
+            }
+        }
+        object["default_allowed_tools"] = .array(defaultAllowedTools.map { .string($0.text) })
+        object["timeout_s"] = .int(Int64(timeoutSeconds))
+        object["enabled"] = .bool(enabled)
+        object["sharing"] = .string(sharing.rawValue)
+        return .object(object)
+    }
+}

@@ -1,0 +1,77 @@
+// UpstreamURL: the syntax check for an http upstream's `url`. Deliberately narrower than RFC 3986:
+// only http and https, a host must be present, no userinfo (credentials in a URL end up in logs,
+// process listings and error messages — they belong in headers as ${credential:NAME}), no
+// fragment (meaningless to a server), and nothing but printable ASCII so what is stored is
+// exactly what is sent.
+
+/// Validation of upstream endpoint URLs.
+public enum UpstreamURL {
+    /// Longest accepted URL, in bytes.
+    public static let maxLength = 2048
+
+    /// Why `url` is not acceptable, or nil when it is.
+    public static func problem(_ url: String) -> String? {
+        if url.isEmpty { return "must not be empty" }
+        if url.utf8.count > maxLength { return "must be at most \(maxLength) characters (got \(url.utf8.count))" }
+        for byte in url.utf8 {
+            if byte <= 0x20 || byte == 0x7F { return "must not contain whitespace or control characters" }
+            if byte >= 0x80 { return "must be ASCII (percent-encode other characters; use punycode for host names)" }
+        }
+        let rest: Substring
+        if url.hasPrefix("https://") {
+            rest = url.dropFirst("https://".count)
+        } else if url.hasPrefix("http://") {
+            rest = url.dropFirst("http://".count)
+        } else {
+            return "must start with http:// or https://"
+        }
+        if url.contains("#") { return "must not contain a fragment (#…)" }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if authority.contains("@") {
+            return "must not contain credentials (user:pass@); put credentials in headers with ${credential:NAME}"
+        }
+        return hostProblem(authority)
+    }
+
+    /// Checks `host[:port]` (host may be an IPv6 literal in brackets).
+    private static func hostProblem(_ authority: Substring) -> String? {
+        var host: Substring
+        var port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return "has an unterminated IPv6 address ([…])" }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return "has unexpected text after the IPv6 address" }
+                port = after.dropFirst()
+            }
+            if host.isEmpty || !host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) {
+                return "has an invalid IPv6 address"
+            }
+        } else {
+            if let colon = authority.firstIndex(of: ":") {
+                host = authority[..<colon]
+                port = authority[authority.index(after: colon)...]
+            } else {
+                host = authority
+            }
+            if host.isEmpty { return "must name a host" }
+            let allowed = host.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                    UInt8(ascii: "~"), UInt8(ascii: "%"):
+                    true
+                default: false
+                }
+            }
+            if !allowed { return "has an invalid host name" }
+        }
+        if let port {
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber),
+                let number = Int(port), (1...65535).contains(number)
+            else { return "has an invalid port (must be 1–65535)" }
+        }
+        return nil
+    }
+}
