@@ -14,7 +14,7 @@
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
 //   CLIKit                 our small argument parser
-//   agentbridge, ReferenceServerMain, Benchmarks   thin executables
+//   agentbridge, ReferenceServerMain, Benchmarks, StorageProbe   thin executables (the probe is a crash-test fixture)
 import PackageDescription
 
 let package = Package(
@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "agentbridge", targets: ["agentbridge"]),
         .executable(name: "mcp-reference-server", targets: ["ReferenceServerMain"]),
         .executable(name: "agentbridge-bench", targets: ["Benchmarks"]),
+        .executable(name: "agentbridge-storage-probe", targets: ["StorageProbe"]),
     ],
     targets: [
         .target(name: "JSON"),
@@ -49,7 +50,8 @@ let package = Package(
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing"]),
+            dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "Platform", "Storage"]),
+        .executableTarget(name: "StorageProbe", dependencies: ["JSON", "Platform"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),

@@ -3,6 +3,7 @@
 // wrong type is an error, not a silent coercion; timestamps are integer Unix milliseconds.
 // New migrations are appended, never edited.
 
+import Glibc
 import Storage
 
 /// The platform tables and their migrations.
@@ -218,6 +219,12 @@ public enum PlatformSchema {
         configuration: DatabaseConfiguration = .init(),
         clock: WallClock = .system
     ) throws -> Database {
+        // The file holds key hashes and sealed secrets: create it private (SQLite gives the -wal
+        // and -shm files the same mode). An existing file keeps the mode its owner chose.
+        if !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") {
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
         let database = try Database.open(path: path, configuration: configuration, migrations: migrations)
         try WorkspaceStore(database: database, clock: clock).ensureDefault()
         return database

@@ -31,7 +31,11 @@ let root = Command(
     abstract: "An agent platform served over the Model Context Protocol, and an MCP gateway.",
     options: [PlatformContext.databaseOption, PlatformContext.workspaceOption],
     flags: [PlatformContext.jsonFlag],
-    subcommands: [stdio, ServeCommand.command, referenceServer, DoctorCommand.command, KeysCommand.command, AuditCommand.command])
+    subcommands: [
+        stdio, ServeCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
+        CredentialsCommand.command, RunsCommand.sessionsCommand, RunsCommand.runsCommand, RunsCommand.approvalsCommand,
+        AuditCommand.command, DoctorCommand.command, referenceServer,
+    ])
 
 await CLI.main(root: root, version: version) { args in
     switch args.commandPath.last {
@@ -58,6 +62,20 @@ await CLI.main(root: root, version: version) { args in
         return try KeysCommand.run(args)
     case "audit":
         return try AuditCommand.run(args)
+    case "apply":
+        return try ApplyCommand.run(args)
+    case "agents":
+        return try AgentsCommand.run(args)
+    case "servers":
+        return try AgentsCommand.runServers(args)
+    case "credentials":
+        return try CredentialsCommand.run(args)
+    case "sessions":
+        return try RunsCommand.runSessions(args)
+    case "runs":
+        return try RunsCommand.runRuns(args)
+    case "approvals":
+        return try RunsCommand.runApprovals(args)
     default:
         throw args.usageError("missing subcommand")
     }

@@ -1,5 +1,6 @@
 // PlatformSchemaTests: migrations on a real file, the idempotent default workspace, constraints.
 
+import Glibc
 import Platform
 import Storage
 import Testing
@@ -20,6 +21,17 @@ struct PlatformSchemaTests {
         let workspaces = try WorkspaceStore(database: database).list()
         #expect(workspaces.count == 1)
         #expect(workspaces[0].createdAt == clock.milliseconds - 10_000)
+    }
+
+    @Test("a new database file and its WAL are created readable by the owner only")
+    func privateFile() throws {
+        let fixture = try Fixture()
+        try AuditLog(database: fixture.database).record(AuditEntry(action: "x"), caller: .local(.cli))
+        for name in ["platform.sqlite", "platform.sqlite-wal"] {
+            var info = stat()
+            #expect(stat(fixture.directory.file(name), &info) == 0)
+            #expect(info.st_mode & 0o077 == 0, "\(name) mode \(String(info.st_mode & 0o777, radix: 8))")
+        }
     }
 
     @Test("an api key row must belong to an existing workspace and carry a 32-byte unique hash")
