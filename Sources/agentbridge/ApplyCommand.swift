@@ -2,6 +2,7 @@ import CLIKit
 import Foundation
 import JSON
 import Platform
+import Storage
 
 /// `agentbridge apply PATH…`: apply JSON manifests (files, or directories of `*.json`)
 /// idempotently. Every file is parsed and the whole set validated before anything is written;
@@ -19,7 +20,8 @@ enum ApplyCommand {
         guard !paths.isEmpty else { throw args.usageError("give at least one manifest file or directory") }
         let context = try PlatformContext(args, origin: .manifest)
         let changes = try apply(
-            paths: paths, context: context, dryRun: args.flag("dry-run"), environment: ProcessInfo.processInfo.environment)
+            paths: paths, database: context.database, caller: context.caller, dryRun: args.flag("dry-run"),
+            environment: ProcessInfo.processInfo.environment)
         guard let changes else {
             print("manifests are valid (dry run: nothing written)")
             return 0
@@ -37,7 +39,7 @@ enum ApplyCommand {
     }
 
     /// Loads, validates and (unless `dryRun`) applies; nil when dry-running.
-    static func apply(paths: [String], context: PlatformContext, dryRun: Bool, environment: [String: String]) throws -> [ManifestChange]? {
+    static func apply(paths: [String], database: Database, caller: Caller, dryRun: Bool, environment: [String: String]) throws -> [ManifestChange]? {
         var documents: [ManifestDocument] = []
         var problems: [String] = []
         for file in try files(in: paths) {
@@ -52,13 +54,13 @@ enum ApplyCommand {
             }
         }
         if !problems.isEmpty { throw ManifestSetError(problems: problems) }
-        let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
-        let applier = ManifestApplier(database: context.database, masterKey: masterKey)
+        let masterKey = try MasterKey.load(databasePath: database.path, environment: environment)
+        let applier = ManifestApplier(database: database, masterKey: masterKey)
         if dryRun {
-            try applier.validate(documents, caller: context.caller, environment: environment)
+            try applier.validate(documents, caller: caller, environment: environment)
             return nil
         }
-        return try applier.apply(documents, caller: context.caller, environment: environment)
+        return try applier.apply(documents, caller: caller, environment: environment)
     }
 
     /// The human report: one line per change, then a summary.

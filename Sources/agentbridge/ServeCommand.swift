@@ -5,6 +5,7 @@ import HTTPServer
 import MCPHTTP
 import MCPServer
 import Platform
+import Storage
 import ReferenceServer
 import Synchronization
 
@@ -23,6 +24,7 @@ enum ServeCommand {
         options: [
             Option("listen", valueName: "host:port", help: "Address to listen on (repeatable; [::1]:8080 for IPv6).", defaultValue: "127.0.0.1:8080", repeatable: true, environment: "AGENTBRIDGE_LISTEN"),
             Option("auth", valueName: "mode", help: "How /mcp authenticates: keys (API keys from the database, needing mcp:tools), token (--token), none (development only).", defaultValue: "keys", environment: "AGENTBRIDGE_AUTH"),
+            Option("manifests", valueName: "path", help: "Apply these manifests (a file or a directory of *.json) at start; default ./Manifests when it exists. 'none' skips.", environment: "AGENTBRIDGE_MANIFESTS"),
             Option("token", valueName: "secret", help: "Require this static bearer token instead of API keys (implies --auth token).", environment: "AGENTBRIDGE_TOKEN"),
             Option("allow-origin", valueName: "origin", help: "Extra allowed Origin (repeatable).", repeatable: true),
             Option("allow-host", valueName: "host", help: "Allowed Host header (repeatable); disables the loopback default.", repeatable: true),
@@ -54,6 +56,7 @@ enum ServeCommand {
         mcp.sessionIdleTimeout = .seconds(idle)
         mcp.jsonLimits = .init(maxBytes: http.maxBodyBytes)
         let database = try PlatformSchema.open(path: try databasePath(args))
+        try applyManifests(args, database: database)
         let keys = APIKeyStore(database: database)
         let token = args.value("token").flatMap { $0.isEmpty ? nil : $0 }
         switch token != nil ? "token" : (args.value("auth") ?? "keys") {
@@ -97,6 +100,23 @@ enum ServeCommand {
         await httpServer.shutdown(gracePeriod: .seconds(10))
         _ = try? keys.flushLastUsed()
         return 0
+    }
+
+    /// Applies `--manifests` (or ./Manifests when present) before serving, so the server starts
+    /// with the configured agents and upstreams; an invalid set stops the start with its problems.
+    static func applyManifests(_ args: ParsedArguments, database: Database) throws {
+        var path = args.value("manifests")
+        if path == nil {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "Manifests", isDirectory: &isDirectory), isDirectory.boolValue { path = "Manifests" }
+        }
+        guard let path, path != "none", !path.isEmpty else { return }
+        let workspace = args.value("workspace") ?? Workspace.defaultID
+        let changes = try ApplyCommand.apply(
+            paths: [path], database: database, caller: .local(.manifest, workspace: workspace), dryRun: false,
+            environment: ProcessInfo.processInfo.environment) ?? []
+        let summary = ApplyCommand.report(changes).split(separator: "\n").last.map(String.init) ?? ""
+        FileHandle.standardError.write(Data("agentbridge: applied \(path): \(summary)\n".utf8))
     }
 
     static func databasePath(_ args: ParsedArguments) throws -> String {

@@ -121,7 +121,7 @@ final class HTTPServerProcess: @unchecked Sendable {
         }
         process.waitUntilExit()
         if let database = ownDatabase {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+            for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: database + suffix) }
         }
         return (process.terminationStatus, Date().timeIntervalSince(started), killed)
     }
