@@ -11,9 +11,8 @@ enum AgentsCommand {
         subcommands: [
             Command(name: "list", abstract: "List agents.", flags: [Flag("archived", help: "Include archived agents.")]),
             Command(
-                name: "get", abstract: "Show an agent's current configuration (or --version N).",
-                options: [Option("version", valueName: "n", help: "Show this version instead of the current one.")],
-                positionals: [Positional("id", help: "The agent id.")]),
+                name: "get", abstract: "Show an agent's current configuration, or version N of it.",
+                positionals: [Positional("id", help: "The agent id."), Positional("version", help: "A version number (default: the current one).", optional: true)]),
             Command(name: "history", abstract: "List an agent's versions, newest first.", positionals: [Positional("id", help: "The agent id.")]),
         ])
 
@@ -48,7 +47,8 @@ enum AgentsCommand {
             }
         case "get":
             guard let id = args.positional("id") else { throw args.usageError("missing agent id") }
-            if let version = try args.int("version", in: 1...Int(Int32.max)) {
+            if let text = args.positional("version") {
+                guard let version = Int(text), version >= 1 else { throw args.usageError("invalid version '\(text)'; expected a number ≥ 1") }
                 let stored = try store.version(caller: context.caller, id: id, version: version)
                 context.printJSON(["id": .string(id), "version": .int(Int64(stored.version)), "created_at": .int(stored.createdAt),
                                    "created_by": .string(stored.createdBy), "config": stored.spec.json])
