@@ -51,7 +51,7 @@ struct APIKeyHTTPTests {
         let weak = await Interop.run(binary, ["--db", db, "--json", "keys", "create", "--name", "reader", "--scope", "agents:read"], timeout: 30)
         let weakSecret = try secret(from: weak.output)
 
-        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys"])
+        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none"])
         do {
             let ok = try await post(server.url, headers: ["Authorization": "Bearer \(goodSecret)"])
             #expect(ok.status == 200, "\(ok.body)")
