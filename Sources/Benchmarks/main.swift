@@ -6,15 +6,17 @@ import Glibc
 ///
 ///     agentbridge-bench json   [--seconds S]   our JSON parser/writer vs Foundation (default)
 ///     agentbridge-bench sha256 [--seconds S]   Hashing.SHA256 throughput over 64 MiB
+///     agentbridge-bench platform [--seconds S] API key verification and event appends on a real SQLite file
 ///     agentbridge-bench messages               print the two sample messages, one per line
 ///
 /// Build it in release mode (`swift build -c release --product agentbridge-bench`); it is not part
 /// of `swift test`. End-to-end server numbers come from the shared stdio/HTTP harness instead.
 let usage = """
-    usage: agentbridge-bench [json|sha256|all|messages] [--seconds S]
+    usage: agentbridge-bench [json|sha256|platform|all|messages] [--seconds S]
       json     AgentBridge JSONParser/JSONWriter vs Foundation JSONSerialization, JSONDecoder, JSONEncoder
       sha256   Hashing.SHA256 throughput over a 64 MiB buffer
-      all      both
+      platform API key verification/s and event appends/s (single and batched) on a real SQLite file
+      all      all three
       messages print the two sample JSON-RPC messages the json benchmark uses, one per line
       --seconds S   timed seconds per row after the warm-up (default 1)
     """
@@ -30,7 +32,7 @@ var seconds = 1.0
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
-    case "json", "sha256", "all", "messages": command = argument
+    case "json", "sha256", "platform", "all", "messages": command = argument
     case "--seconds":
         guard let text = arguments.popFirst(), let value = Double(text), value > 0 else {
             fail("--seconds needs a positive number\n\(usage)", code: 2)
@@ -53,6 +55,8 @@ do {
     if command == "json" || command == "all" { try JSONCommand.run(seconds: seconds) }
     if command == "all" { print("") }
     if command == "sha256" || command == "all" { try SHA256Command.run(seconds: seconds) }
+    if command == "all" { print("") }
+    if command == "platform" || command == "all" { try PlatformCommand.run(seconds: seconds) }
 } catch {
     fail("agentbridge-bench: \(error)", code: 1)
 }
