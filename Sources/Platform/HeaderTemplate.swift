@@ -23,13 +23,7 @@ public struct HeaderTemplate: Sendable, Hashable {
     public let parts: [Part]
 
     /// The credential names referenced, in order of first use.
-    public var credentialNames: [String] {
-        var seen: Set<String> = []
-        return parts.compactMap { part in
-            if case .credential(let name) = part, seen.insert(name).inserted { return name }
-            return nil
-        }
-    }
+    public var credentialNames: [String] { CredentialTemplate(parts: parts).credentialNames }
 
     /// Parses `name: value`; records issues at `path` (the header's JSON path) and returns nil on
     /// any problem.
@@ -42,35 +36,14 @@ public struct HeaderTemplate: Sendable, Hashable {
             issues.add(path, "header \(name) cannot be overridden (it belongs to the HTTP or MCP transport)")
             ok = false
         }
-        var parts: [Part] = []
-        var literal = ""
-        var rest = Substring(value)
-        while !rest.isEmpty {
-            if rest.hasPrefix("${") {
-                guard let close = rest.firstIndex(of: "}") else {
-                    issues.add(path, "unterminated ${…} reference")
-                    return nil
-                }
-                let inner = rest[rest.index(rest.startIndex, offsetBy: 2)..<close]
-                guard inner.hasPrefix("credential:"), Identifier.isSlug(String(inner.dropFirst("credential:".count))) else {
-                    issues.add(path, "references must look like ${credential:NAME} with NAME of A–Z a–z 0–9 _ - (got ${\(inner)})")
-                    return nil
-                }
-                if !literal.isEmpty { parts.append(.literal(literal)); literal = "" }
-                parts.append(.credential(String(inner.dropFirst("credential:".count))))
-                rest = rest[rest.index(after: close)...]
-            } else {
-                literal.append(rest.removeFirst())
-            }
+        // Header bytes are stricter than CredentialTemplate's, so check them first (a reference
+        // name is a slug, so any control byte is in literal text); the reference syntax is shared.
+        guard isValidValueText(value) else {
+            issues.add(path, "header value must not contain control characters (CR, LF, NUL, …)")
+            return nil
         }
-        if !literal.isEmpty { parts.append(.literal(literal)) }
-        for part in parts {
-            if case .literal(let text) = part, !isValidValueText(text) {
-                issues.add(path, "header value must not contain control characters (CR, LF, NUL, …)")
-                ok = false
-                break
-            }
-        }
+        guard let template = CredentialTemplate.parse(value, path: path, issues: issues) else { return nil }
+        let parts = template.parts
         if parts.isEmpty {
             issues.add(path, "header value must not be empty")
             ok = false
@@ -79,14 +52,7 @@ public struct HeaderTemplate: Sendable, Hashable {
     }
 
     /// The template written back as text (`Bearer ${credential:github}`).
-    public var valueTemplate: String {
-        parts.map { part in
-            switch part {
-            case .literal(let text): text
-            case .credential(let name): "${credential:\(name)}"
-            }
-        }.joined()
-    }
+    public var valueTemplate: String { CredentialTemplate(parts: parts).text }
 
     /// The value with every reference replaced by `secret(name)`. Throws `ResolutionError` naming
     /// the credential when one is missing or its secret holds bytes not allowed in a header.
