@@ -197,6 +197,21 @@ public struct AgentSpec: Sendable, Hashable {
             firstPath[binding.server] = itemPath
             bindings.append(binding)
         }
+        // An exposed tool name must be unambiguous across the agent's bindings: two aliases
+        // alike would make one of the tools unreachable, so refuse them now, not at call time.
+        var aliasOwner: [String: String] = [:]
+        for (binding, itemPath) in parsed where firstPath[binding.server] == itemPath {
+            for (tool, override) in binding.tools.sorted(by: { $0.key < $1.key }) {
+                guard let alias = override.alias else { continue }
+                let here = "\(binding.server)/\(tool)"
+                if let owner = aliasOwner[alias], !owner.hasPrefix(binding.server + "/") {
+                    issues.add(SpecReader.path(SpecReader.path(SpecReader.path(itemPath, "tools"), tool), "alias"),
+                               "alias \(JSONWriter.string(.string(alias))) is already used for \(owner)")
+                } else {
+                    aliasOwner[alias] = here
+                }
+            }
+        }
         return bindings
     }
 

@@ -78,6 +78,9 @@ public struct ManifestApplier: Sendable {
                 }
             }
             for (id, spec) in document.upstreamServers {
+                if let problem = UpstreamServer.idProblem(id) {
+                    problems.append("\(document.file): $.upstream_servers.\(id): id \(problem)")
+                }
                 for name in spec.credentialNames where origin["credentials.\(name)"] == nil && !existing.credentials.contains(name) {
                     problems.append("\(document.file): $.upstream_servers.\(id): references credential \"\(name)\", which is not defined (add it under credentials, or run agentbridge credentials set \(name))")
                 }

@@ -8,7 +8,7 @@ import JSON
 /// Overrides for one upstream tool of a binding.
 public struct ToolOverride: Sendable, Hashable {
     /// Syntax of an alias: a valid MCP tool name.
-    public static let aliasProblem = "must be 1–64 of A–Z a–z 0–9 _ . - (a valid MCP tool name)"
+    public static let aliasProblem = "must be 1–64 of A–Z a–z 0–9 _ - without \"__\" (a tool name every client accepts; \"__\" separates server and tool in generated names)"
 
     /// Run behavior for this tool, or nil to use the binding's.
     public let runBehavior: RunBehavior?
@@ -29,7 +29,7 @@ public struct ToolOverride: Sendable, Hashable {
         let timeout = reader.integer("timeout_s", range: BindingSpec.timeoutRange).map { Int($0) }
         var alias: String?
         if let text = reader.string("alias", maxLength: 64) {
-            if isToolName(text) {
+            if ToolNaming.isExposedName(text) && !text.contains(ToolNaming.separator) {
                 alias = text
             } else {
                 reader.issues.add(reader.path("alias"), "\(aliasProblem) (got \(JSONWriter.string(.string(text))))")

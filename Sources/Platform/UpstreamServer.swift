@@ -23,4 +23,10 @@ public struct UpstreamServer: Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    /// Why `id` cannot name a server beyond the slug syntax, or nil: `__` is reserved as the
+    /// separator of gateway tool names (`<server>__<tool>`), so a server id may not contain it.
+    public static func idProblem(_ id: String) -> String? {
+        id.contains(ToolNaming.separator) ? "must not contain \"__\" (it separates server and tool in gateway tool names)" : nil
+    }
 }

@@ -41,6 +41,7 @@ public struct UpstreamServerStore: Sendable {
         guard Identifier.isSlug(id) else {
             throw PlatformError.invalid("$.id", "must be 1–64 of A–Z a–z 0–9 _ - (got \(JSONWriter.string(.string(id))))")
         }
+        if let problem = UpstreamServer.idProblem(id) { throw PlatformError.invalid("$.id", problem) }
         let now = clock.nowMilliseconds()
         let server = UpstreamServer(
             id: id, workspaceID: caller.workspaceID, spec: spec, enabled: spec.enabled, createdAt: now, updatedAt: now)

@@ -98,15 +98,19 @@ struct BindingSpecTests {
             == [issue("$.bindings[0].tools.t.run_behavior", expected)])
     }
 
-    @Test("aliases are valid MCP tool names, unique within the binding")
+    @Test("aliases are names every client accepts (no dots, no \"__\"), unique within the binding")
     func aliases() throws {
-        #expect(try binding(["server": "s", "tools": ["t": ["alias": "a.b-c_D9"]]]).alias(for: "t") == "a.b-c_D9")
+        #expect(try binding(["server": "s", "tools": ["t": ["alias": "ab-c_D9"]]]).alias(for: "t") == "ab-c_D9")
         #expect(try bindingIssues(["server": "s", "tools": ["t": ["alias": "has space"]]]) == [
-            issue("$.bindings[0].tools.t.alias", "must be 1–64 of A–Z a–z 0–9 _ . - (a valid MCP tool name) (got \"has space\")"),
+            issue("$.bindings[0].tools.t.alias", "must be 1–64 of A–Z a–z 0–9 _ - without \"__\" (a tool name every client accepts; \"__\" separates server and tool in generated names) (got \"has space\")"),
         ])
         #expect(try bindingIssues(["server": "s", "tools": ["t": ["alias": "a/b"]]]) == [
-            issue("$.bindings[0].tools.t.alias", "must be 1–64 of A–Z a–z 0–9 _ . - (a valid MCP tool name) (got \"a/b\")"),
+            issue("$.bindings[0].tools.t.alias", "must be 1–64 of A–Z a–z 0–9 _ - without \"__\" (a tool name every client accepts; \"__\" separates server and tool in generated names) (got \"a/b\")"),
         ])
+        for rejected in ["a.b", "x__y"] {
+            #expect(try bindingIssues(["server": "s", "tools": ["t": ["alias": .string(rejected)]]])
+                == [issue("$.bindings[0].tools.t.alias", "\(ToolOverride.aliasProblem) (got \"\(rejected)\")")])
+        }
         #expect(try bindingIssues(["server": "s", "tools": ["t": ["alias": .string(String(repeating: "a", count: 65))]]])
             == [issue("$.bindings[0].tools.t.alias", "must be at most 64 characters (got 65)")])
         #expect(try bindingIssues(["server": "s", "tools": ["a": ["alias": "same"], "b": ["alias": "same"]]])
