@@ -34,7 +34,7 @@ let root = Command(
     subcommands: [
         stdio, ServeCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
         CredentialsCommand.command, RunsCommand.sessionsCommand, RunsCommand.runsCommand, RunsCommand.approvalsCommand,
-        AuditCommand.command, DoctorCommand.command, referenceServer,
+        ExplainCommand.command, AuditCommand.command, DoctorCommand.command, referenceServer,
     ])
 
 await CLI.main(root: root, version: version) { args in
@@ -64,6 +64,8 @@ await CLI.main(root: root, version: version) { args in
         return try AuditCommand.run(args)
     case "apply":
         return try ApplyCommand.run(args)
+    case "explain":
+        return try ExplainCommand.run(args)
     case "agents":
         return try AgentsCommand.run(args)
     case "servers":

@@ -57,3 +57,38 @@ struct ToolNamingTests {
         }
     }
 }
+
+@Suite("ToolRoute")
+struct ToolRouteTests {
+    let spec: AgentSpec
+
+    init() throws {
+        spec = try AgentSpec.parse([
+            "name": "A", "instructions": "i", "model": "scripted/x",
+            "bindings": [
+                ["server": "git", "allowed_tools": ["git_*"], "tools": ["git_log": ["alias": "history", "run_behavior": "request_confirmation"]]],
+                ["server": "fs", "allowed_tools": ["read.file"], "timeout_s": 5],
+            ],
+        ])
+    }
+
+    @Test("aliases, generated names and rewritten names route to the right binding and upstream tool")
+    func routes() throws {
+        let byAlias = try #require(spec.route(exposedName: "history"))
+        #expect(byAlias.binding.server == "git" && byAlias.upstreamTool == "git_log" && byAlias.isAllowed)
+        #expect(byAlias.runBehavior.value == .requestConfirmation && byAlias.runBehavior.source == "per-tool override")
+        let generated = try #require(spec.route(exposedName: "git__git_status"))
+        #expect(generated.upstreamTool == "git_status" && generated.matchingPattern?.text == "git_*")
+        #expect(spec.route(exposedName: "git__git_log") == nil, "an aliased tool is reachable only by its alias")
+        #expect(spec.route(exposedName: "nope__x") == nil)
+        // `read.file` is rewritten; only the upstream's catalog can map the rewrite back (without
+        // one the name reads as a tool literally called that, which the upstream will not have).
+        let rewritten = ToolNaming.exposedName(server: "fs", tool: "read.file")
+        #expect(rewritten != "fs__read.file" && ToolNaming.isExposedName(rewritten))
+        #expect(spec.route(exposedName: rewritten)?.upstreamTool != "read.file")
+        let viaCatalog = try #require(spec.route(exposedName: rewritten, catalog: { $0 == "fs" ? ["read.file", "write.file"] : nil }))
+        #expect(viaCatalog.upstreamTool == "read.file" && viaCatalog.isAllowed && viaCatalog.timeoutSeconds.value == 5)
+        let denied = try #require(spec.route(exposedName: "fs__delete"))
+        #expect(!denied.isAllowed && denied.matchingPattern == nil)
+    }
+}
