@@ -11,7 +11,7 @@ extension MCPServer {
     static let methods: [String: MethodHandler] = [
         MCPMethod.ping: { _, _ in [:] },
         MCPMethod.discover: { s, c in s.discover(c) },
-        MCPMethod.toolsList: { s, c in try s.listTools(c) },
+        MCPMethod.toolsList: { s, c in try await s.listTools(c) },
         MCPMethod.toolsCall: { s, c in try await s.callTool(c) },
         MCPMethod.promptsList: { s, c in try s.listPrompts(c) },
         MCPMethod.promptsGet: { s, c in try await s.getPrompt(c) },
@@ -38,7 +38,18 @@ extension MCPServer {
 
     // MARK: lists
 
-    func listTools(_ call: Call) throws(JSONRPCError) -> JSONValue {
+    func listTools(_ call: Call) async throws -> JSONValue {
+        if let provider = toolProvider.withLock({ $0 }) {
+            // Computed per request: no page cache (the set may differ per caller and per moment).
+            let version = call.context.version
+            let registered = registry.withLock { $0.toolsJSON }
+            let all = registered + (try await provider.listTools(call.context))
+            return try page(all.map { ResultShaper.shapeTool($0, for: version) }, key: "tools", kind: "t", call)
+        }
+        return try listRegisteredTools(call)
+    }
+
+    func listRegisteredTools(_ call: Call) throws(JSONRPCError) -> JSONValue {
         let version = call.context.version
         let count = registry.withLock { $0.toolsJSON.count }
         let offset = try pageOffset(call, kind: "t", count: count)
@@ -96,13 +107,23 @@ extension MCPServer {
         guard let name = call.params["name"]?.stringValue else {
             throw JSONRPCError.invalidParams("tools/call requires a string \"name\"")
         }
-        guard let entry = registry.withLock({ $0.tool(name) }) else {
-            throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
-        }
         var arguments = JSONObject()
         if let raw = call.params["arguments"], !raw.isNull {
             guard let o = raw.objectValue else { throw JSONRPCError.invalidParams("tools/call \"arguments\" must be an object") }
             arguments = o
+        }
+        guard let entry = registry.withLock({ $0.tool(name) }) else {
+            if let provider = toolProvider.withLock({ $0 }) {
+                let args = arguments
+                let result = try await withInputRounds(call) { context -> JSONValue in
+                    guard let result = try await provider.callTool(name: name, arguments: args, context: context) else {
+                        throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
+                    }
+                    return result
+                }
+                return result
+            }
+            throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
         }
         let problems = SchemaValidator.validate(.object(arguments), against: entry.definition.inputSchema)
         if !problems.isEmpty {
