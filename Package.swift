@@ -11,6 +11,7 @@
 //   ReferenceServer        the feature-complete fixture server built only on the engine
 //   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
 //   MCPHTTP                Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport
+//   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
 //   CLIKit                 our small argument parser
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
+        .target(name: "Supervision", dependencies: ["CShim"]),
+        .executableTarget(name: "SupervisionProbe", dependencies: ["Supervision"]),
         .target(name: "HTTPServer", dependencies: ["CShim"]),
         .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),

@@ -10,13 +10,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,4 +210,194 @@ const void *cshim_memmem(const void *haystack, size_t haystack_len, const void *
 
 int cshim_pipe2(int fds[2], int nonblocking) {
     return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) < 0 ? -errno : 0;
+}
+
+// ---- child processes ----
+
+typedef struct spawn_report {
+    int32_t stage;
+    int32_t error;
+} spawn_report;
+
+static void close_quietly(int fd) {
+    if (fd >= 0) close(fd);
+}
+
+// In the child: reports the failed step to the parent and exits. Async-signal-safe.
+static void child_fail(int report_fd, int32_t stage, int error) {
+    spawn_report r = {stage, error};
+    ssize_t n;
+    do { n = write(report_fd, &r, sizeof r); } while (n < 0 && errno == EINTR);
+    _exit(127);
+}
+
+// In the child: returns `fd` if it is above stdio, else a close-on-exec duplicate at >= 3, so the
+// dup2 calls onto 0, 1, 2 never clobber a source that happens to sit there.
+static int child_lift(int fd) {
+    return fd >= 3 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+// In the child: closes every fd in [low, high] (high may be ~0U for "to the end").
+static void child_close_range(unsigned low, unsigned high, long max_fd) {
+    if (low > high) return;
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, low, high, 0) == 0) return;
+#endif
+    long last = (long)high < max_fd ? (long)high : max_fd - 1;
+    for (long fd = (long)low; fd <= last; fd++) close((int)fd);
+}
+
+int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                int stderr_nonblocking, cshim_spawn_result *out) {
+    out->pid = -1;
+    out->pidfd = -1;
+    out->stdin_fd = out->stdout_fd = out->stderr_fd = -1;
+    out->stage = CSHIM_SPAWN_OK;
+    out->error = 0;
+
+    // [0] = read end, [1] = write end; everything close-on-exec from birth.
+    int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, report[2] = {-1, -1};
+    if (pipe2(in_pipe, O_CLOEXEC) < 0 || pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
+        pipe2(report, O_CLOEXEC) < 0) {
+        int e = errno;
+        close_quietly(in_pipe[0]); close_quietly(in_pipe[1]);
+        close_quietly(out_pipe[0]); close_quietly(out_pipe[1]);
+        close_quietly(err_pipe[0]); close_quietly(err_pipe[1]);
+        close_quietly(report[0]); close_quietly(report[1]);
+        out->stage = CSHIM_SPAWN_PIPE;
+        out->error = e;
+        return -e;
+    }
+
+    struct rlimit nofile;
+    long max_fd = getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY ? (long)nofile.rlim_cur : 65536;
+    if (max_fd > 1048576) max_fd = 1048576;
+    pid_t parent = getpid();
+
+    // Block every signal in this thread across fork, so no handler of ours can run in the child
+    // before its dispositions are reset.
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        // The child. Only async-signal-safe calls from here to execve.
+        // The raw syscall, because glibc's sigaction refuses its reserved signals 32 and 33,
+        // which an exec'd program would otherwise inherit as ignored. All-zero kernel
+        // `struct sigaction` = SIG_DFL, no flags, empty mask, on every architecture.
+        uint64_t dfl[8];
+        memset(dfl, 0, sizeof dfl);
+        for (int sig = 1; sig < _NSIG; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP) continue;
+            syscall(SYS_rt_sigaction, sig, dfl, NULL, (size_t)((_NSIG - 1) / 8));
+        }
+        int rep = child_lift(report[1]);
+        if (rep < 0) _exit(127);
+        if (setpgid(0, 0) < 0) child_fail(rep, CSHIM_SPAWN_SETPGID, errno);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) child_fail(rep, CSHIM_SPAWN_PDEATHSIG, errno);
+        if (getppid() != parent) child_fail(rep, CSHIM_SPAWN_ORPHANED, ESRCH);
+
+        int child_in = child_lift(in_pipe[0]);
+        int child_out = child_lift(out_pipe[1]);
+        int child_err = child_lift(err_pipe[1]);
+        if (child_in < 0 || child_out < 0 || child_err < 0) child_fail(rep, CSHIM_SPAWN_DUP, errno);
+        if (dup2(child_in, 0) < 0 || dup2(child_out, 1) < 0 || dup2(child_err, 2) < 0)
+            child_fail(rep, CSHIM_SPAWN_DUP, errno);
+
+        // Everything but 0, 1, 2 and the report pipe (close-on-exec, so exec closes it too).
+        if (rep > 3) child_close_range(3, (unsigned)rep - 1, max_fd);
+        child_close_range((unsigned)rep + 1, ~0U, max_fd);
+
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+
+        if (cwd != NULL && chdir(cwd) < 0) child_fail(rep, CSHIM_SPAWN_CHDIR, errno);
+        execve(path, argv, envp);
+        child_fail(rep, CSHIM_SPAWN_EXEC, errno);
+    }
+
+    int fork_error = pid < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    close(report[1]);
+    if (pid < 0) {
+        close(in_pipe[1]); close(out_pipe[0]); close(err_pipe[0]); close(report[0]);
+        out->stage = CSHIM_SPAWN_FORK;
+        out->error = fork_error;
+        return -fork_error;
+    }
+
+    spawn_report r = {CSHIM_SPAWN_OK, 0};
+    size_t got = 0;
+    while (got < sizeof r) {
+        ssize_t n = read(report[0], (char *)&r + got, sizeof r - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(report[0]);
+    if (got != 0) {
+        if (got != sizeof r) { r.stage = CSHIM_SPAWN_REPORT; r.error = EIO; }
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        close(in_pipe[1]); close(out_pipe[0]); close(err_pipe[0]);
+        out->stage = r.stage;
+        out->error = r.error;
+        return r.error > 0 ? -r.error : -EIO;
+    }
+
+    out->pid = pid;
+#ifdef SYS_pidfd_open
+    long pidfd = syscall(SYS_pidfd_open, pid, 0);  // always close-on-exec
+    out->pidfd = pidfd < 0 ? -1 : (int32_t)pidfd;
+#endif
+    if (stderr_nonblocking) fcntl(err_pipe[0], F_SETFL, fcntl(err_pipe[0], F_GETFL) | O_NONBLOCK);
+    out->stdin_fd = in_pipe[1];
+    out->stdout_fd = out_pipe[0];
+    out->stderr_fd = err_pipe[0];
+    return 0;
+}
+
+int cshim_reap(int32_t pid, int kill_group, int32_t *kind, int32_t *value) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int r;
+    do { r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT); } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    if (info.si_pid == 0) return 0;  // still running
+    if (kill_group) kill(-pid, SIGKILL);
+    int status = 0;
+    pid_t w;
+    do { w = waitpid(pid, &status, 0); } while (w < 0 && errno == EINTR);
+    if (w < 0) return -errno;
+    if (WIFSIGNALED(status)) {
+        *kind = 2;
+        *value = WTERMSIG(status);
+    } else {
+        *kind = 1;
+        *value = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    }
+    return 1;
+}
+
+int cshim_wait_exited(int32_t pid) {
+    siginfo_t info;
+    for (;;) {
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == 0) return 0;
+        if (errno != EINTR) return -errno;
+    }
+}
+
+int cshim_detach_to_devnull(int fd) {
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0) return -errno;
+    int r = dup3(null_fd, fd, O_CLOEXEC);
+    int e = errno;
+    close(null_fd);
+    return r < 0 ? -e : 0;
 }

@@ -115,13 +115,16 @@ extension MCPServer {
         guard let entry = registry.withLock({ $0.tool(name) }) else {
             if let provider = toolProvider.withLock({ $0 }) {
                 let args = arguments
-                let result = try await withInputRounds(call) { context -> JSONValue in
-                    guard let result = try await provider.callTool(name: name, arguments: args, context: context) else {
-                        throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
+                do {
+                    return try await withInputRounds(call) { context -> JSONValue in
+                        guard let result = try await provider.callTool(name: name, arguments: args, context: context) else {
+                            throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
+                        }
+                        return result
                     }
-                    return result
+                } catch let missing as MissingClientCapability {
+                    return ToolResult.error(missing.message).json
                 }
-                return result
             }
             throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
         }

@@ -5,6 +5,10 @@
 // The wrappers below are deliberately thin, return `-errno` on failure instead of making Swift read
 // the thread-local `errno`, and use plain (non-packed) structs so the Swift side never touches the
 // x86_64-packed `struct epoll_event`.
+//
+// Child processes: spawning needs steps between fork and exec (prctl(PR_SET_PDEATHSIG), an own
+// process group, closing every other fd, resetting signals) that posix_spawn cannot express and
+// that must be async-signal-safe C, and wait-status decoding needs the W* macros Swift cannot import.
 #pragma once
 
 #include <stddef.h>
@@ -79,6 +83,64 @@ void cshim_rfc3339_now(char out[32]);
 const void *cshim_memmem(const void *haystack, size_t haystack_len, const void *needle, size_t needle_len);
 /// pipe2(O_CLOEXEC [| O_NONBLOCK when nonblocking]). Returns 0 or -errno.
 int cshim_pipe2(int fds[2], int nonblocking);
+
+// ---- child processes (the Supervision target) ----
+
+/// Which step of `cshim_spawn` failed (`cshim_spawn_result.stage`).
+static const int32_t CSHIM_SPAWN_OK = 0;
+static const int32_t CSHIM_SPAWN_PIPE = 1;        // creating the pipes in the parent
+static const int32_t CSHIM_SPAWN_FORK = 2;        // fork(2) in the parent
+static const int32_t CSHIM_SPAWN_SETPGID = 3;     // child: setpgid(0, 0)
+static const int32_t CSHIM_SPAWN_PDEATHSIG = 4;   // child: prctl(PR_SET_PDEATHSIG, SIGKILL)
+static const int32_t CSHIM_SPAWN_ORPHANED = 5;    // child: the parent died before prctl took effect
+static const int32_t CSHIM_SPAWN_DUP = 6;         // child: moving the pipes onto 0, 1, 2
+static const int32_t CSHIM_SPAWN_CHDIR = 7;       // child: chdir(cwd)
+static const int32_t CSHIM_SPAWN_EXEC = 8;        // child: execve(path, ...)
+static const int32_t CSHIM_SPAWN_REPORT = 9;      // parent: unreadable report from the child
+
+/// What `cshim_spawn` produced. On success `stage` is CSHIM_SPAWN_OK and the fds are ours
+/// (all close-on-exec); on failure `stage` names the step, `error` is its errno, every fd is -1
+/// and the failed child, if one was forked, has already been reaped.
+typedef struct cshim_spawn_result {
+    int32_t pid;
+    int32_t pidfd;      // pidfd_open(pid) for the reaper, or -1 when the kernel lacks it
+    int32_t stdin_fd;   // write end of the child's stdin
+    int32_t stdout_fd;  // read end of the child's stdout
+    int32_t stderr_fd;  // read end of the child's stderr (O_NONBLOCK when asked for)
+    int32_t stage;
+    int32_t error;
+} cshim_spawn_result;
+
+/// Starts `path` (absolute; no PATH search here) with `argv` and `envp` (NULL-terminated) and the
+/// optional working directory `cwd` (NULL = inherit), with stdin/stdout/stderr connected to new
+/// pipes. fork(2) with every signal blocked in the calling thread, then in the child, using only
+/// async-signal-safe calls: every signal disposition reset to SIG_DFL; setpgid(0, 0) (own process
+/// group, pgid = pid); prctl(PR_SET_PDEATHSIG, SIGKILL) and a getppid() check against the
+/// original parent (closes the race with a parent that died before prctl); the pipes moved onto
+/// 0, 1, 2; every other fd closed (close_range, or a loop up to RLIMIT_NOFILE); the signal mask
+/// emptied; chdir(cwd); execve. A failing step writes {stage, errno} into a close-on-exec error
+/// pipe and _exits(127); the parent reads that pipe until EOF (= exec succeeded).
+///
+/// PR_SET_PDEATHSIG fires when the *thread* that forked exits, not the process: call this only
+/// from a thread that lives as long as the process. Returns 0 or -errno (details in `out`).
+int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                int stderr_nonblocking, cshim_spawn_result *out);
+
+/// Reaps `pid` if it has exited. When `kill_group` is set, first SIGKILLs whatever is left of its
+/// process group (kill(-pid)): until the zombie is reaped the pgid cannot be reused, so this
+/// reaches only the child's own group. Returns 1 when reaped, with `kind` 1 (exited, `value` =
+/// exit code) or 2 (killed by a signal, `value` = signal number); 0 while it still runs (nothing
+/// is signalled); or -errno (-ECHILD: not our child, or already reaped elsewhere).
+int cshim_reap(int32_t pid, int kill_group, int32_t *kind, int32_t *value);
+
+/// Blocks until `pid` has exited, without reaping it (waitid WEXITED | WNOWAIT, EINTR retried).
+/// The fallback for kernels without pidfd_open. Returns 0 or -errno.
+int cshim_wait_exited(int32_t pid);
+
+/// Atomically replaces `fd` with /dev/null (dup3 with O_CLOEXEC): the pipe behind `fd` loses
+/// this reference (a child reading it sees EOF) while the fd number stays valid, so a late
+/// writer can never hit a reused descriptor. Returns 0 or -errno.
+int cshim_detach_to_devnull(int fd);
 
 #ifdef __cplusplus
 }

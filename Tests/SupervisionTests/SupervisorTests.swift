@@ -1,0 +1,192 @@
+import Foundation
+import Supervision
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Supervisor: restarts, crash loops, stop")
+struct SupervisorTests {
+    /// Quick, deterministic (no jitter) restarts for tests.
+    static func policy(exits: Int = 5, cooldown: Duration? = nil) -> RestartPolicy {
+        RestartPolicy(
+            initialDelay: .milliseconds(10), multiplier: 2, maxDelay: .seconds(1), jitter: 0, crashLoopExits: exits,
+            crashLoopWindow: .seconds(600), downCooldown: cooldown, stableAfter: .seconds(600))
+    }
+
+    @Test("a crashing child is restarted with growing delays, then the supervisor is down on a crash loop")
+    func crashLoop() async throws {
+        let reports = Collected<Supervisor.ExitReport>()
+        let seen = Collected<Supervisor.Health>()
+        let supervisor = Supervisor(
+            name: "crasher", spec: TestSupport.shell("echo starting; echo boom >&2; exit 3"), policy: Self.policy(),
+            hooks: Supervisor.Hooks(onExit: { reports.append($0) }))
+        let updates = supervisor.healthUpdates()
+        let watcher = Task { for await health in updates { seen.append(health) } }
+        defer { watcher.cancel() }
+
+        supervisor.start()
+        #expect(await TestSupport.eventually { reports.count >= 5 && supervisor.health.isDown })
+        let all = reports.all
+        #expect(all.count == 5)
+        #expect(all.map(\.status) == Array(repeating: .exited(3), count: 5))
+        #expect(all.map(\.restartAttempt) == [1, 2, 3, 4, nil])
+        #expect(all.map(\.nextRestart) == [.milliseconds(10), .milliseconds(20), .milliseconds(40), .milliseconds(80), nil])
+        #expect(all.allSatisfy { $0.stderrSummary == "boom" })
+        #expect(Set(all.map(\.pid)).count == 5)  // five distinct children
+        for report in all { #expect(TestSupport.stat(report.pid) == nil, "child \(report.pid) not reaped") }
+
+        guard case .down(let reason, _) = supervisor.health else {
+            Issue.record("expected down, got \(supervisor.health)")
+            return
+        }
+        #expect(reason.hasPrefix("crash loop: exited 5 times in 600 s"))
+        #expect(reason.hasSuffix("; last stderr: boom"))
+        #expect(supervisor.child == nil)
+
+        // The stream saw the whole story.
+        #expect(await TestSupport.eventually { seen.all.last?.isDown == true })
+        #expect(seen.all.contains(.starting))
+        #expect(seen.all.contains { if case .degraded(let r) = $0 { return r.contains("restart 2 in 20 ms") } else { return false } })
+
+        // reset() tries again from a clean history.
+        supervisor.reset()
+        #expect(await TestSupport.eventually { reports.count >= 10 && supervisor.health.isDown })
+        #expect(reports.all[5].restartAttempt == 1)
+        await supervisor.stop()
+        #expect(await TestSupport.eventually { TestSupport.zombieChildren().isEmpty })
+    }
+
+    @Test("after a crash loop the cooldown starts the child again")
+    func cooldown() async throws {
+        let reports = Collected<Supervisor.ExitReport>()
+        let supervisor = Supervisor(
+            name: "cooldown", spec: TestSupport.shell("exit 1"), policy: Self.policy(exits: 2, cooldown: .milliseconds(50)),
+            hooks: Supervisor.Hooks(onExit: { reports.append($0) }))
+        supervisor.start()
+        #expect(await TestSupport.eventually { reports.count >= 4 })
+        #expect(reports.all.prefix(4).map(\.restartAttempt) == [1, nil, 1, nil])
+        await supervisor.stop()
+    }
+
+    @Test("an unexpected exit of a healthy child is followed by a new child that comes up")
+    func restartAfterKill() async throws {
+        let reports = Collected<Supervisor.ExitReport>()
+        let started = Collected<Int32>()
+        let supervisor = Supervisor(
+            name: "sleeper", spec: LaunchSpec(command: "sleep", arguments: ["1000"], environment: TestSupport.basicEnvironment),
+            policy: Self.policy(), stopGrace: .milliseconds(200),
+            hooks: Supervisor.Hooks(onStart: { started.append($0.pid) }, onExit: { reports.append($0) }))
+        supervisor.start()
+        #expect(await TestSupport.eventually { supervisor.health.isUp })
+        let first = try #require(supervisor.child?.pid)
+        #expect(kill(first, SIGKILL) == 0)
+        #expect(await TestSupport.eventually { supervisor.health.isUp && supervisor.child.map { $0.pid != first } == true })
+        #expect(started.all.count == 2)
+        #expect(reports.all.first?.status == .signaled(SIGKILL))
+        #expect(reports.all.first?.reason == "exited unexpectedly (signal 9 (SIGKILL))")
+
+        supervisor.reportDegraded("ping failed")
+        #expect(await TestSupport.eventually { supervisor.health == .degraded(reason: "ping failed") })
+        supervisor.reportRecovered()
+        #expect(await TestSupport.eventually { supervisor.health.isUp })
+        await supervisor.stop()
+        #expect(supervisor.health.isDown)
+    }
+
+    @Test("stop runs the shutdown sequence and leaves no child, grandchild or zombie")
+    func stopLeavesNothing() async throws {
+        let grandchildren = Collected<Int32>()
+        let children = Collected<Int32>()
+        let supervisor = Supervisor(
+            name: "tree", spec: TestSupport.shell("sleep 1000 & echo $!; sleep 1000 & echo $!; wait"),
+            policy: Self.policy(), stopGrace: .milliseconds(200),
+            hooks: Supervisor.Hooks(onStart: { child in
+                // What the MCP layer does here: talk to the child before declaring it up.
+                children.append(child.pid)
+                for line in await TestSupport.readLines(child.stdoutFD, count: 2) {
+                    if let pid = Int32(line) { grandchildren.append(pid) }
+                }
+            }))
+        supervisor.start()
+        #expect(await TestSupport.eventually { supervisor.health.isUp })
+        #expect(grandchildren.count == 2)
+        for pid in grandchildren.all { #expect(!TestSupport.isGone(pid)) }
+
+        await supervisor.stop()
+        guard case .down(let reason, _) = supervisor.health else {
+            Issue.record("expected down, got \(supervisor.health)")
+            return
+        }
+        #expect(reason == "stopped")
+        #expect(supervisor.child == nil)
+        for pid in children.all { #expect(TestSupport.stat(pid) == nil, "child \(pid) not reaped") }
+        for pid in grandchildren.all {
+            #expect(await TestSupport.eventually { TestSupport.isGone(pid) }, "grandchild \(pid) survived")
+        }
+        #expect(await TestSupport.eventually { TestSupport.zombieChildren().isEmpty })
+
+        // A stopped supervisor can start again.
+        supervisor.start()
+        #expect(await TestSupport.eventually { supervisor.health.isUp })
+        #expect(children.count == 2)
+        await supervisor.stop()
+    }
+
+    @Test("a start hook that throws counts as a failed start: the child is terminated and retried")
+    func failingStartHook() async throws {
+        struct HandshakeFailed: Error, CustomStringConvertible {
+            var description: String { "handshake failed" }
+        }
+        let children = Collected<Int32>()
+        let reports = Collected<Supervisor.ExitReport>()
+        let supervisor = Supervisor(
+            name: "rude", spec: LaunchSpec(command: "sleep", arguments: ["1000"], environment: TestSupport.basicEnvironment),
+            policy: Self.policy(exits: 3), stopGrace: .milliseconds(100),
+            hooks: Supervisor.Hooks(
+                onStart: { child in
+                    children.append(child.pid)
+                    throw HandshakeFailed()
+                },
+                onExit: { reports.append($0) }))
+        supervisor.start()
+        #expect(await TestSupport.eventually { supervisor.health.isDown && reports.count >= 3 })
+        #expect(children.count == 3)
+        #expect(reports.all.allSatisfy { $0.reason == "start failed: handshake failed" })
+        for pid in children.all { #expect(TestSupport.stat(pid) == nil, "child \(pid) not reaped") }
+        if case .down(let reason, _) = supervisor.health {
+            #expect(reason.contains("(last: start failed: handshake failed)"))
+        }
+        await supervisor.stop()
+    }
+
+    @Test("a command that cannot be spawned ends in a crash loop that says why")
+    func spawnFailure() async throws {
+        let supervisor = Supervisor(
+            name: "missing", spec: LaunchSpec(command: "no-such-command-xyz", environment: ["PATH": "/usr/bin:/bin"]),
+            policy: Self.policy(exits: 3))
+        supervisor.start()
+        #expect(await TestSupport.eventually { Self.reason(supervisor.health).hasPrefix("crash loop") })
+        #expect(Self.reason(supervisor.health).contains("command not found: 'no-such-command-xyz'"))
+        await supervisor.stop()
+    }
+
+    @Test("dropping a supervisor stops its child")
+    func dropStops() async throws {
+        let children = Collected<Int32>()
+        var supervisor: Supervisor? = Supervisor(
+            name: "dropped", spec: LaunchSpec(command: "/bin/cat"), policy: Self.policy(),
+            hooks: Supervisor.Hooks(onStart: { children.append($0.pid) }))
+        supervisor?.start()
+        #expect(await TestSupport.eventually { supervisor?.health.isUp == true })
+        let pid = try #require(children.all.first)
+        supervisor = nil
+        #expect(await TestSupport.eventually { TestSupport.stat(pid) == nil }, "child \(pid) outlived its supervisor")
+    }
+
+    static func reason(_ health: Supervisor.Health) -> String {
+        if case .down(let reason, _) = health { return reason }
+        return ""
+    }
+}
