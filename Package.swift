@@ -9,6 +9,7 @@
 //   StdioTransport         newline-delimited frames over file descriptors (no MCP words)
 //   MCPStdio               binds the engine to stdio: one process, one connection
 //   ReferenceServer        the feature-complete fixture server built only on the engine
+//   MCPClient              the dual-era MCP client (era negotiation, multi-round input, listen) over any transport
 //   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
 //   MCPHTTP                Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport
 //   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "StdioTransport", dependencies: ["JSON", "JSONRPC"]),
         .target(name: "MCPStdio", dependencies: ["JSON", "MCPServer", "StdioTransport"]),
         .target(name: "ReferenceServer", dependencies: ["JSON", "MCP", "MCPServer"]),
+        .target(name: "MCPClient", dependencies: ["JSON", "JSONRPC", "MCP", "StdioTransport"]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC"]),
         .testTarget(name: "MCPServerTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "Hashing", "StdioTransport"]),
         .testTarget(name: "CLIKitTests", dependencies: ["CLIKit"]),
+        .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer"], exclude: ["fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),

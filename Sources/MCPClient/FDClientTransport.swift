@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import JSON
+import StdioTransport
+import Synchronization
+
+/// Newline-delimited JSON-RPC over two file descriptors: the stdout and stdin pipes of an MCP
+/// server process (the stdio transport, DIGEST §10).
+///
+/// Spawning the process is the caller's job; this type only frames. It takes ownership of both
+/// descriptors: `close()` closes the write end (the server sees end of input and should exit),
+/// and the read end is closed once the reader reaches end of file. Lines longer than
+/// `maxLineBytes` are discarded and reported as protocol violations, so a misbehaving server
+/// cannot make us buffer without bound. End of file — the server exited or closed stdout — is
+/// reported as `.closed`, which fails every request still waiting with "upstream closed".
+/// A write blocks while the server's stdin pipe is full (a server that stops reading is stopped
+/// by whoever spawned it; its exit turns the write into EPIPE and the connection into `.closed`).
+public final class FDClientTransport: MCPClientTransport {
+    private let readFD: Int32
+    private let writeFD: Int32
+    public let maxLineBytes: Int
+    private let jsonLimits: JSONParser.Limits
+    private let writer: LineWriter
+    /// Serializes writes with `close` so a descriptor is never closed under a write in progress.
+    private let io = Mutex<(started: Bool, writeClosed: Bool, reported: Bool)>((false, false, false))
+    private let receiver = Mutex<(@Sendable (MCPTransportEvent) -> Void)?>(nil)
+
+    /// - Parameters:
+    ///   - readFD: the server's stdout (we read responses and notifications from it).
+    ///   - writeFD: the server's stdin (we write requests to it).
+    ///   - maxLineBytes: the longest line accepted from the server.
+    public init(readFD: Int32, writeFD: Int32, maxLineBytes: Int = 4 << 20, jsonLimits: JSONParser.Limits = .default) {
+        // A server that exits while we write must not kill us with SIGPIPE; the write then fails
+        // with EPIPE and we report the connection closed.
+        signal(SIGPIPE, SIG_IGN)
+        self.readFD = readFD
+        self.writeFD = writeFD
+        self.maxLineBytes = max(1, maxLineBytes)
+        self.jsonLimits = jsonLimits
+        self.writer = LineWriter(fd: writeFD)
+    }
+
+    public func start(_ receive: @escaping @Sendable (MCPTransportEvent) -> Void) {
+        let first = io.withLock { s -> Bool in
+            defer { s.started = true }
+            return !s.started
+        }
+        guard first else { return }
+        receiver.withLock { $0 = receive }
+        let reader = LineReader(fd: readFD, maxLineBytes: maxLineBytes)
+        let limit = maxLineBytes
+        let limits = jsonLimits
+        let fd = readFD
+        Task.detached { [weak self] in
+            await reader.run { event in
+                switch event {
+                case .line(let bytes):
+                    for e in MCPTransportEvent.decode(bytes, limits: limits) { receive(e) }
+                case .oversized(let count):
+                    receive(.malformed(.init(id: nil, looksLikeRequest: false,
+                                             reason: "the server sent a line of \(count) bytes, over the limit of \(limit) bytes; it was discarded")))
+                }
+            }
+            Glibc.close(fd)
+            self?.report("upstream closed the connection (end of stream)")
+        }
+    }
+
+    public func send(_ message: MCPOutgoingMessage) {
+        let bytes = message.bytes
+        let broken = io.withLock { s -> Bool in
+            guard !s.writeClosed else { return false }
+            writer.writeLine(bytes)
+            return writer.isBroken
+        }
+        if broken { report("upstream closed the connection (write failed: the server stopped reading)") }
+    }
+
+    public func close() {
+        io.withLock { s in
+            if !s.writeClosed { Glibc.close(writeFD) }
+            s.writeClosed = true
+        }
+    }
+
+    /// Reports the end once.
+    private func report(_ reason: String) {
+        let first = io.withLock { s -> Bool in
+            defer { s.reported = true }
+            return !s.reported
+        }
+        guard first, let receive = receiver.withLock({ $0 }) else { return }
+        receive(.closed(reason: reason))
+    }
+
+    deinit {
+        close()
+    }
+}
