@@ -15,6 +15,7 @@
 //   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
+//   Bridge                 the gateway: upstream connections (supervised + MCP client), governed agent tool sets
 //   CLIKit                 our small argument parser
 //   agentbridge, ReferenceServerMain, Benchmarks, StorageProbe   thin executables (the probe is a crash-test fixture)
 import PackageDescription
@@ -41,6 +42,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
+        .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "Platform", "Storage", "Supervision"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "Supervision", dependencies: ["CShim"]),
@@ -49,7 +51,7 @@ let package = Package(
         .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
             name: "agentbridge",
-            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage"]),
+            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge"]),
         .executableTarget(
             name: "ReferenceServerMain",
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),

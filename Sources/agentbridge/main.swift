@@ -16,6 +16,7 @@ let stdio = Command(
         Option("max-line-bytes", valueName: "bytes", help: "Longest accepted message line.", defaultValue: String(4 << 20), environment: "AGENTBRIDGE_MAX_LINE_BYTES"),
         Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
         Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
+        Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the reference server.", environment: "AGENTBRIDGE_AGENT"),
     ])
 
 let referenceServer = Command(
@@ -43,8 +44,12 @@ await CLI.main(root: root, version: version) { args in
         let maxLine = try args.int("max-line-bytes", in: 1024...(1 << 30)) ?? (4 << 20)
         let pageSize = try args.int("page-size", in: 1...100_000) ?? 100
         let depth = try args.int("max-json-depth", in: 2...10_000) ?? 128
+        let limits = StdioServer.Limits(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine))
+        if let agentID = args.value("agent") {
+            return try await GatewayCommand.runStdio(args, agentID: agentID, pageSize: pageSize, limits: limits, version: version)
+        }
         let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
-        await StdioServer.run(server, limits: .init(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine)))
+        await StdioServer.run(server, limits: limits)
         return 0
     case "reference-server":
         let tools = try args.int("tools", in: 1...10_000) ?? 100

@@ -1,0 +1,130 @@
+// AgentToolProvider: one agent's governed view of its upstreams, plugged into an MCPServer as its
+// `ToolProvider` (`agentbridge stdio --agent A`, `/mcp/agents/A`).
+//
+// Listing asks every bound upstream in parallel, each under its own deadline, and returns what
+// answered (an upstream that is down or slow is logged and left out — it never blocks the
+// others). Only tools the binding's allow-list permits are listed, under their exposed names
+// (`server__tool` or the alias). A call resolves the name with the upstream's catalog, and a tool
+// that is not allowed — listed or guessed — is "unknown tool" (−32602), exactly like a name that
+// exists nowhere. `request_confirmation` tools ask the human through the client (elicitation, in
+// either era) with the exact arguments, and are refused when the client cannot ask. Calls run
+// under the binding's (or the tool's) timeout. The caller's own credentials never reach an
+// upstream: a stdio child sees only its configured environment.
+
+import Foundation
+import JSON
+import MCP
+import MCPClient
+import MCPServer
+import Platform
+import Storage
+
+/// The governed tools of one agent.
+public final class AgentToolProvider: ToolProvider {
+    private let database: Database
+    private let caller: Caller
+    private let agentID: String
+    private let registry: UpstreamRegistry
+    private let log: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - caller: whose view this is (authorization of the agent and servers goes through it).
+    ///   - log: where upstream failures are reported (stderr for stdio); never given secrets.
+    public init(database: Database, caller: Caller, agentID: String, registry: UpstreamRegistry,
+                log: @escaping @Sendable (String) -> Void) {
+        self.database = database
+        self.caller = caller
+        self.agentID = agentID
+        self.registry = registry
+        self.log = log
+    }
+
+    /// The agent as stored now (a new version applies to the next request).
+    func agent() throws -> Agent {
+        try AgentStore(database: database).get(caller: caller, id: agentID)
+    }
+
+    func connection(for binding: BindingSpec) throws -> UpstreamConnection {
+        let server = try UpstreamServerStore(database: database).get(caller: caller, id: binding.server)
+        guard server.enabled else { throw UpstreamError.unavailable(server: server.id, reason: "disabled") }
+        return try registry.connection(for: server, agentID: agentID)
+    }
+
+    public func listTools(_ context: RequestContext) async throws -> [JSONValue] {
+        let spec = try agent().spec
+        let perBinding = await withTaskGroup(of: (Int, [JSONValue]).self) { group in
+            for (index, binding) in spec.bindings.enumerated() {
+                group.addTask {
+                    do {
+                        let connection = try self.connection(for: binding)
+                        let limit = Duration.seconds(binding.timeoutSeconds)
+                        let tools = try await withDeadline(limit) { try await connection.tools(timeout: limit) }
+                        return (index, tools.filter { binding.allows(tool: $0.name) }.map { tool in
+                            Self.exposed(tool, binding: binding)
+                        })
+                    } catch {
+                        self.log("agentbridge: agent \(self.agentID): listing tools of upstream \(binding.server) failed: \(error)")
+                        return (index, [])
+                    }
+                }
+            }
+            var results: [(Int, [JSONValue])] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        return perBinding.sorted { $0.0 < $1.0 }.flatMap(\.1)
+    }
+
+    /// The upstream definition under its exposed name (everything else passed through unchanged).
+    static func exposed(_ tool: MCPToolDefinition, binding: BindingSpec) -> JSONValue {
+        guard case .object(var object) = tool.json else { return tool.json }
+        object["name"] = .string(ToolNaming.exposedName(server: binding.server, tool: tool.name, alias: binding.alias(for: tool.name)))
+        return .object(object)
+    }
+
+    public func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
+        let spec = try agent().spec
+        // The catalog maps rewritten names back; it is the cached one, fetched if needed.
+        var catalogs: [String: [String]] = [:]
+        if let server = ToolNaming.serverPart(of: name), let binding = spec.binding(for: server),
+           let connection = try? connection(for: binding) {
+            catalogs[server] = connection.cachedToolNames
+            if catalogs[server] == nil {
+                catalogs[server] = try? await connection.tools(timeout: .seconds(binding.timeoutSeconds)).map(\.name)
+            }
+        }
+        guard let route = spec.route(exposedName: name, catalog: { catalogs[$0] }), route.isAllowed else { return nil }
+        let connection = try connection(for: route.binding)
+        if route.runBehavior.value == .requestConfirmation {
+            if let refusal = try await confirm(route, arguments: arguments, context: context) { return refusal }
+        }
+        let timeout = Duration.seconds(route.timeoutSeconds.value)
+        do {
+            let result = try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout) { progress in
+                context.progress(progress.progress, total: progress.total, message: progress.message)
+            }
+            return result.json
+        } catch let error as MCPClientError {
+            if case .server(let code, let message, _) = error, code == -32602 {
+                // Invalid arguments (or a tool the upstream no longer has): the model can correct it.
+                return ToolResult.error("\(route.exposedName): \(message)").json
+            }
+            return ToolResult.error("\(route.exposedName) failed: \(error)").json
+        } catch {
+            return ToolResult.error("\(route.exposedName) failed: \(error)").json
+        }
+    }
+
+    /// Asks the human to allow the call; nil when allowed, else the tool result to return.
+    func confirm(_ route: ToolRoute, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
+        let shown = JSONWriter.string(.object(arguments), sortKeys: true)
+        let message = "Agent \(agentID) wants to call \(route.upstreamTool) on \(route.binding.server) with arguments \(shown). Allow it?"
+        let schema: JSONValue = ["type": "object", "properties": ["allow": ["type": "boolean", "title": "Allow this call"]], "required": ["allow"]]
+        // Throws InputRequired until the client answered; the engine re-runs this call with the
+        // answer (2026: input_required + requestState; legacy: elicitation/create), and reports a
+        // client without the elicitation capability as a tool error. Nothing reached the upstream yet.
+        let answer = try context.elicit(key: "confirm:\(route.exposedName)", message: message, schema: schema)
+        if answer.action == .accept, answer.content?["allow"]?.boolValue == true { return nil }
+        return ToolResult.error("\(route.exposedName) was not approved by the user").json
+    }
+}

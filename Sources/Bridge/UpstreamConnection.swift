@@ -1,0 +1,208 @@
+// UpstreamConnection: one live upstream MCP server — a supervised stdio child with an MCP client
+// on its pipes — and the cache of its tool catalog.
+//
+// The supervisor restarts the child when it dies (backoff, crash-loop detection); every start
+// negotiates the era again and re-discovers the tools, so a restarted upstream never serves a
+// stale catalog. The catalog is also dropped on `notifications/tools/list_changed` and after a
+// TTL. Calls wait (up to their own deadline) for the connection to come up, and a circuit
+// breaker stops hammering an upstream that keeps failing. Nothing here knows about agents or
+// allow-lists: `AgentToolProvider` governs what goes through.
+
+import Foundation
+import JSON
+import MCP
+import MCPClient
+import Platform
+import Supervision
+import Synchronization
+
+/// A live upstream connection.
+public final class UpstreamConnection: Sendable {
+    public struct Options: Sendable {
+        /// How long a tool catalog stays fresh without a change notification.
+        public var catalogTTL: Duration = .seconds(300)
+        /// How long negotiation (discover / initialize) may take at start.
+        public var connectTimeout: Duration = .seconds(20)
+        /// Consecutive failed calls before the breaker opens, and how long it stays open.
+        public var breakerThreshold: Int = 5
+        public var breakerCooldown: Duration = .seconds(30)
+        public var restartPolicy = RestartPolicy()
+        public init() {}
+    }
+
+    private struct State {
+        var client: MCPClient?
+        var tools: [MCPToolDefinition]?
+        var toolsFetchedAt: ContinuousClock.Instant?
+        var consecutiveFailures = 0
+        var openUntil: ContinuousClock.Instant?
+    }
+
+    public let key: UpstreamKey
+    public let options: Options
+    private let supervisor: Supervisor
+    private let state = Mutex(State())
+
+    /// Creates (without starting) the connection for `launch`.
+    public init(key: UpstreamKey, launch: LaunchSpec, options: Options = Options()) {
+        self.key = key
+        self.options = options
+        let box = WeakBox()
+        supervisor = Supervisor(
+            name: key.description, spec: launch, policy: options.restartPolicy,
+            hooks: Supervisor.Hooks(
+                onStart: { child in try await box.connection?.attach(child) },
+                onExit: { _ in box.connection?.detach() }))
+        box.connection = self
+    }
+
+    /// Starts the child (idempotent).
+    public func start() { supervisor.start() }
+
+    /// Stops the child with the full shutdown sequence; in-flight calls fail.
+    public func stop() async {
+        detach()
+        await supervisor.stop()
+    }
+
+    /// Current health of the child.
+    public var health: Supervisor.Health { supervisor.health }
+
+    // MARK: - Lifecycle hooks
+
+    private func attach(_ child: ChildProcess) async throws {
+        let transport = FDClientTransport(readFD: child.stdoutFD, writeFD: child.stdinFD)
+        let events = MCPClientEvents(listChanged: { [weak self] kind in
+            if kind == .tools { self?.state.withLock { $0.tools = nil } }
+        })
+        let client = MCPClient(transport: transport, events: events)
+        do {
+            _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: .auto) }
+            let tools = try await client.listTools(timeout: options.connectTimeout)
+            state.withLock { state in
+                state.client = client
+                state.tools = tools
+                state.toolsFetchedAt = .now
+            }
+        } catch {
+            client.close()
+            throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
+        }
+    }
+
+    private func detach() {
+        let client = state.withLock { state -> MCPClient? in
+            defer { state.client = nil; state.tools = nil }
+            return state.client
+        }
+        client?.close()
+    }
+
+    // MARK: - Use
+
+    /// The connected client, waiting up to `timeout` for the child to come up.
+    public func client(timeout: Duration) async throws -> MCPClient {
+        let started = ContinuousClock.now
+        let deadline = started + timeout
+        supervisor.start()
+        while true {
+            if let client = state.withLock({ $0.client }) { return client }
+            // `down` right after start() is the initial "not started" state; later it is the
+            // supervisor giving up (crash loop), which no amount of waiting fixes.
+            if case .down(let reason, _) = supervisor.health, ContinuousClock.now - started > .milliseconds(500) {
+                throw UpstreamError.unavailable(server: key.serverID, reason: reason)
+            }
+            if ContinuousClock.now >= deadline {
+                throw UpstreamError.unavailable(server: key.serverID, reason: "not ready after \(timeout) (\(supervisor.health))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// The tool catalog (cached; refetched after a change notification, a restart or the TTL).
+    public func tools(timeout: Duration) async throws -> [MCPToolDefinition] {
+        let cached = state.withLock { state -> [MCPToolDefinition]? in
+            guard let tools = state.tools, let at = state.toolsFetchedAt, ContinuousClock.now - at < options.catalogTTL else { return nil }
+            return tools
+        }
+        if let cached { return cached }
+        let client = try await client(timeout: timeout)
+        let tools = try await client.listTools(timeout: timeout)
+        state.withLock { state in
+            state.tools = tools
+            state.toolsFetchedAt = .now
+        }
+        return tools
+    }
+
+    /// The names in the cached catalog, without any I/O (nil when nothing is cached).
+    public var cachedToolNames: [String]? { state.withLock { $0.tools?.map(\.name) } }
+
+    /// Calls `name` with `arguments`, failing after `timeout`; guarded by the circuit breaker.
+    public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
+                         progress: (@Sendable (MCPProgress) -> Void)? = nil) async throws -> MCPToolCallResult {
+        if let until = state.withLock({ $0.openUntil }), ContinuousClock.now < until {
+            throw UpstreamError.circuitOpen(server: key.serverID)
+        }
+        do {
+            let client = try await client(timeout: timeout)
+            let result = try await client.callTool(name, arguments: arguments, timeout: timeout, progress: progress)
+            state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
+            return result
+        } catch let error as MCPClientError {
+            // A JSON-RPC error from the server is an answer, not an outage.
+            if case .server = error { throw error }
+            noteFailure()
+            throw error
+        } catch {
+            if !(error is CancellationError) { noteFailure() }
+            throw error
+        }
+    }
+
+    private func noteFailure() {
+        state.withLock { state in
+            state.consecutiveFailures += 1
+            if state.consecutiveFailures >= options.breakerThreshold {
+                state.openUntil = .now + options.breakerCooldown
+                state.consecutiveFailures = 0
+            }
+        }
+    }
+}
+
+/// Why an upstream could not serve a call. Messages never include secrets (the launch spec's
+/// environment is never printed).
+public enum UpstreamError: Error, Sendable, CustomStringConvertible {
+    case startFailed(server: String, reason: String)
+    case unavailable(server: String, reason: String)
+    case circuitOpen(server: String)
+    case timedOut(server: String, after: Duration)
+
+    public var description: String {
+        switch self {
+        case .startFailed(let server, let reason): "upstream \(server) failed to start: \(reason)"
+        case .unavailable(let server, let reason): "upstream \(server) is unavailable: \(reason)"
+        case .circuitOpen(let server): "upstream \(server) is failing repeatedly; calls are paused for a while (circuit open)"
+        case .timedOut(let server, let after): "upstream \(server) did not answer within \(after)"
+        }
+    }
+}
+
+/// Breaks the init-time reference cycle between the supervisor's hooks and the connection.
+private final class WeakBox: @unchecked Sendable {
+    weak var connection: UpstreamConnection?
+}
+
+/// Runs `body`, failing with a timeout after `limit`.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw UpstreamError.timedOut(server: "", after: limit)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

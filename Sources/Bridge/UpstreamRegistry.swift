@@ -1,0 +1,75 @@
+// UpstreamRegistry: the live upstream connections of one agentbridge process, created on first
+// use from the stored server configuration (command placeholder resolved, a minimal environment
+// plus the configured variables with `${credential:NAME}` resolved from the vault), shared
+// according to each server's sharing mode, and stopped together at shutdown.
+
+import Foundation
+import Platform
+import Supervision
+import Synchronization
+
+/// All live upstream connections.
+public final class UpstreamRegistry: Sendable {
+    private let connections = Mutex<[UpstreamKey: UpstreamConnection]>([:])
+    private let vault: CredentialStore?
+    private let environment: [String: String]
+    private let options: UpstreamConnection.Options
+
+    /// - Parameters:
+    ///   - vault: resolves `${credential:NAME}` in environment values (nil: references fail).
+    ///   - environment: our own environment, from which only PATH, HOME, LANG, LC_ALL, TZ and
+    ///     TMPDIR pass to children.
+    public init(vault: CredentialStore?, environment: [String: String], options: UpstreamConnection.Options = .init()) {
+        self.vault = vault
+        self.environment = environment
+        self.options = options
+    }
+
+    /// The connection for `server` as used by `agentID` (and `sessionID`), created and started on
+    /// first use.
+    public func connection(for server: UpstreamServer, agentID: String, sessionID: String? = nil) throws -> UpstreamConnection {
+        let key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
+        if let existing = connections.withLock({ $0[key] }) { return existing }
+        let launch = try launchSpec(for: server)
+        let (connection, created) = connections.withLock { map -> (UpstreamConnection, Bool) in
+            if let existing = map[key] { return (existing, false) }
+            let connection = UpstreamConnection(key: key, launch: launch, options: options)
+            map[key] = connection
+            return (connection, true)
+        }
+        if created { connection.start() }
+        return connection
+    }
+
+    /// How to launch a stdio server; throws for http servers (not supported by this build yet)
+    /// and for unresolvable credential references (naming the credential, never a value).
+    func launchSpec(for server: UpstreamServer) throws -> LaunchSpec {
+        guard case .stdio(let launch) = server.spec.transport else {
+            throw UpstreamError.unavailable(server: server.id, reason: "http upstreams are not supported by this build yet")
+        }
+        var extra: [(String, String)] = []
+        for variable in launch.env {
+            let value = try variable.value.resolve { name in
+                try self.vault?.secret(workspace: server.workspaceID, name: name)
+            }
+            extra.append((variable.name, value))
+        }
+        return LaunchSpec(
+            command: SelfExecutable.resolve(launch.command), arguments: launch.args,
+            environment: ChildProcess.minimalEnvironment(from: environment, extra: extra), workingDirectory: launch.cwd)
+    }
+
+    /// Every live connection.
+    public var all: [UpstreamConnection] { connections.withLock { Array($0.values) } }
+
+    /// Stops every connection (shutdown sequence for each child, in parallel).
+    public func stopAll() async {
+        let all = connections.withLock { map -> [UpstreamConnection] in
+            defer { map.removeAll() }
+            return Array(map.values)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in all { group.addTask { await connection.stop() } }
+        }
+    }
+}

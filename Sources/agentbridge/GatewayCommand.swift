@@ -1,0 +1,31 @@
+import Bridge
+import CLIKit
+import Foundation
+import MCP
+import MCPServer
+import MCPStdio
+import Platform
+
+/// The gateway surfaces: `agentbridge stdio --agent A` serves exactly agent A's governed upstream
+/// tools over stdio (both eras), as the local administrator of `--workspace`. Upstream children
+/// are started on first use and stopped (EOF → SIGTERM → SIGKILL, whole process group) when the
+/// client goes away.
+enum GatewayCommand {
+    static func runStdio(_ args: ParsedArguments, agentID: String, pageSize: Int, limits: StdioServer.Limits, version: String) async throws -> Int32 {
+        let context = try PlatformContext(args, origin: .stdio)
+        let agent = try AgentStore(database: context.database).get(caller: context.caller, id: agentID)
+        let environment = ProcessInfo.processInfo.environment
+        let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
+        let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
+        let registry = UpstreamRegistry(vault: vault, environment: environment)
+        let server = MCPServer(
+            info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agent.id)"),
+            options: .init(pageSize: pageSize, instructions: agent.spec.description))
+        server.setToolProvider(AgentToolProvider(
+            database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
+            log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }))
+        await StdioServer.run(server, limits: limits)
+        await registry.stopAll()
+        return 0
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// The gateway over stdio, proven with the official SDK 2.3.0 client in both eras: `agentbridge
+/// stdio --agent A` serves exactly the agent's allow-listed upstream tools under collision-proof
+/// names, refuses guessed names as unknown tools, asks the human (elicitation) before a
+/// `request_confirmation` tool with its exact arguments, and reaches real upstreams — the bundled
+/// reference server (`${agentbridge} reference-server`) and `mcp-server-time` from PyPI — which
+/// it supervises and stops when the client leaves (no upstream process remains).
+@Suite("Gateway over stdio (agentbridge stdio --agent)", .serialized)
+struct GatewayInteropTests {
+    @Test(arguments: ["auto", "legacy"])
+    func governedToolsThroughTheGateway(mode: String) async throws {
+        try await Interop.ensureVenvs()
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let applied = await Interop.run(binary, ["--db", db, "apply", Interop.repoRoot.appendingPathComponent("Manifests").path], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+
+        let venvBin = Interop.repoRoot.appendingPathComponent(".venv-interop/bin").path
+        let path = venvBin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let script = Interop.scripts.appendingPathComponent("gateway_stdio.py").path
+        let result = await Interop.run(
+            "/usr/bin/env", ["PATH=\(path)", Interop.modernPython, script, "--mode", mode, "--db", db, "--", binary], timeout: 180)
+        Interop.expectSuccess(result, "gateway_stdio.py --mode \(mode)")
+        #expect(result.output.contains("ok   mcp-server-time tools through the clock agent"))
+
+        // Every upstream child was stopped with its gateway.
+        let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,args | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
+        #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")
+    }
+}
