@@ -18,6 +18,7 @@ import MCPClient
 import MCPServer
 import Platform
 import Storage
+import Synchronization
 
 /// The governed tools of one agent.
 public final class AgentToolProvider: ToolProvider {
@@ -39,15 +40,35 @@ public final class AgentToolProvider: ToolProvider {
         self.log = log
     }
 
-    /// The agent as stored now (a new version applies to the next request).
+    /// What one request needs from the database, kept for `configurationTTL`: reading and
+    /// parsing the agent and its servers on every call would cost more than the hop itself.
+    private struct Snapshot {
+        var agent: Agent
+        var connections: [String: UpstreamConnection] = [:]
+        var takenAt: ContinuousClock.Instant
+    }
+
+    /// How long a read configuration is reused; a changed agent or server applies after this.
+    public static let configurationTTL: Duration = .seconds(1)
+    private let snapshot = Mutex<Snapshot?>(nil)
+
+    /// The agent as stored (re-read at most every `configurationTTL`).
     func agent() throws -> Agent {
-        try AgentStore(database: database).get(caller: caller, id: agentID)
+        if let cached = snapshot.withLock({ $0 }), ContinuousClock.now - cached.takenAt < Self.configurationTTL {
+            return cached.agent
+        }
+        let agent = try AgentStore(database: database).get(caller: caller, id: agentID)
+        snapshot.withLock { $0 = Snapshot(agent: agent, takenAt: .now) }
+        return agent
     }
 
     func connection(for binding: BindingSpec) throws -> UpstreamConnection {
+        if let cached = snapshot.withLock({ $0?.connections[binding.server] }) { return cached }
         let server = try UpstreamServerStore(database: database).get(caller: caller, id: binding.server)
         guard server.enabled else { throw UpstreamError.unavailable(server: server.id, reason: "disabled") }
-        return try registry.connection(for: server, agentID: agentID)
+        let connection = try registry.connection(for: server, agentID: agentID)
+        snapshot.withLock { $0?.connections[binding.server] = connection }
+        return connection
     }
 
     public func listTools(_ context: RequestContext) async throws -> [JSONValue] {

@@ -145,13 +145,16 @@ public final class JSONRPCPeer: Sendable {
 
     /// Sends a request and waits for its response, the timeout, or the caller's cancellation.
     /// `via` sends the request somewhere other than the sink (HTTP: the stream of the client
-    /// request that caused it); the response still arrives through `receive`.
+    /// request that caused it); the response still arrives through `receive`. `onID` learns the
+    /// id given to the request before it is sent (a client ties later messages to it).
     public func request(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil,
-                        via route: (@Sendable (JSONRPCMessage) -> Void)? = nil) async throws(JSONRPCError) -> JSONValue {
+                        via route: (@Sendable (JSONRPCMessage) -> Void)? = nil,
+                        onID: (@Sendable (RequestID) -> Void)? = nil) async throws(JSONRPCError) -> JSONValue {
         let id: RequestID = state.withLock { s in
             defer { s.nextID += 1 }
             return .int(s.nextID)
         }
+        onID?(id)
         let limit = timeout ?? configuration.defaultRequestTimeout
         let outcome: Result<JSONValue, JSONRPCError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<Result<JSONValue, JSONRPCError>, Never>) in
@@ -162,6 +165,14 @@ public final class JSONRPCPeer: Sendable {
                 }
                 guard open else {
                     cont.resume(returning: .failure(JSONRPCError(Self.connectionClosed, "Connection closed")))
+                    return
+                }
+                // A task cancelled before this point ran its cancellation handler when nothing
+                // was registered yet; settle it here, before anything is sent.
+                if Task.isCancelled {
+                    if let pending = state.withLock({ $0.outbound.removeValue(forKey: id) }) {
+                        pending.resume(returning: .failure(JSONRPCError(Self.requestTimeout, "Request \(method) was cancelled")))
+                    }
                     return
                 }
                 if let limit {

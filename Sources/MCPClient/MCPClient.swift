@@ -143,12 +143,11 @@ public final class MCPClient: Sendable {
         }
         let peer = self.peer
         let wire: JSONValue? = params.isEmpty ? nil : .object(params)
-        let outcome: Result<JSONValue, JSONRPCError> = await RequestTap.$onSend.withValue(tap) {
-            do throws(JSONRPCError) {
-                return .success(try await peer.request(method, params: wire, timeout: timeout))
-            } catch {
-                return .failure(error)
-            }
+        let outcome: Result<JSONValue, JSONRPCError>
+        do throws(JSONRPCError) {
+            outcome = .success(try await peer.request(method, params: wire, timeout: timeout, onID: tap))
+        } catch {
+            outcome = .failure(error)
         }
         let id = sentID.withLock { $0 }
         let flight = id.flatMap { id in state.withLock { $0.flights.removeValue(forKey: id) } }
@@ -177,7 +176,6 @@ public final class MCPClient: Sendable {
         var era: MCPEra?
         var version: String?
         if case .request(let request) = message {
-            RequestTap.onSend?(request.id)
             if let v = request.params?["_meta"]?[MCPMetaKey.protocolVersion]?.stringValue {
                 era = .modern
                 version = v
