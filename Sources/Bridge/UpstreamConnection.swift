@@ -68,6 +68,9 @@ public final class UpstreamConnection: Sendable {
     /// Current health of the child.
     public var health: Supervisor.Health { supervisor.health }
 
+    /// The current child's process id (nil while none runs).
+    public var childPID: Int32? { supervisor.child?.pid }
+
     // MARK: - Lifecycle hooks
 
     private func attach(_ child: ChildProcess) async throws {

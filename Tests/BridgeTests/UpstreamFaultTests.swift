@@ -1,0 +1,132 @@
+import Bridge
+import Foundation
+import JSON
+import MCPClient
+import Supervision
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults of a supervised stdio upstream, with real processes: killed during a call (the call
+/// fails cleanly, the next one succeeds after the restart and the tools are discovered again), a
+/// server that never answers, one that writes garbage to stdout, one that crash-loops, and a
+/// shutdown that leaves no process behind. Waits are polls with generous hang guards.
+@Suite("Upstream faults", .serialized)
+struct UpstreamFaultTests {
+    static func referenceServer() throws -> String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("mcp-reference-server").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/mcp-reference-server").path
+        guard FileManager.default.isExecutableFile(atPath: fallback) else { throw CancellationError() }
+        return fallback
+    }
+
+    static func options(connect: Duration = .seconds(20)) -> UpstreamConnection.Options {
+        var options = UpstreamConnection.Options()
+        options.connectTimeout = connect
+        options.restartPolicy = RestartPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), crashLoopExits: 4, crashLoopWindow: .seconds(60))
+        return options
+    }
+
+    func connection(_ command: String, _ arguments: [String], options: UpstreamConnection.Options = options()) -> UpstreamConnection {
+        let environment = ChildProcess.minimalEnvironment(from: ProcessInfo.processInfo.environment, extra: [])
+        return UpstreamConnection(
+            key: UpstreamKey(workspaceID: "default", serverID: "test"),
+            launch: LaunchSpec(command: command, arguments: arguments, environment: environment), options: options)
+    }
+
+    func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+    /// Polls `condition` every 20 ms for up to `seconds`.
+    func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return await condition()
+    }
+
+    @Test func anUpstreamKilledMidCallFailsThatCallAndIsBackWithItsToolsAfterTheRestart() async throws {
+        let upstream = connection(try Self.referenceServer(), ["--tools", "5"])
+        let tools = try await upstream.tools(timeout: .seconds(20))
+        #expect(tools.map(\.name).contains("echo"))
+        let first = try #require(upstream.childPID)
+
+        let slow = Task { try await upstream.callTool("slow_operation", arguments: ["steps": 200, "step_ms": 50], timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(300))
+        kill(first, SIGKILL)
+        do {
+            _ = try await slow.value
+            Issue.record("a call to a killed upstream returned a result")
+        } catch {
+            #expect("\(error)".contains("closed") || "\(error)".contains("unavailable"), "\(error)")
+        }
+
+        #expect(await eventually { await (try? upstream.callTool("echo", arguments: ["text": "back"], timeout: .seconds(5)))?.text == "back" })
+        let second = try #require(upstream.childPID)
+        #expect(second != first)
+        #expect(upstream.cachedToolNames?.contains("echo") == true, "tools are discovered again after the restart")
+        await upstream.stop()
+        #expect(await eventually(10) { !alive(second) })
+        #expect(upstream.childPID == nil)
+    }
+
+    @Test func anUpstreamThatNeverAnswersFailsCallsWithinTheirDeadline() async throws {
+        let upstream = connection("/bin/sleep", ["1000"], options: Self.options(connect: .seconds(2)))
+        let started = Date()
+        do {
+            _ = try await upstream.callTool("echo", arguments: [:], timeout: .seconds(3))
+            Issue.record("a silent upstream produced a result")
+        } catch {
+            #expect("\(error)".contains("unavailable") || "\(error)".contains("timed out"), "\(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 60, "hang guard")
+        let pid = upstream.childPID
+        await upstream.stop()
+        if let pid { #expect(await eventually(10) { !alive(pid) }) }
+    }
+
+    @Test func anUpstreamWritingGarbageNeverComesUpAndCallsFailCleanly() async throws {
+        let upstream = connection("/bin/sh", ["-c", "while :; do echo 'this is not json'; sleep 0.05; done"], options: Self.options(connect: .seconds(2)))
+        do {
+            _ = try await upstream.tools(timeout: .seconds(4))
+            Issue.record("a garbage-writing upstream listed tools")
+        } catch {
+            #expect(!"\(error)".isEmpty)
+        }
+        #expect(!upstream.health.isUp)
+        await upstream.stop()
+    }
+
+    @Test func aCrashLoopingUpstreamIsReportedDownWithItsStderr() async throws {
+        let upstream = connection("/bin/sh", ["-c", "echo 'fatal: missing config' >&2; exit 3"])
+        upstream.start()
+        #expect(await eventually { upstream.health.isDown && "\(upstream.health)".contains("crash loop") }, "\(upstream.health)")
+        #expect("\(upstream.health)".contains("missing config"))
+        do {
+            _ = try await upstream.callTool("echo", arguments: [:], timeout: .seconds(5))
+            Issue.record("a crash-looping upstream produced a result")
+        } catch {
+            #expect("\(error)".contains("unavailable"), "\(error)")
+        }
+        await upstream.stop()
+    }
+
+    @Test func stoppingLeavesNoProcessBehind() async throws {
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"])
+        _ = try await upstream.tools(timeout: .seconds(20))
+        let pid = try #require(upstream.childPID)
+        await upstream.stop()
+        #expect(await eventually(10) { !alive(pid) })
+        // Reaped, not a zombie: /proc has no entry left.
+        #expect(await eventually(10) { !FileManager.default.fileExists(atPath: "/proc/\(pid)") })
+    }
+}
