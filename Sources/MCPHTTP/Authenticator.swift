@@ -16,7 +16,8 @@ public struct Authenticator: Sendable {
         case forbidden(scope: String)
     }
 
-    let authenticate: @Sendable (HTTPRequest) -> Outcome
+    /// Decides who `request` comes from.
+    public let authenticate: @Sendable (HTTPRequest) -> Outcome
 
     public init(_ authenticate: @escaping @Sendable (HTTPRequest) -> Outcome) {
         self.authenticate = authenticate

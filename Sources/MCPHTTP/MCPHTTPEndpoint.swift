@@ -120,24 +120,33 @@ public final class MCPHTTPEndpoint: Sendable {
 
     // MARK: entry
 
+    /// The 401 / 403 answer for a refused authentication (with its `WWW-Authenticate`
+    /// challenge), or nil when `outcome` is a principal. Other routes that authenticate the same
+    /// way (per-agent gateways) answer with exactly these.
+    public static func refusal(for outcome: Authenticator.Outcome) -> HTTPResponse? {
+        switch outcome {
+        case .principal:
+            return nil
+        case .rejected(let reason):
+            var headers = HTTPHeaders()
+            headers.add("WWW-Authenticate", #"Bearer error="invalid_token""#)
+            return rpcError(401, id: nil, JSONRPCError(.invalidRequest, "Unauthorized: \(reason)"), headers: headers)
+        case .forbidden(let scope):
+            var headers = HTTPHeaders()
+            headers.add("WWW-Authenticate", #"Bearer error="insufficient_scope", scope="\#(scope)""#)
+            return rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: this endpoint requires the \(scope) scope"), headers: headers)
+        }
+    }
+
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         switch originPolicy.withLock({ $0 }).check(request) {
         case .badHost: return Self.plain(421, "Misdirected Request: Host header not allowed")
         case .badOrigin: return Self.rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: Origin not allowed"))
         case .allowed: break
         }
-        let principal: String
-        switch configuration.authenticator.authenticate(request) {
-        case .principal(let p): principal = p
-        case .rejected(let reason):
-            var headers = HTTPHeaders()
-            headers.add("WWW-Authenticate", #"Bearer error="invalid_token""#)
-            return Self.rpcError(401, id: nil, JSONRPCError(.invalidRequest, "Unauthorized: \(reason)"), headers: headers)
-        case .forbidden(let scope):
-            var headers = HTTPHeaders()
-            headers.add("WWW-Authenticate", #"Bearer error="insufficient_scope", scope="\#(scope)""#)
-            return Self.rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: this endpoint requires the \(scope) scope"), headers: headers)
-        }
+        let outcome = configuration.authenticator.authenticate(request)
+        if let refusal = Self.refusal(for: outcome) { return refusal }
+        guard case .principal(let principal) = outcome else { return Self.plain(500, "Internal Server Error") }
         switch (request.method, request.path) {
         case ("GET", configuration.legacySSEPath): return openLegacySSE(request, principal: principal)
         case ("POST", configuration.legacyMessagesPath): return legacySSEMessage(request, principal: principal)

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import HTTPServer
 import MCPHTTP
+import Bridge
 import MCPServer
 import Platform
 import Storage
@@ -18,7 +19,7 @@ enum ServeCommand {
         abstract: "Serve MCP over HTTP.",
         discussion: """
             Both eras on /mcp (2026-07-28 self-contained POSTs; handshake sessions with Mcp-Session-Id), \
-            the 2024-11-05 HTTP+SSE transport on /sse and /messages, /healthz and /readyz. Loopback binds \
+            the 2024-11-05 HTTP+SSE transport on /sse and /messages, each agent's governed upstream tools on /mcp/agents/<id>, /healthz and /readyz. Loopback binds \
             only accept loopback Host and Origin headers (DNS-rebinding protection).
             """,
         options: [
@@ -69,11 +70,22 @@ enum ServeCommand {
         }
 
         let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
+        // Per-agent gateways need to know the caller's workspace, which only API keys (or no
+        // authentication at all, for local development) can say.
+        let environment = ProcessInfo.processInfo.environment
+        let vault = try CredentialStore(
+            database: database, masterKey: try MasterKey.load(databasePath: database.path, environment: environment))
+        let registry = UpstreamRegistry(vault: vault, environment: environment)
+        let agents: AgentEndpoints? = token == nil
+            ? AgentEndpoints(database: database, keys: keys, registry: registry, base: mcp, version: version, pageSize: pageSize,
+                             requireKeys: (args.value("auth") ?? "keys") == "keys")
+            : nil
         let router = HTTPRouter()
         let ready = ReadyFlag()
         router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
         router.add("GET", "/readyz") { _ in ready.isReady ? .text(200, "ready\n") : .text(503, "shutting down\n") }
         endpoint.install(on: router)
+        agents?.install(on: router)
         let httpServer = HTTPServer(configuration: http, handler: router.handler)
         let bound = try httpServer.start()
 
@@ -81,6 +93,7 @@ enum ServeCommand {
         let hosts = args.values("allow-host").filter { !$0.isEmpty }
         if !hosts.isEmpty {
             endpoint.setOriginPolicy(OriginPolicy(allowedHosts: Set(hosts), allowedOrigins: nil))
+            agents?.setOriginPolicy(OriginPolicy(allowedHosts: Set(hosts), allowedOrigins: nil))
         } else if bound.allSatisfy({ ["127.0.0.1", "::1", "localhost"].contains($0.host) }) {
             var policy = OriginPolicy(allowedHosts: [], allowedOrigins: [])
             for a in bound {
@@ -89,6 +102,7 @@ enum ServeCommand {
                 policy.allowedOrigins!.formUnion(p.allowedOrigins!)
             }
             endpoint.setOriginPolicy(policy)
+            agents?.setOriginPolicy(policy)
         }
         ready.isReady = true
         for a in bound { FileHandle.standardError.write(Data("agentbridge: serving MCP on http://\(a)/mcp\n".utf8)) }
@@ -97,7 +111,9 @@ enum ServeCommand {
         ready.isReady = false
         FileHandle.standardError.write(Data("agentbridge: shutting down\n".utf8))
         endpoint.close()
+        agents?.close()
         await httpServer.shutdown(gracePeriod: .seconds(10))
+        await registry.stopAll()
         _ = try? keys.flushLastUsed()
         return 0
     }

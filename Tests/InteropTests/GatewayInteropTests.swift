@@ -7,7 +7,7 @@ import Testing
 /// `request_confirmation` tool with its exact arguments, and reaches real upstreams — the bundled
 /// reference server (`${agentbridge} reference-server`) and `mcp-server-time` from PyPI — which
 /// it supervises and stops when the client leaves (no upstream process remains).
-@Suite("Gateway over stdio (agentbridge stdio --agent)", .serialized)
+@Suite("Gateway: agentbridge stdio --agent and /mcp/agents/{id}", .serialized)
 struct GatewayInteropTests {
     @Test(arguments: ["auto", "legacy"])
     func governedToolsThroughTheGateway(mode: String) async throws {
@@ -29,6 +29,38 @@ struct GatewayInteropTests {
         #expect(result.output.contains("ok   mcp-server-time tools through the clock agent"))
 
         // Every upstream child was stopped with its gateway.
+        let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,args | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
+        #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")
+    }
+
+    @Test func governedToolsPerAgentOverHTTPWithScopedKeys() async throws {
+        try await Interop.ensureVenvs()
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let applied = await Interop.run(binary, ["--db", db, "apply", Interop.repoRoot.appendingPathComponent("Manifests").path], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+        func key(_ name: String, _ extra: [String]) async throws -> String {
+            let created = await Interop.run(binary, ["--db", db, "--json", "keys", "create", "--name", name] + extra, timeout: 30)
+            let object = try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
+            return try #require(object?["secret"] as? String, "\(created.output)")
+        }
+        let all = try await key("all", ["--scope", "mcp:tools"])
+        let restricted = try await key("clock-only", ["--scope", "mcp:tools", "--agent", "clock"])
+        let weak = try await key("weak", ["--scope", "agents:read"])
+
+        let venvBin = Interop.repoRoot.appendingPathComponent(".venv-interop/bin").path
+        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none"], pathPrefix: venvBin)
+        let base = server.url.replacingOccurrences(of: "/mcp", with: "")
+        let script = Interop.scripts.appendingPathComponent("gateway_http.py").path
+        let result = await Interop.run(
+            Interop.modernPython, [script, "--base", base, "--key", all, "--restricted-key", restricted, "--weak-key", weak], timeout: 180)
+        let stopped = await server.stop()
+        Interop.expectSuccess(result, "gateway_http.py")
+        #expect(stopped.status == 0, "\(server.log)")
+        for secret in [all, restricted, weak] { #expect(!server.log.contains(secret), "a key reached the log") }
         let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,args | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
         #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")
     }

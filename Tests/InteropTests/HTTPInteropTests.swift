@@ -45,7 +45,7 @@ final class HTTPServerProcess: @unchecked Sendable {
 
     /// Starts `agentbridge serve --listen 127.0.0.1:0 --no-access-log <extra>` and waits for its
     /// "serving MCP on http://…" line.
-    static func start(_ extra: [String] = [], executable: URL? = nil, niceness: Int = 0) async throws -> HTTPServerProcess {
+    static func start(_ extra: [String] = [], executable: URL? = nil, niceness: Int = 0, pathPrefix: String? = nil) async throws -> HTTPServerProcess {
         let binary = try executable ?? Interop.binDirectory().appendingPathComponent("agentbridge")
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("agentbridge-serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -68,6 +68,11 @@ final class HTTPServerProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
+        if let pathPrefix {
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] = pathPrefix + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+            process.environment = environment
+        }
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

@@ -1,0 +1,98 @@
+import Bridge
+import Foundation
+import HTTPServer
+import MCP
+import MCPHTTP
+import MCPServer
+import Platform
+import Storage
+import Synchronization
+
+/// `/mcp/agents/{agent_id}`: one agent's governed upstream tools over MCP HTTP (both eras),
+/// for a caller whose API key holds `mcp:tools` and may use that agent. Agent ids are per
+/// workspace, so the key's workspace decides which agent the path names; an agent outside the
+/// key's workspace or restriction is 404, exactly like one that does not exist. Endpoints are
+/// created on first use, one per (workspace, agent), and closed at shutdown.
+final class AgentEndpoints: Sendable {
+    private let database: Database
+    private let keys: APIKeyStore
+    private let registry: UpstreamRegistry
+    private let base: MCPHTTPEndpoint.Configuration
+    private let version: String
+    private let pageSize: Int
+    private let originPolicy: Mutex<OriginPolicy?> = Mutex(nil)
+    private let endpoints = Mutex<[String: MCPHTTPEndpoint]>([:])
+    /// `none` or `keys` (a static token cannot say which workspace it belongs to).
+    private let requireKeys: Bool
+
+    static let prefix = "/mcp/agents"
+
+    init(database: Database, keys: APIKeyStore, registry: UpstreamRegistry, base: MCPHTTPEndpoint.Configuration,
+         version: String, pageSize: Int, requireKeys: Bool) {
+        self.database = database
+        self.keys = keys
+        self.registry = registry
+        self.base = base
+        self.version = version
+        self.pageSize = pageSize
+        self.requireKeys = requireKeys
+    }
+
+    func install(on router: HTTPRouter) {
+        router.prefix(Self.prefix) { [self] request in await handle(request) }
+    }
+
+    func setOriginPolicy(_ policy: OriginPolicy) {
+        originPolicy.withLock { $0 = policy }
+        for endpoint in endpoints.withLock({ Array($0.values) }) { endpoint.setOriginPolicy(policy) }
+    }
+
+    func close() {
+        for endpoint in endpoints.withLock({ Array($0.values) }) { endpoint.close() }
+    }
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        // /mcp/agents/<id>[/sse|/messages]
+        let rest = request.path.dropFirst(Self.prefix.count + 1)
+        let agentID = String(rest.prefix { $0 != "/" })
+        guard Identifier.isSlug(agentID) else { return .text(404, "Not Found\n") }
+        let principal: Principal
+        if requireKeys {
+            let outcome = ServeCommand.apiKeyAuthenticator(keys).authenticate(request)
+            if let refusal = MCPHTTPEndpoint.refusal(for: outcome) { return refusal }
+            guard let presented = Authenticator.presentedToken(request), let found = try? keys.authenticate(secret: presented) else {
+                return MCPHTTPEndpoint.refusal(for: .rejected(reason: "invalid, expired or revoked API key"))!
+            }
+            principal = found
+        } else {
+            principal = .local()
+        }
+        // Not found unless the key may read this agent in its own workspace.
+        guard principal.mayUse(agent: agentID),
+              (try? AgentStore(database: database).get(caller: Caller(principal: .local(workspace: principal.workspaceID), origin: .http), id: agentID)) != nil
+        else { return .text(404, "Not Found: no such agent\n") }
+        return await endpoint(workspace: principal.workspaceID, agentID: agentID).handle(request)
+    }
+
+    private func endpoint(workspace: String, agentID: String) -> MCPHTTPEndpoint {
+        let key = workspace + "/" + agentID
+        if let existing = endpoints.withLock({ $0[key] }) { return existing }
+        let server = MCPServer(
+            info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agentID)"),
+            options: .init(pageSize: pageSize))
+        server.setToolProvider(AgentToolProvider(
+            database: database, caller: .local(.http, workspace: workspace), agentID: agentID, registry: registry,
+            log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }))
+        var configuration = base
+        configuration.path = "\(Self.prefix)/\(agentID)"
+        configuration.legacySSEPath = "\(Self.prefix)/\(agentID)/sse"
+        configuration.legacyMessagesPath = "\(Self.prefix)/\(agentID)/messages"
+        let endpoint = MCPHTTPEndpoint(server: server, configuration: configuration)
+        if let policy = originPolicy.withLock({ $0 }) { endpoint.setOriginPolicy(policy) }
+        return endpoints.withLock { map in
+            if let existing = map[key] { return existing }
+            map[key] = endpoint
+            return endpoint
+        }
+    }
+}
