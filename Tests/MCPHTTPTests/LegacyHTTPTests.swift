@@ -113,9 +113,11 @@ struct LegacyHTTPTests {
     }
 
     @Test func idleSessionsExpire() async throws {
-        let live = try LiveEndpoint.start { $0.sessionIdleTimeout = .milliseconds(200) }
+        // Long enough that a loaded CI machine still gets `notifications/initialized` in before
+        // the session expires (200 ms was not).
+        let live = try LiveEndpoint.start { $0.sessionIdleTimeout = .milliseconds(1500) }
         let session = try await initialize(live)
-        #expect(await eventually(timeout: .seconds(5)) { live.endpoint.sessionCount == 0 })
+        #expect(await eventually(timeout: .seconds(15)) { live.endpoint.sessionCount == 0 })
         let r = try await call(live, session, 1, "tools/list")
         #expect(r.status == 404)
         await live.stop()
