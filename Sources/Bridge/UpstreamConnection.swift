@@ -9,6 +9,9 @@
 // allow-lists: `AgentToolProvider` governs what goes through.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSON
 import MCP
 import MCPClient
@@ -74,7 +77,17 @@ public final class UpstreamConnection: Sendable {
     // MARK: - Lifecycle hooks
 
     private func attach(_ child: ChildProcess) async throws {
-        let transport = FDClientTransport(readFD: child.stdoutFD, writeFD: child.stdinFD)
+        // The transport closes the descriptors it is given, and so does ChildProcess: give the
+        // transport its own duplicates, or one of them would close a number the other (or
+        // anyone else, after reuse) already holds.
+        let readFD = fcntl(child.stdoutFD, F_DUPFD_CLOEXEC, 0)
+        let writeFD = fcntl(child.stdinFD, F_DUPFD_CLOEXEC, 0)
+        guard readFD >= 0, writeFD >= 0 else {
+            if readFD >= 0 { close(readFD) }
+            if writeFD >= 0 { close(writeFD) }
+            throw UpstreamError.startFailed(server: key.serverID, reason: "cannot duplicate the child's pipes (errno \(errno))")
+        }
+        let transport = FDClientTransport(readFD: readFD, writeFD: writeFD)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.state.withLock { $0.tools = nil } }
         })

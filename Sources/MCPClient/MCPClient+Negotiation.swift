@@ -32,8 +32,11 @@ extension MCPClient {
 
     private func negotiateAuto() async throws(MCPClientError) -> MCPNegotiation {
         var version = configuration.preferredModernVersion
+        // After `initialize` got −32022 the server is known to be alive and modern, so the
+        // re-probe waits like any request instead of the short probe timeout.
+        var probeTimeout = configuration.probeTimeout
         for attempt in 0..<2 {
-            switch await probe(version, timeout: configuration.probeTimeout) {
+            switch await probe(version, timeout: probeTimeout) {
             case .answered(.success(let result)):
                 if let modern = modernNegotiation(result, asked: version) { return adopt(modern) }
             case .answered(.failure(let error)):
@@ -66,6 +69,7 @@ extension MCPClient {
                     let mutual = mutualModern(Self.supportedVersions(data) ?? [configuration.preferredModernVersion.rawValue])
                 else { throw error }
                 version = mutual
+                probeTimeout = configuration.requestTimeout
             }
         }
         throw .incompatible("the server answered neither server/discover nor initialize with a version this client speaks")
