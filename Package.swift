@@ -11,6 +11,7 @@
 //   ReferenceServer        the feature-complete fixture server built only on the engine
 //   MCPClient              the dual-era MCP client (era negotiation, multi-round input, listen) over any transport
 //   CShim, HTTPServer      epoll/eventfd/accept4 shims; our HTTP/1.1 server (no MCP words)
+//   HTTPClient             our HTTP/1.1 client: socket pools for http://, URLSession for https://, SSE parser (no MCP words)
 //   MCPHTTP                Streamable HTTP (both eras) and the 2024-11-05 HTTP+SSE transport
 //   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
@@ -48,6 +49,7 @@ let package = Package(
         .target(name: "Supervision", dependencies: ["CShim"]),
         .executableTarget(name: "SupervisionProbe", dependencies: ["Supervision"]),
         .target(name: "HTTPServer", dependencies: ["CShim"]),
+        .target(name: "HTTPClient", dependencies: ["CShim", "HTTPServer"]),
         .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
             name: "agentbridge",
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "HTTPTestSupport"]),
         .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer", "HTTPTestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["JSON"], exclude: ["python", "setup-venvs.sh"]),
     ],

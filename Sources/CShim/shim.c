@@ -401,3 +401,89 @@ int cshim_detach_to_devnull(int fd) {
     close(null_fd);
     return r < 0 ? -e : 0;
 }
+
+// Client sockets (the HTTP client's event loop and its resolver threads).
+
+int cshim_connect_tcp(const char *host, int port, int nodelay, int *in_progress) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    if (getaddrinfo(host, service, &hints, &res) != 0 || res == NULL) return -EINVAL;
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { int e = errno; freeaddrinfo(res); return -e; }
+    if (nodelay) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    int rc;
+    do { rc = connect(fd, res->ai_addr, res->ai_addrlen); } while (rc < 0 && errno == EINTR);
+    int e = errno;
+    freeaddrinfo(res);
+    if (rc == 0) {
+        *in_progress = 0;
+        return fd;
+    }
+    if (e == EINPROGRESS) {
+        *in_progress = 1;
+        return fd;
+    }
+    close(fd);
+    return -e;
+}
+
+int cshim_socket_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return errno;
+    return err;
+}
+
+ssize_t cshim_peek(int fd) {
+    char b;
+    ssize_t n;
+    do { n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+int cshim_resolve_tcp(const char *host, char *out, size_t out_len) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(host, NULL, &hints, &res);
+    if (gai != 0) return gai < 0 ? gai : -gai;
+    size_t used = 0;
+    int count = 0;
+    if (out_len > 0) out[0] = 0;
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        char text[INET6_ADDRSTRLEN + 20];
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, text, sizeof text, NULL, 0, NI_NUMERICHOST) != 0) continue;
+        size_t n = strlen(text);
+        // Skip duplicates (getaddrinfo may list an address once per protocol).
+        int seen = 0;
+        const char *p = out;
+        while (p < out + used) {
+            const char *nl = memchr(p, '\n', (size_t)(out + used - p));
+            size_t len = nl ? (size_t)(nl - p) : (size_t)(out + used - p);
+            if (len == n && memcmp(p, text, n) == 0) { seen = 1; break; }
+            p += len + 1;
+        }
+        if (seen) continue;
+        if (used + n + 2 > out_len) break;
+        if (used > 0) out[used++] = '\n';
+        memcpy(out + used, text, n);
+        used += n;
+        out[used] = 0;
+        count++;
+    }
+    freeaddrinfo(res);
+    return count > 0 ? count : EAI_NONAME;
+}
+
+const char *cshim_resolve_error(int code) {
+    return gai_strerror(code);
+}

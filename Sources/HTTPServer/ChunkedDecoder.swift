@@ -1,12 +1,15 @@
-/// Incremental decoder for chunked request bodies (RFC 9112 §7.1).
+/// Incremental decoder for chunked bodies (RFC 9112 §7.1): request bodies here, response bodies
+/// in the HTTP client.
 ///
 /// Why a byte state machine: bodies arrive in arbitrary pieces (down to one byte per read), and
 /// every state must survive a split anywhere. Chunk extensions are skipped (any bytes but CTLs,
-/// at most `maxLineBytes` per size line); trailer fields are read and discarded (at most
-/// `maxTrailerBytes` in all, CRLF-terminated, no bare LF). The size is hex, at most 15 digits.
-/// The body limit is enforced as each chunk size is announced, before its data is read.
-struct ChunkedDecoder {
-    enum Outcome {
+/// at most `maxLineBytes` per size line); trailer fields are read (at most `maxTrailerBytes` in
+/// all, CRLF-terminated, no bare LF) and discarded, or kept raw in `trailerBytes` when
+/// `keepsTrailers` is set (the client parses them with `FieldLineParser`). The size is hex, at
+/// most 15 digits. The body limit is enforced as each chunk size is announced, before its data
+/// is read. Failures carry the status a server would answer with (400, 413, 431).
+package struct ChunkedDecoder {
+    package enum Outcome {
         case needMore
         case done
         case failure(RequestRejection)
@@ -22,11 +25,19 @@ struct ChunkedDecoder {
     private var digits = 0
     private var remaining = 0
     private var lineBytes = 0
-    private var trailerBytes = 0
+    private var trailerCount = 0
     let maxLineBytes = 4096
+    /// Keep the trailer section's field lines (each with its CRLF) in `trailerBytes`.
+    package var keepsTrailers = false
+    /// The raw trailer field lines when `keepsTrailers` is set (empty when there were none).
+    package private(set) var trailerBytes: [UInt8] = []
+
+    package init(keepsTrailers: Bool = false) {
+        self.keepsTrailers = keepsTrailers
+    }
 
     /// Consumes bytes from `buf`, appending decoded data to `body`. Returns the bytes consumed.
-    mutating func decode(
+    package mutating func decode(
         _ buf: UnsafeBufferPointer<UInt8>, into body: inout [UInt8], maxBody: Int, maxTrailerBytes: Int
     ) -> (consumed: Int, outcome: Outcome) {
         var i = 0
@@ -105,11 +116,13 @@ struct ChunkedDecoder {
                 } else if b == 0x0A || b == 0 {
                     return fail(400, "invalid trailer field")
                 }
-                trailerBytes += 1
-                if trailerBytes > maxTrailerBytes { return fail(431, "trailer fields too large") }
+                trailerCount += 1
+                if trailerCount > maxTrailerBytes { return fail(431, "trailer fields too large") }
+                if keepsTrailers { trailerBytes.append(b) }
                 i += 1
             case .trailerLF:
                 guard b == 0x0A else { return fail(400, "bare CR in trailer") }
+                if keepsTrailers { trailerBytes.append(b) }
                 state = .trailerStart
                 i += 1
             case .finalLF:

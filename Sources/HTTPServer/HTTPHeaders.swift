@@ -30,8 +30,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, C
         self.init(elements)
     }
 
-    /// Already-validated fields (the request parser checks every byte itself).
-    init(validated: [Element]) {
+    /// Already-validated fields (the request and response parsers check every byte themselves).
+    package init(validated: [Element]) {
         fields = validated
     }
 

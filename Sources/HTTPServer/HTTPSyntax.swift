@@ -1,11 +1,12 @@
-/// Byte classes from RFC 9110/9112, shared by the request parser and `HTTPHeaders` validation.
+/// Byte classes from RFC 9110/9112, shared by the request parser, `HTTPHeaders` validation and
+/// (through `package` access) the HTTP client's request encoder and response parser.
 ///
-/// Why one place: the parser (what we accept) and the header API (what we emit) must agree on
+/// Why one place: the parsers (what we accept) and the header API (what we emit) must agree on
 /// what a token and a field value are, or header injection and smuggling checks drift apart.
-enum HTTPSyntax {
+package enum HTTPSyntax {
     /// `tchar` (RFC 9110 §5.6.2): the bytes allowed in methods and field names.
     @inline(__always)
-    static func isTokenByte(_ b: UInt8) -> Bool {
+    package static func isTokenByte(_ b: UInt8) -> Bool {
         switch b {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
         case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: return true
@@ -16,17 +17,17 @@ enum HTTPSyntax {
     /// `field-vchar / SP / HTAB` (RFC 9110 §5.5): visible ASCII, obs-text (0x80–0xFF), space and tab.
     /// CR, LF, NUL, the other controls and DEL are not allowed.
     @inline(__always)
-    static func isFieldValueByte(_ b: UInt8) -> Bool {
+    package static func isFieldValueByte(_ b: UInt8) -> Bool {
         b == 0x09 || (b >= 0x20 && b != 0x7F)
     }
 
     /// Bytes allowed in a request-target: visible ASCII only (no space, no controls, no obs-text).
     @inline(__always)
-    static func isTargetByte(_ b: UInt8) -> Bool {
+    package static func isTargetByte(_ b: UInt8) -> Bool {
         b >= 0x21 && b <= 0x7E
     }
 
-    static func isToken(_ s: String) -> Bool {
+    package static func isToken(_ s: String) -> Bool {
         var any = false
         for b in s.utf8 {
             guard isTokenByte(b) else { return false }
@@ -35,17 +36,17 @@ enum HTTPSyntax {
         return any
     }
 
-    static func isFieldValue(_ s: String) -> Bool {
+    package static func isFieldValue(_ s: String) -> Bool {
         s.utf8.allSatisfy(isFieldValueByte)
     }
 
     @inline(__always)
-    static func lower(_ b: UInt8) -> UInt8 {
+    package static func lower(_ b: UInt8) -> UInt8 {
         (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
     }
 
     /// ASCII case-insensitive equality without allocating.
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+    package static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         let au = a.utf8, bu = b.utf8
         guard au.count == bu.count else { return false }
         for (x, y) in zip(au, bu) where lower(x) != lower(y) { return false }
@@ -53,7 +54,7 @@ enum HTTPSyntax {
     }
 
     /// ASCII case-insensitive comparison of raw bytes against a lowercase ASCII literal.
-    static func equalsLowercase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+    package static func equalsLowercase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
         let p = lowercase.utf8Start
         for i in 0..<bytes.count where lower(bytes[i]) != p[i] { return false }
@@ -61,7 +62,7 @@ enum HTTPSyntax {
     }
 
     /// Splits a comma-separated list (RFC 9110 §5.6.1), trimming optional whitespace, dropping empties.
-    static func listElements(_ value: String) -> [Substring] {
+    package static func listElements(_ value: String) -> [Substring] {
         value.split(separator: ",").compactMap { part -> Substring? in
             let s = trimmed(part)
             return s.isEmpty ? nil : s
@@ -69,7 +70,7 @@ enum HTTPSyntax {
     }
 
     /// Drops leading and trailing spaces and tabs (OWS).
-    static func trimmed(_ s: Substring) -> Substring {
+    package static func trimmed(_ s: Substring) -> Substring {
         var s = s
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
@@ -77,7 +78,7 @@ enum HTTPSyntax {
     }
 
     /// True if the comma-separated `value` contains `token`, compared case-insensitively.
-    static func listContains(_ value: String, _ token: String) -> Bool {
+    package static func listContains(_ value: String, _ token: String) -> Bool {
         listElements(value).contains { equalsIgnoringCase(String($0), token) }
     }
 }

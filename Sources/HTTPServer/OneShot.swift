@@ -4,13 +4,16 @@ import Synchronization
 ///
 /// Why: shutdown must wait for loop threads (which are not tasks) to stop accepting, drain and
 /// exit; a fired flag plus parked continuations is the smallest bridge from a thread to async code.
-final class OneShot: Sendable {
+/// (`package`: the HTTP client's event loop uses it the same way.)
+package final class OneShot: Sendable {
     private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    var isFired: Bool { state.withLock { $0.fired } }
+    package init() {}
+
+    package var isFired: Bool { state.withLock { $0.fired } }
 
     /// Fires once; later calls do nothing.
-    func fire() {
+    package func fire() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             if s.fired { return [] }
             s.fired = true
@@ -20,7 +23,7 @@ final class OneShot: Sendable {
         for w in waiters { w.resume() }
     }
 
-    func wait() async {
+    package func wait() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { s -> Bool in
                 if s.fired { return true }

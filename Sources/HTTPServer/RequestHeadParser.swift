@@ -15,7 +15,8 @@
 /// - HTTP/1.1 needs exactly one Host field (400 otherwise);
 /// - `Expect` other than `100-continue` is 417;
 /// - more than `maxHeaderCount` fields is 431.
-/// Leading empty lines before the request line are skipped by the caller (RFC 9112 §2.2).
+/// Leading empty lines before the request line are skipped by the caller (RFC 9112 §2.2). The
+/// field block itself is scanned by `FieldLineParser`, which the HTTP client shares.
 enum RequestHeadParser {
     static func parse(_ buf: UnsafeBufferPointer<UInt8>, maxHeaderCount: Int) -> Result<RequestHead, RequestRejection> {
         do {
@@ -31,32 +32,28 @@ enum RequestHeadParser {
         RequestRejection(status: 400, reason: reason)
     }
 
-    /// The end (index of CR) of the line starting at `from`; the byte after CR must be LF.
-    private static func lineEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int) throws -> Int {
-        var i = from
-        while i < buf.count {
-            let b = buf[i]
-            if b == 0x0D {
-                guard i + 1 < buf.count, buf[i + 1] == 0x0A else { throw bad("bare CR in request head") }
-                return i
-            }
-            if b == 0x0A { throw bad("bare LF in request head") }
-            i += 1
+    /// The request parser's words for a field-block failure (statuses and reasons unchanged by
+    /// the move of the field scanner into `FieldLineParser`).
+    private static func rejection(_ f: FieldLineParser.Failure) -> RequestRejection {
+        switch f {
+        case .bareCR: bad("bare CR in request head")
+        case .bareLF: bad("bare LF in request head")
+        case .unterminatedLine: bad("unterminated line")
+        case .obsoleteLineFolding: bad("obsolete line folding")
+        case .malformedName: bad("malformed header field name")
+        case .controlCharacterInValue: bad("control character in header value")
+        case .tooManyFields: RequestRejection(status: 431, reason: "too many header fields")
         }
-        throw bad("unterminated line")
-    }
-
-    private static func string(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: buf[range]), as: UTF8.self)
     }
 
     static func parseOrThrow(_ buf: UnsafeBufferPointer<UInt8>, maxHeaderCount: Int) throws -> RequestHead {
         // Request line: method SP request-target SP HTTP-version
-        let end = try lineEnd(buf, from: 0)
+        let end: Int
+        do { end = try FieldLineParser.lineEnd(buf, from: 0) } catch { throw rejection(error) }
         var i = 0
         while i < end, HTTPSyntax.isTokenByte(buf[i]) { i += 1 }
         guard i > 0, i < end, buf[i] == 0x20 else { throw bad("malformed method") }
-        let method = string(buf, 0..<i)
+        let method = FieldLineParser.string(buf, 0..<i)
         i += 1
         let targetStart = i
         while i < end, HTTPSyntax.isTargetByte(buf[i]) { i += 1 }
@@ -64,7 +61,7 @@ enum RequestHeadParser {
         let targetRange = targetStart..<i
         i += 1
         let minor = try version(buf, i..<end)
-        let target = string(buf, targetRange)
+        let target = FieldLineParser.string(buf, targetRange)
         let first = buf[targetStart]
         if first == 0x2F {
             // origin-form
@@ -77,50 +74,31 @@ enum RequestHeadParser {
         }
 
         // Fields
-        var fields: [HTTPHeaders.Element] = []
+        let fields: [HTTPHeaders.Element]
+        do { fields = try FieldLineParser.parseFields(buf, from: end + 2, maxCount: maxHeaderCount).fields } catch {
+            throw rejection(error)
+        }
         var contentLength: Int? = nil
         var transferEncodings: [String] = []
         var hostCount = 0
         var connectionClose = false
         var connectionKeepAlive = false
         var expectContinue = false
-        var line = end + 2
-        while true {
-            let e = try lineEnd(buf, from: line)
-            if e == line { break }  // blank line: end of head
-            let b0 = buf[line]
-            if b0 == 0x20 || b0 == 0x09 { throw bad("obsolete line folding") }
-            var j = line
-            while j < e, HTTPSyntax.isTokenByte(buf[j]) { j += 1 }
-            guard j > line, j < e, buf[j] == 0x3A else { throw bad("malformed header field name") }
-            let nameRange = line..<j
-            j += 1
-            while j < e, buf[j] == 0x20 || buf[j] == 0x09 { j += 1 }
-            var valueEnd = e
-            while valueEnd > j, buf[valueEnd - 1] == 0x20 || buf[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            for k in j..<valueEnd where !HTTPSyntax.isFieldValueByte(buf[k]) {
-                throw bad("control character in header value")
-            }
-            fields.append((string(buf, nameRange), string(buf, j..<valueEnd)))
-            if fields.count > maxHeaderCount {
-                throw RequestRejection(status: 431, reason: "too many header fields")
-            }
-            let name = UnsafeBufferPointer(rebasing: buf[nameRange])
-            let value = fields[fields.count - 1].value
-            switch name.count {
-            case 4 where HTTPSyntax.equalsLowercase(name, "host"):
+        for (name, value) in fields {
+            switch name.utf8.count {
+            case 4 where HTTPSyntax.equalsIgnoringCase(name, "host"):
                 hostCount += 1
-            case 6 where HTTPSyntax.equalsLowercase(name, "expect"):
+            case 6 where HTTPSyntax.equalsIgnoringCase(name, "expect"):
                 guard HTTPSyntax.equalsIgnoringCase(value, "100-continue") else {
                     throw RequestRejection(status: 417, reason: "unsupported expectation")
                 }
                 expectContinue = true
-            case 10 where HTTPSyntax.equalsLowercase(name, "connection"):
+            case 10 where HTTPSyntax.equalsIgnoringCase(name, "connection"):
                 for token in HTTPSyntax.listElements(value) {
                     if HTTPSyntax.equalsIgnoringCase(String(token), "close") { connectionClose = true }
                     if HTTPSyntax.equalsIgnoringCase(String(token), "keep-alive") { connectionKeepAlive = true }
                 }
-            case 14 where HTTPSyntax.equalsLowercase(name, "content-length"):
+            case 14 where HTTPSyntax.equalsIgnoringCase(name, "content-length"):
                 let items = value.split(separator: ",", omittingEmptySubsequences: false)
                 for item in items {
                     let digits = HTTPSyntax.trimmed(item)
@@ -130,13 +108,12 @@ enum RequestHeadParser {
                     if let existing = contentLength, existing != n { throw bad("conflicting Content-Length") }
                     contentLength = n
                 }
-            case 17 where HTTPSyntax.equalsLowercase(name, "transfer-encoding"):
+            case 17 where HTTPSyntax.equalsIgnoringCase(name, "transfer-encoding"):
                 transferEncodings.append(contentsOf: HTTPSyntax.listElements(value).map(String.init))
                 if transferEncodings.isEmpty { throw bad("empty Transfer-Encoding") }
             default:
                 break
             }
-            line = e + 2
         }
 
         var chunked = false

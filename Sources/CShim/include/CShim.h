@@ -142,6 +142,27 @@ int cshim_wait_exited(int32_t pid);
 /// writer can never hit a reused descriptor. Returns 0 or -errno.
 int cshim_detach_to_devnull(int fd);
 
+// Client sockets (the HTTP client's event loop and its resolver threads).
+
+/// Starts a non-blocking, close-on-exec TCP connect to a NUMERIC host (IPv4, or IPv6 with an
+/// optional `%zone`; parsed with getaddrinfo(AI_NUMERICHOST), which never touches DNS) and
+/// `port`, with TCP_NODELAY when `nodelay`. Returns the fd and sets `*in_progress` to 1 when the
+/// connect is still pending (wait for EPOLLOUT, then `cshim_socket_error`), or returns -errno
+/// (-EINVAL when `host` is not a numeric address).
+int cshim_connect_tcp(const char *host, int port, int nodelay, int *in_progress);
+/// The socket's pending error (SO_ERROR): 0 when a non-blocking connect succeeded, else errno.
+int cshim_socket_error(int fd);
+/// recv(MSG_PEEK | MSG_DONTWAIT) of one byte: 1 = unread data, 0 = the peer closed (EOF),
+/// -EAGAIN = nothing to read (the connection looks alive), other -errno = broken.
+ssize_t cshim_peek(int fd);
+/// Resolves `host` for TCP with getaddrinfo (BLOCKING: call it on a dedicated thread, never on
+/// an event loop or Swift's cooperative pool) and writes the distinct numeric addresses, in
+/// getaddrinfo's order, separated by '\n', into `out`. Returns how many were written, or a
+/// negative EAI_* code (see `cshim_resolve_error`).
+int cshim_resolve_tcp(const char *host, char *out, size_t out_len);
+/// gai_strerror for a code returned by `cshim_resolve_tcp` (a static string).
+const char *cshim_resolve_error(int code);
+
 #ifdef __cplusplus
 }
 #endif
