@@ -54,7 +54,9 @@ struct TimeoutTests {
     @Test func aStreamThatKeepsSendingHitsTheOverallDeadline() async throws {
         try await withHTTPServer(handler: streamingHandler(gate: Gate(), gone: Gate())) { _, base in
             try await withClient { client in
-                let request = HTTPClientRequest(url: "\(base)/forever", timeouts: .init(idle: nil, overall: .milliseconds(300)))
+                // Long enough that a loaded CI machine still delivers some chunks first (300 ms
+                // was not); the stream itself never ends.
+                let request = HTTPClientRequest(url: "\(base)/forever", timeouts: .init(idle: nil, overall: .milliseconds(2000)))
                 let received = Probe(0)
                 await expectClientError(.deadlineExceeded) {
                     try await hangGuard {
