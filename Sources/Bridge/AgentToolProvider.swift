@@ -44,7 +44,7 @@ public final class AgentToolProvider: ToolProvider {
     /// parsing the agent and its servers on every call would cost more than the hop itself.
     private struct Snapshot {
         var agent: Agent
-        var connections: [String: UpstreamConnection] = [:]
+        var connections: [String: any Upstream] = [:]
         var takenAt: ContinuousClock.Instant
     }
 
@@ -62,11 +62,11 @@ public final class AgentToolProvider: ToolProvider {
         return agent
     }
 
-    func connection(for binding: BindingSpec) throws -> UpstreamConnection {
+    func connection(for binding: BindingSpec) throws -> any Upstream {
         if let cached = snapshot.withLock({ $0?.connections[binding.server] }) { return cached }
         let server = try UpstreamServerStore(database: database).get(caller: caller, id: binding.server)
         guard server.enabled else { throw UpstreamError.unavailable(server: server.id, reason: "disabled") }
-        let connection = try registry.connection(for: server, agentID: agentID)
+        let connection = try registry.upstream(for: server, binding: binding, agentID: agentID)
         snapshot.withLock { $0?.connections[binding.server] = connection }
         return connection
     }

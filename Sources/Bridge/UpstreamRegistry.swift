@@ -10,7 +10,7 @@ import Synchronization
 
 /// All live upstream connections.
 public final class UpstreamRegistry: Sendable {
-    private let connections = Mutex<[UpstreamKey: UpstreamConnection]>([:])
+    private let connections = Mutex<[UpstreamKey: any Upstream]>([:])
     private let vault: CredentialStore?
     private let environment: [String: String]
     private let options: UpstreamConnection.Options
@@ -25,19 +25,19 @@ public final class UpstreamRegistry: Sendable {
         self.options = options
     }
 
-    /// The connection for `server` as used by `agentID` (and `sessionID`), created and started on
-    /// first use.
-    public func connection(for server: UpstreamServer, agentID: String, sessionID: String? = nil) throws -> UpstreamConnection {
+    /// The upstream for `server` as `binding` of `agentID` (in `sessionID`) uses it, created and
+    /// started on first use.
+    public func upstream(for server: UpstreamServer, binding: BindingSpec, agentID: String, sessionID: String? = nil) throws -> any Upstream {
         let key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
         if let existing = connections.withLock({ $0[key] }) { return existing }
         let launch = try launchSpec(for: server)
-        let (connection, created) = connections.withLock { map -> (UpstreamConnection, Bool) in
+        let (connection, created) = connections.withLock { map -> (any Upstream, Bool) in
             if let existing = map[key] { return (existing, false) }
             let connection = UpstreamConnection(key: key, launch: launch, options: options)
             map[key] = connection
             return (connection, true)
         }
-        if created { connection.start() }
+        if created, let stdio = connection as? UpstreamConnection { stdio.start() }
         return connection
     }
 
@@ -60,11 +60,11 @@ public final class UpstreamRegistry: Sendable {
     }
 
     /// Every live connection.
-    public var all: [UpstreamConnection] { connections.withLock { Array($0.values) } }
+    public var all: [any Upstream] { connections.withLock { Array($0.values) } }
 
     /// Stops every connection (shutdown sequence for each child, in parallel).
     public func stopAll() async {
-        let all = connections.withLock { map -> [UpstreamConnection] in
+        let all = connections.withLock { map -> [any Upstream] in
             defer { map.removeAll() }
             return Array(map.values)
         }

@@ -1,0 +1,23 @@
+// Upstream: what the gateway needs from one live upstream MCP server, whatever its transport — a
+// supervised stdio child (`UpstreamConnection`) or, later, a Streamable HTTP endpoint. The
+// governed layer (`AgentToolProvider`) only lists, calls and stops.
+
+import JSON
+import MCPClient
+
+/// A live upstream MCP server.
+public protocol Upstream: Sendable {
+    /// Which connection this is.
+    var key: UpstreamKey { get }
+    /// The tool catalog (cached; refreshed after a change notification, a reconnect or a TTL).
+    func tools(timeout: Duration) async throws -> [MCPToolDefinition]
+    /// The names in the cached catalog, without I/O (nil when nothing is cached).
+    var cachedToolNames: [String]? { get }
+    /// Calls `name` on the upstream, failing after `timeout`.
+    func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
+                  progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult
+    /// Ends the connection (and, for a child process, the process).
+    func stop() async
+}
+
+extension UpstreamConnection: Upstream {}
