@@ -5,11 +5,11 @@ import JSONRPC
 /// one server and hands back whatever the server sends.
 ///
 /// The client is transport-agnostic so one client serves stdio children (`FDClientTransport`),
-/// in-process engines (`InMemoryClientTransport`) and, later, HTTP. `send` is synchronous and
-/// must not interleave two messages; it may block briefly (a full pipe) but must not wait for an
-/// answer. Everything the server sends — responses, notifications, its own requests — comes back
-/// through the closure given to `start`, in arrival order, and the end of the conversation is
-/// reported exactly once with `.closed`.
+/// in-process engines (`InMemoryClientTransport`) and Streamable HTTP servers
+/// (`HTTPClientTransport`). `send` is synchronous and must not interleave two messages; it may
+/// block briefly (a full pipe) but must not wait for an answer. Everything the server sends —
+/// responses, notifications, its own requests — comes back through the closure given to `start`,
+/// in arrival order, and the end of the conversation is reported exactly once with `.closed`.
 ///
 /// An HTTP transport fits the same shape: each `MCPOutgoingMessage` says which method it carries,
 /// in which era and protocol version, and which value belongs in `Mcp-Name`, so the transport can
