@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
-        .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "Platform", "Storage", "Supervision"]),
+        .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "Platform", "Storage", "Supervision"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "Supervision", dependencies: ["CShim"]),

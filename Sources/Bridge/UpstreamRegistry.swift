@@ -4,6 +4,7 @@
 // according to each server's sharing mode, and stopped together at shutdown.
 
 import Foundation
+import HTTPClient
 import Platform
 import Supervision
 import Synchronization
@@ -14,6 +15,8 @@ public final class UpstreamRegistry: Sendable {
     private let vault: CredentialStore?
     private let environment: [String: String]
     private let options: UpstreamConnection.Options
+    /// One HTTP client (its connection pools) for every HTTP upstream.
+    private let http = HTTPClient()
 
     /// - Parameters:
     ///   - vault: resolves `${credential:NAME}` in environment values (nil: references fail).
@@ -28,6 +31,9 @@ public final class UpstreamRegistry: Sendable {
     /// The upstream for `server` as `binding` of `agentID` (in `sessionID`) uses it, created and
     /// started on first use.
     public func upstream(for server: UpstreamServer, binding: BindingSpec, agentID: String, sessionID: String? = nil) throws -> any Upstream {
+        if case .http(let endpoint) = server.spec.transport {
+            return try httpUpstream(server, endpoint: endpoint, binding: binding, agentID: agentID, sessionID: sessionID)
+        }
         let key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
         if let existing = connections.withLock({ $0[key] }) { return existing }
         let launch = try launchSpec(for: server)
@@ -41,11 +47,39 @@ public final class UpstreamRegistry: Sendable {
         return connection
     }
 
-    /// How to launch a stdio server; throws for http servers (not supported by this build yet)
-    /// and for unresolvable credential references (naming the credential, never a value).
+    /// The HTTP upstream for `binding`: the server's headers, then the binding's overrides (an
+    /// override replaces a server header of the same name), credentials resolved now. A binding
+    /// with its own headers gets a connection of its own (per agent), so agents holding different
+    /// credentials never share one.
+    func httpUpstream(_ server: UpstreamServer, endpoint: HTTPEndpoint, binding: BindingSpec, agentID: String, sessionID: String?) throws -> any Upstream {
+        var key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
+        if !binding.overrideHeaders.isEmpty, key.scope == nil {
+            key = UpstreamKey(workspaceID: key.workspaceID, serverID: key.serverID, scope: "agent:" + agentID)
+        }
+        if let existing = connections.withLock({ $0[key] }) { return existing }
+        var templates = endpoint.headers
+        for override in binding.overrideHeaders {
+            templates.removeAll { $0.name.lowercased() == override.name.lowercased() }
+            templates.append(override)
+        }
+        var headers: [(String, String)] = []
+        for template in templates {
+            let value = try template.resolve { name in try self.vault?.secret(workspace: server.workspaceID, name: name) }
+            headers.append((template.name, value))
+        }
+        let upstream = HTTPUpstream(key: key, url: endpoint.url, headers: headers, http: http)
+        return connections.withLock { map in
+            if let existing = map[key] { return existing }
+            map[key] = upstream
+            return upstream
+        }
+    }
+
+    /// How to launch a stdio server; throws for unresolvable credential references (naming the
+    /// credential, never a value).
     func launchSpec(for server: UpstreamServer) throws -> LaunchSpec {
         guard case .stdio(let launch) = server.spec.transport else {
-            throw UpstreamError.unavailable(server: server.id, reason: "http upstreams are not supported by this build yet")
+            throw UpstreamError.unavailable(server: server.id, reason: "not a stdio server")
         }
         var extra: [(String, String)] = []
         for variable in launch.env {
@@ -71,5 +105,6 @@ public final class UpstreamRegistry: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for connection in all { group.addTask { await connection.stop() } }
         }
+        await http.shutdown()
     }
 }

@@ -1,0 +1,125 @@
+// HTTPUpstream: an upstream MCP server reached over Streamable HTTP (either era, negotiated by the
+// client). It sends exactly the configured headers — the server's own `headers` and the binding's
+// `override_headers`, with `${credential:NAME}` resolved from the vault when the connection is
+// made — and nothing of the caller's: no incoming Authorization or cookie is ever forwarded. A
+// connection that fails (closed, session expired) is dropped and made again on the next call.
+
+import Foundation
+import HTTPClient
+import JSON
+import MCPClient
+import Synchronization
+
+/// A live Streamable HTTP upstream.
+public final class HTTPUpstream: Upstream {
+    private struct State {
+        var client: MCPClient?
+        var tools: [MCPToolDefinition]?
+        var toolsFetchedAt: ContinuousClock.Instant?
+    }
+
+    public let key: UpstreamKey
+    private let url: String
+    private let headers: [(String, String)]
+    private let http: HTTPClient
+    private let catalogTTL: Duration
+    private let state = Mutex(State())
+
+    /// - Parameter headers: the resolved headers to send on every request (never logged).
+    public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, catalogTTL: Duration = .seconds(300)) {
+        self.key = key
+        self.url = url
+        self.headers = headers
+        self.http = http
+        self.catalogTTL = catalogTTL
+    }
+
+    /// The connected client, connecting (era negotiation) when there is none.
+    func client(timeout: Duration) async throws -> MCPClient {
+        if let client = state.withLock({ $0.client }), client.closedReason == nil { return client }
+        let events = MCPClientEvents(listChanged: { [weak self] kind in
+            if kind == .tools { self?.state.withLock { $0.tools = nil } }
+        })
+        let transport: HTTPClientTransport
+        do {
+            transport = try HTTPClientTransport(url: url, headers: headers, client: http)
+        } catch {
+            throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")  // names a header, never its value
+        }
+        let client = MCPClient(transport: transport, events: events)
+        do {
+            _ = try await withDeadline(timeout) { try await client.connect(era: .auto) }
+        } catch {
+            client.close()
+            throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")
+        }
+        state.withLock { $0.client = client }
+        return client
+    }
+
+    private func drop(_ client: MCPClient) {
+        state.withLock { state in
+            if state.client === client { state.client = nil; state.tools = nil }
+        }
+        client.close()
+    }
+
+    public func tools(timeout: Duration) async throws -> [MCPToolDefinition] {
+        let cached = state.withLock { state -> [MCPToolDefinition]? in
+            guard let tools = state.tools, let at = state.toolsFetchedAt, ContinuousClock.now - at < catalogTTL else { return nil }
+            return tools
+        }
+        if let cached { return cached }
+        let client = try await client(timeout: timeout)
+        do {
+            let tools = try await client.listTools(timeout: timeout)
+            state.withLock { $0.tools = tools; $0.toolsFetchedAt = .now }
+            return tools
+        } catch {
+            if Self.isConnectionLoss(error) { drop(client) }
+            throw error
+        }
+    }
+
+    public var cachedToolNames: [String]? { state.withLock { $0.tools?.map(\.name) } }
+
+    public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
+                         progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult {
+        for attempt in 0..<2 {
+            let client = try await client(timeout: timeout)
+            do {
+                return try await client.callTool(name, arguments: arguments, timeout: timeout, progress: progress)
+            } catch {
+                guard Self.isConnectionLoss(error) else { throw error }
+                drop(client)
+                // A lost legacy session (404) or a closed connection: connect again, once — the
+                // call cannot have run when the session was unknown to the server.
+                if attempt == 1 || !Self.isSessionLoss(error) { throw error }
+            }
+        }
+        throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
+    }
+
+    public func stop() async {
+        if let client = state.withLock({ state -> MCPClient? in defer { state.client = nil }; return state.client }) {
+            client.close()
+        }
+    }
+
+    /// The connection is unusable: closed, its legacy session expired, or the request never
+    /// reached the server.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        guard let error = error as? MCPClientError else { return false }
+        switch error {
+        case .closed: return true
+        case .server(let code, let message, _): return isSessionLoss(error) || (code == -32603 && message.hasPrefix("HTTP request failed"))
+        default: return false
+        }
+    }
+
+    /// The server no longer knows our legacy session (404): the call did not run.
+    static func isSessionLoss(_ error: any Error) -> Bool {
+        guard case .server(let code, let message, _)? = error as? MCPClientError else { return false }
+        return code == -32600 && message.contains("session has expired")
+    }
+}
