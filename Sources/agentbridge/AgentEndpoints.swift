@@ -58,11 +58,8 @@ final class AgentEndpoints: Sendable {
         guard Identifier.isSlug(agentID) else { return .text(404, "Not Found\n") }
         let principal: Principal
         if requireKeys {
-            let outcome = ServeCommand.apiKeyAuthenticator(keys).authenticate(request)
-            if let refusal = MCPHTTPEndpoint.refusal(for: outcome) { return refusal }
-            guard let presented = Authenticator.presentedToken(request), let found = try? keys.authenticate(secret: presented) else {
-                return MCPHTTPEndpoint.refusal(for: .rejected(reason: "invalid, expired or revoked API key"))!
-            }
+            let (found, outcome) = ServeCommand.authenticateKey(request, keys)
+            guard let found else { return MCPHTTPEndpoint.refusal(for: outcome) ?? .text(401, "Unauthorized\n") }
             principal = found
         } else {
             principal = .local()

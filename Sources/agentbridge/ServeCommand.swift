@@ -146,20 +146,27 @@ enum ServeCommand {
     /// `mcp:tools`, which `Policy` decides like for every other surface. The principal handed to
     /// the MCP layer is the key id (it binds sessions and request state to the key).
     static func apiKeyAuthenticator(_ keys: APIKeyStore) -> Authenticator {
-        Authenticator { request in
-            guard let presented = Authenticator.presentedToken(request) else { return .rejected(reason: "missing API key (send Authorization: Bearer <key> or X-API-Key)") }
-            let principal: Principal?
-            do {
-                principal = try keys.authenticate(secret: presented)
-            } catch {
-                return .rejected(reason: "the key could not be checked")
-            }
-            guard let principal else { return .rejected(reason: "invalid, expired or revoked API key") }
-            if case .deny(let denial) = Policy.authorize(principal, action: .useMCP, object: nil), case .missingScope(let scope) = denial {
-                return .forbidden(scope: scope.rawValue)
-            }
-            return .principal(principal.actorID)
+        Authenticator { request in authenticateKey(request, keys).outcome }
+    }
+
+    /// The principal of the API key `request` presents, and the authentication outcome: the
+    /// principal's key id, or the refusal (401 for a missing/unknown/expired/revoked key, 403
+    /// without `mcp:tools`, as `Policy` decides).
+    static func authenticateKey(_ request: HTTPRequest, _ keys: APIKeyStore) -> (principal: Principal?, outcome: Authenticator.Outcome) {
+        guard let presented = Authenticator.presentedToken(request) else {
+            return (nil, .rejected(reason: "missing API key (send Authorization: Bearer <key> or X-API-Key)"))
         }
+        let principal: Principal?
+        do {
+            principal = try keys.authenticate(secret: presented)
+        } catch {
+            return (nil, .rejected(reason: "the key could not be checked"))
+        }
+        guard let principal else { return (nil, .rejected(reason: "invalid, expired or revoked API key")) }
+        if case .deny(let denial) = Policy.authorize(principal, action: .useMCP, object: nil), case .missingScope(let scope) = denial {
+            return (nil, .forbidden(scope: scope.rawValue))
+        }
+        return (principal, .principal(principal.actorID))
     }
 
     /// Suspends until SIGINT or SIGTERM.
