@@ -33,7 +33,7 @@ let root = Command(
     options: [PlatformContext.databaseOption, PlatformContext.workspaceOption],
     flags: [PlatformContext.jsonFlag],
     subcommands: [
-        stdio, ServeCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
+        stdio, ServeCommand.command, ConnectCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
         CredentialsCommand.command, RunsCommand.sessionsCommand, RunsCommand.runsCommand, RunsCommand.approvalsCommand,
         ExplainCommand.command, AuditCommand.command, DoctorCommand.command, referenceServer,
     ])
@@ -57,6 +57,8 @@ await CLI.main(root: root, version: version) { args in
         return 0
     case "serve":
         return try await ServeCommand.run(args, version: version)
+    case "connect":
+        return try await ConnectCommand.run(args)
     case "doctor":
         return try DoctorCommand.run(args)
     default:

@@ -1,0 +1,122 @@
+import CLIKit
+import Foundation
+import HTTPClient
+import JSON
+import JSONRPC
+import MCPClient
+import StdioTransport
+import Synchronization
+
+/// `agentbridge connect URL`: a stdio ↔ Streamable HTTP bridge for desktop clients that only
+/// speak stdio. Every message the client writes on stdin is relayed to URL by our HTTP transport
+/// (routing headers, sessions, SSE answers, DELETE at the end), and everything the server sends
+/// back is written to stdout, one message per line. The era is the client's own: a 2026 request
+/// (with its `_meta` envelope) goes out as one, an `initialize` handshake opens a legacy session.
+/// The API key comes from `AGENTBRIDGE_KEY` — never a flag, which `ps` would show.
+enum ConnectCommand {
+    static let command = Command(
+        name: "connect",
+        abstract: "Bridge stdio to a remote MCP server over Streamable HTTP (key from AGENTBRIDGE_KEY).",
+        positionals: [Positional("url", help: "The server's MCP endpoint, e.g. https://host/mcp.")])
+
+    /// What the relay learned about the session so far.
+    private final class Session: Sendable {
+        struct State {
+            /// The id of the client's `initialize` request, until its answer passes.
+            var initializeID: RequestID?
+            /// The handshake version, once the server answered `initialize`.
+            var legacyVersion: String?
+            /// The 2026 version the client used last (its notifications travel in that era).
+            var modernVersion: String?
+            /// Requests the client cancelled: any late answer to them is not passed on (the
+            /// client expects none).
+            var cancelled: Set<RequestID> = []
+        }
+        private let state = Mutex(State())
+        func withLock<T: Sendable>(_ body: (inout sending State) -> sending T) -> T { state.withLock(body) }
+    }
+
+    static func run(_ args: ParsedArguments) async throws -> Int32 {
+        guard let url = args.positional("url") else { throw args.usageError("missing URL") }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw args.usageError("the URL must start with http:// or https://") }
+        var headers: [(String, String)] = []
+        if let key = ProcessInfo.processInfo.environment["AGENTBRIDGE_KEY"], !key.isEmpty {
+            headers.append(("Authorization", "Bearer \(key)"))
+        }
+        let http = HTTPClient()
+        let transport = try HTTPClientTransport(url: url, headers: headers, client: http)
+        let writer = LineWriter(fd: 1)
+        let session = Session()
+        let closing = Atomic<Bool>(false)
+
+        transport.start { event in
+            switch event {
+            case .message(let message):
+                if case .response(let response) = message {
+                    let drop = session.withLock { s -> Bool in
+                        if response.id == s.initializeID, case .success(let result) = response.outcome {
+                            s.legacyVersion = result["protocolVersion"]?.stringValue
+                            s.initializeID = nil
+                        }
+                        guard let id = response.id else { return false }
+                        return s.cancelled.remove(id) != nil
+                    }
+                    if drop { return }
+                }
+                writer.writeLine(message.bytes)
+            case .malformed(let bad):
+                FileHandle.standardError.write(Data("agentbridge connect: dropped a malformed message from the server: \(bad.reason)\n".utf8))
+            case .closed(let reason):
+                // Our own close (stdin ended) is the normal end; anything else is worth a line.
+                if !closing.load(ordering: .acquiring) {
+                    FileHandle.standardError.write(Data("agentbridge connect: \(reason)\n".utf8))
+                }
+            }
+        }
+
+        let reader = LineReader(fd: 0, maxLineBytes: 16 << 20)
+        await reader.run { event in
+            guard case .line(let line) = event else { return }
+            for decoded in MCPTransportEvent.decode(line) {
+                switch decoded {
+                case .message(let message):
+                    transport.send(outgoing(message, session))
+                case .malformed(let bad):
+                    if bad.looksLikeRequest, let id = bad.id {
+                        writer.writeLine(JSONRPCMessage.response(JSONRPCResponse(id: id, error: JSONRPCError(.invalidRequest, bad.reason))).bytes)
+                    }
+                case .closed:
+                    break
+                }
+            }
+        }
+        // stdin ended: the client is gone. Close the session (DELETE) and stop.
+        closing.store(true, ordering: .releasing)
+        transport.close()
+        await transport.waitUntilClosed()
+        await http.shutdown()
+        return 0
+    }
+
+    /// The message with the era and version an HTTP transport needs to route it.
+    private static func outgoing(_ message: JSONRPCMessage, _ session: Session) -> MCPOutgoingMessage {
+        if case .notification(let note) = message, note.method == "notifications/cancelled",
+           let raw = note.params?["requestId"], let id = RequestID(raw) {
+            session.withLock { _ = $0.cancelled.insert(id) }
+        }
+        if case .request(let request) = message {
+            if let version = request.params?["_meta"]?["io.modelcontextprotocol/protocolVersion"]?.stringValue {
+                session.withLock { $0.modernVersion = version }
+                return MCPOutgoingMessage(message: message, era: .modern, protocolVersion: version)
+            }
+            if request.method == "initialize" {
+                session.withLock { $0.initializeID = request.id }
+                return MCPOutgoingMessage(message: message, era: nil, protocolVersion: nil)
+            }
+        }
+        let (legacy, modern) = session.withLock { ($0.legacyVersion, $0.modernVersion) }
+        if let legacy { return MCPOutgoingMessage(message: message, era: .legacy, protocolVersion: legacy) }
+        if let modern { return MCPOutgoingMessage(message: message, era: .modern, protocolVersion: modern) }
+        return MCPOutgoingMessage(message: message, era: nil, protocolVersion: nil)
+    }
+}
