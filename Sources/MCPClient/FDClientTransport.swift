@@ -69,19 +69,21 @@ public final class FDClientTransport: MCPClientTransport {
 
     public func send(_ message: MCPOutgoingMessage) {
         let bytes = message.bytes
-        let broken = io.withLock { s -> Bool in
-            guard !s.writeClosed else { return false }
-            writer.writeLine(bytes)
-            return writer.isBroken
-        }
-        if broken { report("upstream closed the connection (write failed: the server stopped reading)") }
+        guard !io.withLock({ $0.writeClosed }) else { return }
+        // Not under `io`: the writer serializes frames itself, and a frame that races with
+        // close() is dropped by the writer (close waits for any write in progress).
+        writer.writeLine(bytes)
+        if writer.isBroken { report("upstream closed the connection (write failed: the server stopped reading)") }
     }
 
     public func close() {
-        io.withLock { s in
-            if !s.writeClosed { Glibc.close(writeFD) }
-            s.writeClosed = true
+        let first = io.withLock { s -> Bool in
+            defer { s.writeClosed = true }
+            return !s.writeClosed
         }
+        guard first else { return }
+        writer.close()
+        Glibc.close(writeFD)
     }
 
     /// Reports the end once.

@@ -43,5 +43,6 @@ public enum StdioServer {
             }
         }
         await connection.finish(grace: limits.shutdownGrace)
+        writer.flush()
     }
 }

@@ -95,6 +95,7 @@ enum ConnectCommand {
         transport.close()
         await transport.waitUntilClosed()
         await http.shutdown()
+        writer.flush()
         return 0
     }
 
