@@ -97,4 +97,33 @@ struct GatewayInteropTests {
         #expect(!result.output.contains(upstreamToken), "the credential appeared in the gateway's output")
         #expect(!upstream.log.contains(upstreamToken), "the credential appeared in the upstream's log")
     }
+
+    @Test func mcpServerGitFromPyPIThroughABindingThatAllowsOnlyReads() async throws {
+        try await Interop.ensureVenvs()
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-git-\(UUID().uuidString)")
+        let repo = dir.appendingPathComponent("repo").path
+        try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let git = await Interop.run("/usr/bin/env", ["sh", "-c",
+            "cd '\(repo)' && git init -q && echo hello > a.txt && git add a.txt && git -c user.email=t@example.com -c user.name=t commit -qm 'initial import'"], timeout: 60)
+        #expect(git.status == 0, "\(git.output)")
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let manifest = dir.appendingPathComponent("git.json").path
+        let gitServer = Interop.repoRoot.appendingPathComponent(".venv-interop/bin/mcp-server-git").path
+        try #"""
+            {"upstream_servers": {"git": {"transport": "stdio", "command": "\#(gitServer)", "args": ["--repository", "\#(repo)"]}},
+             "agents": {"git-reader": {"name": "Git reader", "instructions": "Read the repository.", "model": "scripted/x",
+                                       "bindings": [{"server": "git", "allowed_tools": ["git_status", "git_log"]}]}}}
+            """#.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let applied = await Interop.run(binary, ["--db", db, "apply", manifest], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+        let result = await Interop.run(
+            Interop.modernPython, [Interop.scripts.appendingPathComponent("gateway_git.py").path, "--db", db, "--repo", repo, "--", binary],
+            timeout: 180)
+        Interop.expectSuccess(result, "gateway_git.py")
+        // Nothing was committed through the gateway.
+        let log = await Interop.run("/usr/bin/env", ["git", "-C", repo, "log", "--oneline"], timeout: 30)
+        #expect(log.output.split(separator: "\n").count == 1, "\(log.output)")
+    }
 }

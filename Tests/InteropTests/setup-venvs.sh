@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the Python virtual environments the interop tests drive the server with:
-#   <repo>/.venv-interop  mcp==2.3.0 (+ mcp-server-time), the modern official Python SDK
+#   <repo>/.venv-interop  mcp==2.3.0 (+ mcp-server-time and mcp-server-git, real upstreams), the modern official Python SDK
 #   <repo>/.venv-legacy   mcp 1.x (1.30.0 when it resolves), the legacy official Python SDK
 # Idempotent (a stamp file records the installed pins) and safe to run concurrently (flock).
 set -euo pipefail
@@ -11,7 +11,7 @@ PYTHON="${PYTHON:-python3}"
 
 MODERN_VENV="$REPO/.venv-interop"
 LEGACY_VENV="$REPO/.venv-legacy"
-MODERN_PINS=("mcp==2.3.0" "mcp-server-time")
+MODERN_PINS=("mcp==2.3.0" "mcp-server-time==2026.10.19" "mcp-server-git==2026.10.19")
 LEGACY_PINS=("mcp==1.30.0")
 LEGACY_FALLBACK=("mcp<2")
 STAMP_NAME=".agentbridge-interop-stamp"
