@@ -88,7 +88,9 @@ public final class HTTPUpstream: Upstream {
         for attempt in 0..<2 {
             let client = try await client(timeout: timeout)
             do {
-                return try await client.callTool(name, arguments: arguments, timeout: timeout, progress: progress)
+                return try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: .seconds(1800), progress: progress) { ceiling, onProgress in
+                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+                }
             } catch {
                 guard Self.isConnectionLoss(error) else { throw error }
                 drop(client)

@@ -30,6 +30,8 @@ public final class UpstreamConnection: Sendable {
         public var breakerThreshold: Int = 5
         public var breakerCooldown: Duration = .seconds(30)
         public var restartPolicy = RestartPolicy()
+        /// The absolute limit of one call, however much progress it reports.
+        public var callCeiling: Duration = .seconds(1800)
         public init() {}
     }
 
@@ -154,7 +156,9 @@ public final class UpstreamConnection: Sendable {
     /// The names in the cached catalog, without any I/O (nil when nothing is cached).
     public var cachedToolNames: [String]? { state.withLock { $0.tools?.map(\.name) } }
 
-    /// Calls `name` with `arguments`, failing after `timeout`; guarded by the circuit breaker.
+    /// Calls `name` with `arguments`, failing when the upstream goes `timeout` without answering
+    /// or reporting progress (and after `options.callCeiling` in any case); guarded by the
+    /// circuit breaker.
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
                          progress: (@Sendable (MCPProgress) -> Void)? = nil) async throws -> MCPToolCallResult {
         if let until = state.withLock({ $0.openUntil }), ContinuousClock.now < until {
@@ -162,7 +166,10 @@ public final class UpstreamConnection: Sendable {
         }
         do {
             let client = try await client(timeout: timeout)
-            let result = try await client.callTool(name, arguments: arguments, timeout: timeout, progress: progress)
+            // `timeout` is an idle deadline: each progress report from the upstream resets it.
+            let result = try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
+                try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+            }
             state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
             return result
         } catch let error as MCPClientError {

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import MCPClient
 import Supervision
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -128,5 +129,27 @@ struct UpstreamFaultTests {
         #expect(await eventually(10) { !alive(pid) })
         // Reaped, not a zombie: /proc has no entry left.
         #expect(await eventually(10) { !FileManager.default.fileExists(atPath: "/proc/\(pid)") })
+    }
+
+    @Test func progressKeepsALongCallAliveAndSilenceEndsIt() async throws {
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"])
+        _ = try await upstream.tools(timeout: .seconds(20))
+        // 12 steps of 400 ms (≈ 4.8 s) under a 2 s idle deadline: progress resets it every step.
+        let steps = Mutex(0)
+        let long = try await upstream.callTool("slow_operation", arguments: ["steps": 12, "step_ms": 400], timeout: .seconds(2)) { _ in
+            steps.withLock { $0 += 1 }
+        }
+        #expect(!long.isError, "\(long.json)")
+        #expect(steps.withLock { $0 } >= 12)
+        // One silent 8 s step under the same 2 s idle deadline: cancelled as timed out.
+        do {
+            _ = try await upstream.callTool("slow_operation", arguments: ["steps": 1, "step_ms": 8000], timeout: .seconds(2), progress: nil)
+            Issue.record("a silent call outlived its idle deadline")
+        } catch {
+            #expect("\(error)".contains("did not answer within"), "\(error)")
+        }
+        // The upstream is still fine afterwards.
+        #expect(try await upstream.callTool("echo", arguments: ["text": "still here"], timeout: .seconds(10), progress: nil).text == "still here")
+        await upstream.stop()
     }
 }
