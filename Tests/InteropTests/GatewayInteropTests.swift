@@ -126,4 +126,27 @@ struct GatewayInteropTests {
         let log = await Interop.run("/usr/bin/env", ["git", "-C", repo, "log", "--oneline"], timeout: 30)
         #expect(log.output.split(separator: "\n").count == 1, "\(log.output)")
     }
+
+    @Test func aLegacyOnlyFastMCPUpstreamServesAModernCaller() async throws {
+        try await Interop.ensureVenvs()
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-legacy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let manifest = dir.appendingPathComponent("legacy.json").path
+        let python = Interop.repoRoot.appendingPathComponent(".venv-legacy/bin/python").path
+        let fixture = Interop.repoRoot.appendingPathComponent("Tests/MCPClientTests/fixtures/legacy_server.py").path
+        try #"""
+            {"upstream_servers": {"old": {"transport": "stdio", "command": "\#(python)", "args": ["\#(fixture)"]}},
+             "agents": {"legacy-user": {"name": "Legacy user", "instructions": "i", "model": "scripted/x",
+                                        "bindings": [{"server": "old", "allowed_tools": ["add", "ask_name"]}]}}}
+            """#.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let applied = await Interop.run(binary, ["--db", db, "apply", manifest], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+        let result = await Interop.run(
+            Interop.modernPython, [Interop.scripts.appendingPathComponent("gateway_legacy_upstream.py").path, "--db", db, "--", binary],
+            timeout: 180)
+        Interop.expectSuccess(result, "gateway_legacy_upstream.py")
+    }
 }
