@@ -71,9 +71,12 @@ public final class AgentToolProvider: ToolProvider {
         return connection
     }
 
-    public func listTools(_ context: RequestContext) async throws -> [JSONValue] {
+    /// The `_meta` key listing upstreams left out of a tools listing, with the reason.
+    public static let unavailableKey = "io.agentbridge/unavailableUpstreams"
+
+    public func listTools(_ context: RequestContext) async throws -> ToolListing {
         let spec = try agent().spec
-        let perBinding = await withTaskGroup(of: (Int, [JSONValue]).self) { group in
+        let perBinding = await withTaskGroup(of: (Int, [JSONValue], String?).self) { group in
             for (index, binding) in spec.bindings.enumerated() {
                 group.addTask {
                     do {
@@ -82,18 +85,24 @@ public final class AgentToolProvider: ToolProvider {
                         let tools = try await withDeadline(limit) { try await connection.tools(timeout: limit) }
                         return (index, tools.filter { binding.allows(tool: $0.name) }.map { tool in
                             Self.exposed(tool, binding: binding)
-                        })
+                        }, nil)
                     } catch {
                         self.log("agentbridge: agent \(self.agentID): listing tools of upstream \(binding.server) failed: \(error)")
-                        return (index, [])
+                        return (index, [], "\(error)")
                     }
                 }
             }
-            var results: [(Int, [JSONValue])] = []
+            var results: [(Int, [JSONValue], String?)] = []
             for await result in group { results.append(result) }
-            return results
+            return results.sorted { $0.0 < $1.0 }
         }
-        return perBinding.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        // A partial list says so: which upstreams are missing, and why.
+        let unavailable: [JSONValue] = perBinding.compactMap { index, _, failure in
+            failure.map { ["server": .string(spec.bindings[index].server), "reason": .string($0)] }
+        }
+        return ToolListing(
+            tools: perBinding.flatMap(\.1),
+            meta: unavailable.isEmpty ? [:] : [Self.unavailableKey: .array(unavailable)])
     }
 
     /// The upstream definition under its exposed name (everything else passed through unchanged).

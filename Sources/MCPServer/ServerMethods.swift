@@ -43,8 +43,12 @@ extension MCPServer {
             // Computed per request: no page cache (the set may differ per caller and per moment).
             let version = call.context.version
             let registered = registry.withLock { $0.toolsJSON }
-            let all = registered + (try await provider.listTools(call.context))
-            return try page(all.map { ResultShaper.shapeTool($0, for: version) }, key: "tools", kind: "t", call)
+            let listing = try await provider.listTools(call.context)
+            let all = registered + listing.tools
+            let result = try page(all.map { ResultShaper.shapeTool($0, for: version) }, key: "tools", kind: "t", call)
+            guard !listing.meta.isEmpty, case .object(var o) = result else { return result }
+            o["_meta"] = .object(listing.meta)
+            return .object(o)
         }
         return try listRegisteredTools(call)
     }

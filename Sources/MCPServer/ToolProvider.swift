@@ -10,8 +10,22 @@ import JSON
 /// as −32602 exactly like any unknown name — a tool the caller may not see must also be
 /// uncallable, and must not be distinguishable from one that does not exist.
 public protocol ToolProvider: Sendable {
-    /// The tool definitions (unshaped JSON, as `Tool.json` produces) visible to this request.
-    func listTools(_ context: RequestContext) async throws -> [JSONValue]
+    /// The tool definitions visible to this request, and what to say about the listing.
+    func listTools(_ context: RequestContext) async throws -> ToolListing
     /// Calls `name`; the result JSON (a CallToolResult), or nil when there is no such tool.
     func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue?
+}
+
+/// A provider's answer to `tools/list`.
+public struct ToolListing: Sendable {
+    /// Tool definitions (unshaped JSON, as `Tool.json` produces).
+    public var tools: [JSONValue]
+    /// Added to the result's `_meta` when not empty (e.g. which upstreams could not be listed,
+    /// so a partial list says that it is partial).
+    public var meta: JSONObject
+
+    public init(tools: [JSONValue], meta: JSONObject = [:]) {
+        self.tools = tools
+        self.meta = meta
+    }
 }

@@ -10,9 +10,11 @@ import Testing
 @Suite("Tool providers")
 struct ToolProviderTests {
     struct Provided: ToolProvider {
-        func listTools(_ context: RequestContext) async throws -> [JSONValue] {
-            [Tool(name: "up__echo", description: "Provided echo", inputSchema: ["type": "object"]).json,
-             Tool(name: "up__title", title: "Has a title", inputSchema: ["type": "object"]).json]
+        func listTools(_ context: RequestContext) async throws -> ToolListing {
+            ToolListing(
+                tools: [Tool(name: "up__echo", description: "Provided echo", inputSchema: ["type": "object"]).json,
+                        Tool(name: "up__title", title: "Has a title", inputSchema: ["type": "object"]).json],
+                meta: ["example/partial": true])
         }
 
         func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
@@ -32,6 +34,8 @@ struct ToolProviderTests {
         let c = TestClient(server: server())
         let first = await c.modern(1, "tools/list")
         #expect(first.result?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["local", "up__echo"])
+        #expect(first.result?["_meta"]?["example/partial"] == true, "the provider's _meta reaches the result")
+        #expect(first.result?["_meta"]?["io.modelcontextprotocol/serverInfo"] != nil, "next to the server info")
         let cursor = first.result?["nextCursor"]
         #expect(cursor != nil)
         let second = await c.modern(2, "tools/list", ["cursor": cursor!])

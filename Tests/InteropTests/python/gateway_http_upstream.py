@@ -48,10 +48,14 @@ async def run(args: argparse.Namespace) -> None:
     ok("an http upstream's allowed tools through the binding, with the credential header")
 
     async with client("anonymous") as c:
-        names = [t.name for t in (await c.list_tools()).tools]
+        listed = await c.list_tools()
+        names = [t.name for t in listed.tools]
         if names:
             fail("without the credential header the upstream refuses (401) and lists nothing", f"got {names}")
-    ok("without the credential header the upstream refuses (401) and lists nothing")
+        unavailable = (listed.meta or {}).get("io.agentbridge/unavailableUpstreams") or []
+        if not unavailable or unavailable[0].get("server") != "remote" or "401" not in unavailable[0].get("reason", ""):
+            fail("the partial list says which upstream is missing and why", f"_meta {listed.meta}")
+    ok("without the credential header the upstream refuses (401), lists nothing, and _meta says why")
 
 
 def main() -> None:
