@@ -27,12 +27,17 @@ public final class AgentToolProvider: ToolProvider {
     private let agentID: String
     private let registry: UpstreamRegistry
     private let log: @Sendable (String) -> Void
+    private let toolsChanged: @Sendable () -> Void
+    private let watched = Mutex<Set<UpstreamKey>>([])
 
     /// - Parameters:
     ///   - caller: whose view this is (authorization of the agent and servers goes through it).
     ///   - log: where upstream failures are reported (stderr for stdio); never given secrets.
+    ///   - toolsChanged: called when an upstream's tool list changed (the gateway announces
+    ///     `tools/list_changed` to its own clients).
     public init(database: Database, caller: Caller, agentID: String, registry: UpstreamRegistry,
-                log: @escaping @Sendable (String) -> Void) {
+                log: @escaping @Sendable (String) -> Void, toolsChanged: @escaping @Sendable () -> Void = {}) {
+        self.toolsChanged = toolsChanged
         self.database = database
         self.caller = caller
         self.agentID = agentID
@@ -68,6 +73,10 @@ public final class AgentToolProvider: ToolProvider {
         guard server.enabled else { throw UpstreamError.unavailable(server: server.id, reason: "disabled") }
         let connection = try registry.upstream(for: server, binding: binding, agentID: agentID)
         snapshot.withLock { $0?.connections[binding.server] = connection }
+        if watched.withLock({ $0.insert(connection.key).inserted }) {
+            let changed = toolsChanged
+            connection.onToolsChanged { changed() }
+        }
         return connection
     }
 

@@ -24,6 +24,11 @@ public final class HTTPUpstream: Upstream {
     private let http: HTTPClient
     private let catalogTTL: Duration
     private let state = Mutex(State())
+    private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
+
+    public func onToolsChanged(_ handler: @escaping @Sendable () -> Void) {
+        changeHandlers.withLock { $0.append(handler) }
+    }
 
     /// - Parameter headers: the resolved headers to send on every request (never logged).
     public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, catalogTTL: Duration = .seconds(300)) {
@@ -38,7 +43,9 @@ public final class HTTPUpstream: Upstream {
     func client(timeout: Duration) async throws -> MCPClient {
         if let client = state.withLock({ $0.client }), client.closedReason == nil { return client }
         let events = MCPClientEvents(listChanged: { [weak self] kind in
-            if kind == .tools { self?.state.withLock { $0.tools = nil } }
+            guard kind == .tools, let self else { return }
+            self.state.withLock { $0.tools = nil }
+            for handler in self.changeHandlers.withLock({ $0 }) { handler() }
         })
         let transport: HTTPClientTransport
         do {

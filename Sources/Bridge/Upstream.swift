@@ -18,6 +18,8 @@ public protocol Upstream: Sendable {
                   progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult
     /// Ends the connection (and, for a child process, the process).
     func stop() async
+    /// Runs `handler` whenever the upstream's tool list changed.
+    func onToolsChanged(_ handler: @escaping @Sendable () -> Void)
 }
 
 extension UpstreamConnection: Upstream {}

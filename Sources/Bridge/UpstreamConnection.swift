@@ -37,6 +37,7 @@ public final class UpstreamConnection: Sendable {
 
     private struct State {
         var client: MCPClient?
+        var subscription: MCPSubscription?
         var tools: [MCPToolDefinition]?
         var toolsFetchedAt: ContinuousClock.Instant?
         var consecutiveFailures = 0
@@ -47,6 +48,18 @@ public final class UpstreamConnection: Sendable {
     public let options: Options
     private let supervisor: Supervisor
     private let state = Mutex(State())
+    private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
+
+    /// Runs `handler` whenever the upstream's tool list changed (a notification, or a restart
+    /// that re-discovered the tools), so a gateway can tell its own clients.
+    public func onToolsChanged(_ handler: @escaping @Sendable () -> Void) {
+        changeHandlers.withLock { $0.append(handler) }
+    }
+
+    private func toolsChanged() {
+        state.withLock { $0.tools = nil }
+        for handler in changeHandlers.withLock({ $0 }) { handler() }
+    }
 
     /// Creates (without starting) the connection for `launch`.
     public init(key: UpstreamKey, launch: LaunchSpec, options: Options = Options()) {
@@ -91,17 +104,27 @@ public final class UpstreamConnection: Sendable {
         }
         let transport = FDClientTransport(readFD: readFD, writeFD: writeFD)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
-            if kind == .tools { self?.state.withLock { $0.tools = nil } }
+            if kind == .tools { self?.toolsChanged() }
         })
         let client = MCPClient(transport: transport, events: events)
         do {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: .auto) }
             let tools = try await client.listTools(timeout: options.connectTimeout)
-            state.withLock { state in
-                state.client = client
-                state.tools = tools
-                state.toolsFetchedAt = .now
+            // 2026 servers announce list changes only to a `subscriptions/listen` stream; legacy
+            // ones send them unasked. A server that refuses to listen still works (TTL applies).
+            let subscription = client.era == .modern
+                ? try? await client.listen(toolsChanged: true, timeout: options.connectTimeout) : nil
+            let restarted = state.withLock { state -> Bool in
+                defer {
+                    state.client = client
+                    state.subscription = subscription
+                    state.tools = tools
+                    state.toolsFetchedAt = .now
+                }
+                return state.toolsFetchedAt != nil
             }
+            // After a restart the catalog may differ: tell the gateway's clients.
+            if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
             client.close()
             throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
@@ -109,10 +132,11 @@ public final class UpstreamConnection: Sendable {
     }
 
     private func detach() {
-        let client = state.withLock { state -> MCPClient? in
-            defer { state.client = nil; state.tools = nil }
-            return state.client
+        let (client, subscription) = state.withLock { state -> (MCPClient?, MCPSubscription?) in
+            defer { state.client = nil; state.subscription = nil; state.tools = nil }
+            return (state.client, state.subscription)
         }
+        subscription?.cancel()
         client?.close()
     }
 

@@ -79,7 +79,8 @@ final class AgentEndpoints: Sendable {
             options: .init(pageSize: pageSize))
         server.setToolProvider(AgentToolProvider(
             database: database, caller: .local(.http, workspace: workspace), agentID: agentID, registry: registry,
-            log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }))
+            log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+            toolsChanged: { [weak server] in server?.publish(.toolsChanged) }))
         var configuration = base
         configuration.path = "\(Self.prefix)/\(agentID)"
         configuration.legacySSEPath = "\(Self.prefix)/\(agentID)/sse"

@@ -23,7 +23,8 @@ enum GatewayCommand {
             options: .init(pageSize: pageSize, instructions: agent.spec.description))
         server.setToolProvider(AgentToolProvider(
             database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
-            log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }))
+            log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+            toolsChanged: { [weak server] in server?.publish(.toolsChanged) }))
         await StdioServer.run(server, limits: limits)
         await registry.stopAll()
         return 0

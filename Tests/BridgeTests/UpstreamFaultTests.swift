@@ -152,4 +152,18 @@ struct UpstreamFaultTests {
         #expect(try await upstream.callTool("echo", arguments: ["text": "still here"], timeout: .seconds(10), progress: nil).text == "still here")
         await upstream.stop()
     }
+
+    @Test func aToolListChangeOfA2026UpstreamArrivesThroughListenAndRefreshesTheCatalog() async throws {
+        // The reference server negotiates 2026 with us, so it announces list changes only to the
+        // `subscriptions/listen` stream the connection opens; without it nothing would arrive.
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"])
+        let before = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+        let changes = Mutex(0)
+        upstream.onToolsChanged { changes.withLock { $0 += 1 } }
+        _ = try await upstream.callTool("test_trigger_tool_change", arguments: [:], timeout: .seconds(10), progress: nil)
+        #expect(await eventually(10) { changes.withLock { $0 } >= 1 }, "the change was reported")
+        let after = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+        #expect(after.count == before.count + 1 && after.contains { $0.hasPrefix("dynamic_tool_") }, "\(after)")
+        await upstream.stop()
+    }
 }
