@@ -91,7 +91,9 @@ public final class AgentToolProvider: ToolProvider {
                     do {
                         let connection = try self.connection(for: binding)
                         let limit = Duration.seconds(binding.timeoutSeconds)
-                        let tools = try await withDeadline(limit) { try await connection.tools(timeout: limit) }
+                        // Bounded by `limit` already (waiting for the connection, and the list
+                        // request's own timeout); a cached catalog costs no I/O and no timer.
+                        let tools = try await connection.tools(timeout: limit)
                         return (index, tools.filter { binding.allows(tool: $0.name) }.map { tool in
                             Self.exposed(tool, binding: binding)
                         }, nil)

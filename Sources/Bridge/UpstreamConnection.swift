@@ -241,7 +241,8 @@ private final class WeakBox: @unchecked Sendable {
     weak var connection: UpstreamConnection?
 }
 
-/// Runs `body`, failing with a timeout after `limit`.
+/// Runs `body`, failing with a timeout after `limit`. Only for rare operations (connecting): it
+/// parks a sleeping task for `limit`, which must not happen per request on a hot path.
 func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
