@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
             name: "agentbridge",
-            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient", "StdioTransport"]),
+            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient", "StdioTransport", "Hashing"]),
         .executableTarget(
             name: "ReferenceServerMain",
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),

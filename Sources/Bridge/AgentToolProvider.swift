@@ -57,8 +57,9 @@ public final class AgentToolProvider: ToolProvider {
     public static let configurationTTL: Duration = .seconds(1)
     private let snapshot = Mutex<Snapshot?>(nil)
 
-    /// The agent as stored (re-read at most every `configurationTTL`).
-    func agent() throws -> Agent {
+    /// The agent as stored (re-read at most every `configurationTTL`); throws not-found when it
+    /// does not exist for this provider's caller.
+    public func agent() throws -> Agent {
         if let cached = snapshot.withLock({ $0 }), ContinuousClock.now - cached.takenAt < Self.configurationTTL {
             return cached.agent
         }

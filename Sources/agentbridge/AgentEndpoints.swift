@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import Hashing
 import HTTPServer
 import MCP
 import MCPHTTP
@@ -21,7 +22,7 @@ final class AgentEndpoints: Sendable {
     private let version: String
     private let pageSize: Int
     private let originPolicy: Mutex<OriginPolicy?> = Mutex(nil)
-    private let endpoints = Mutex<[String: MCPHTTPEndpoint]>([:])
+    private let endpoints = Mutex<[String: (endpoint: MCPHTTPEndpoint, provider: AgentToolProvider)]>([:])
     /// `none` or `keys` (a static token cannot say which workspace it belongs to).
     private let requireKeys: Bool
 
@@ -44,11 +45,11 @@ final class AgentEndpoints: Sendable {
 
     func setOriginPolicy(_ policy: OriginPolicy) {
         originPolicy.withLock { $0 = policy }
-        for endpoint in endpoints.withLock({ Array($0.values) }) { endpoint.setOriginPolicy(policy) }
+        for entry in endpoints.withLock({ Array($0.values) }) { entry.endpoint.setOriginPolicy(policy) }
     }
 
     func close() {
-        for endpoint in endpoints.withLock({ Array($0.values) }) { endpoint.close() }
+        for entry in endpoints.withLock({ Array($0.values) }) { entry.endpoint.close() }
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
@@ -64,24 +65,42 @@ final class AgentEndpoints: Sendable {
         } else {
             principal = .local()
         }
-        // Not found unless the key may read this agent in its own workspace.
-        guard principal.mayUse(agent: agentID),
-              (try? AgentStore(database: database).get(caller: Caller(principal: .local(workspace: principal.workspaceID), origin: .http), id: agentID)) != nil
-        else { return .text(404, "Not Found: no such agent\n") }
-        return await endpoint(workspace: principal.workspaceID, agentID: agentID).handle(request)
+        // Not found unless the key may use this agent and it exists in the key's workspace (the
+        // provider's cached read: no database round trip per request).
+        guard principal.mayUse(agent: agentID) else { return .text(404, "Not Found: no such agent\n") }
+        let key = principal.workspaceID + "/" + agentID
+        if endpoints.withLock({ $0[key] }) == nil {
+            // Only an agent that exists gets an endpoint: guessed ids must not grow memory.
+            let local = Caller(principal: .local(workspace: principal.workspaceID), origin: .http)
+            guard (try? AgentStore(database: database).get(caller: local, id: agentID)) != nil else {
+                return .text(404, "Not Found: no such agent\n")
+            }
+        }
+        let entry = endpoint(workspace: principal.workspaceID, agentID: agentID)
+        guard (try? entry.provider.agent()) != nil else { return .text(404, "Not Found: no such agent\n") }
+        return await entry.endpoint.handle(request)
     }
 
-    private func endpoint(workspace: String, agentID: String) -> MCPHTTPEndpoint {
+    private func endpoint(workspace: String, agentID: String) -> (endpoint: MCPHTTPEndpoint, provider: AgentToolProvider) {
         let key = workspace + "/" + agentID
         if let existing = endpoints.withLock({ $0[key] }) { return existing }
         let server = MCPServer(
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agentID)"),
             options: .init(pageSize: pageSize))
-        server.setToolProvider(AgentToolProvider(
+        let provider = AgentToolProvider(
             database: database, caller: .local(.http, workspace: workspace), agentID: agentID, registry: registry,
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
-            toolsChanged: { [weak server] in server?.publish(.toolsChanged) }))
+            toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
+        server.setToolProvider(provider)
         var configuration = base
+        if requireKeys {
+            // `handle` verified the key already; here it only names the principal that binds
+            // sessions and request state — a digest of the key, with no second database lookup.
+            configuration.authenticator = Authenticator { request in
+                guard let presented = Authenticator.presentedToken(request) else { return .rejected(reason: "missing API key") }
+                return .principal("key-digest:" + Hex.encode(Array(SHA256.hash(presented).prefix(16))))
+            }
+        }
         configuration.path = "\(Self.prefix)/\(agentID)"
         configuration.legacySSEPath = "\(Self.prefix)/\(agentID)/sse"
         configuration.legacyMessagesPath = "\(Self.prefix)/\(agentID)/messages"
@@ -89,8 +108,8 @@ final class AgentEndpoints: Sendable {
         if let policy = originPolicy.withLock({ $0 }) { endpoint.setOriginPolicy(policy) }
         return endpoints.withLock { map in
             if let existing = map[key] { return existing }
-            map[key] = endpoint
-            return endpoint
+            map[key] = (endpoint, provider)
+            return (endpoint, provider)
         }
     }
 }
