@@ -23,6 +23,7 @@ public final class HTTPUpstream: Upstream {
     private let headers: [(String, String)]
     private let http: HTTPClient
     private let catalogTTL: Duration
+    private let callCeiling: Duration
     private let state = Mutex(State())
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
 
@@ -31,7 +32,9 @@ public final class HTTPUpstream: Upstream {
     }
 
     /// - Parameter headers: the resolved headers to send on every request (never logged).
-    public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, catalogTTL: Duration = .seconds(300)) {
+    public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient,
+                catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800)) {
+        self.callCeiling = callCeiling
         self.key = key
         self.url = url
         self.headers = headers
@@ -95,7 +98,7 @@ public final class HTTPUpstream: Upstream {
         for attempt in 0..<2 {
             let client = try await client(timeout: timeout)
             do {
-                return try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: .seconds(1800), progress: progress) { ceiling, onProgress in
+                return try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
                     try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
                 }
             } catch {

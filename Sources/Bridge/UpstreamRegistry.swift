@@ -67,7 +67,8 @@ public final class UpstreamRegistry: Sendable {
             let value = try template.resolve { name in try self.vault?.secret(workspace: server.workspaceID, name: name) }
             headers.append((template.name, value))
         }
-        let upstream = HTTPUpstream(key: key, url: endpoint.url, headers: headers, http: http)
+        let upstream = HTTPUpstream(
+            key: key, url: endpoint.url, headers: headers, http: http, catalogTTL: options.catalogTTL, callCeiling: options.callCeiling)
         return connections.withLock { map in
             if let existing = map[key] { return existing }
             map[key] = upstream

@@ -39,16 +39,6 @@ public struct ToolOverride: Sendable, Hashable {
         return ToolOverride(runBehavior: behavior, timeoutSeconds: timeout, alias: alias)
     }
 
-    /// Whether `text` is a valid MCP tool name: 1–64 of `A–Z a–z 0–9 _ . -`.
-    public static func isToolName(_ text: String) -> Bool {
-        let bytes = text.utf8
-        guard (1...64).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x5F || byte == 0x2E || byte == 0x2D
-        }
-    }
-
     /// Canonical JSON: only the fields that are set.
     public var json: JSONValue {
         var object = JSONObject()
