@@ -93,6 +93,20 @@ public final class HTTPUpstream: Upstream {
 
     public var cachedToolNames: [String]? { state.withLock { $0.tools?.map(\.name) } }
 
+    public func withClient<T: Sendable>(timeout: Duration, _ body: @Sendable (MCPClient) async throws -> T) async throws -> T {
+        for attempt in 0..<2 {
+            let client = try await client(timeout: timeout)
+            do {
+                return try await body(client)
+            } catch {
+                guard Self.isConnectionLoss(error) else { throw error }
+                drop(client)
+                if attempt == 1 || !Self.isSessionLoss(error) { throw error }
+            }
+        }
+        throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
+    }
+
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
                          progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult {
         for attempt in 0..<2 {

@@ -1,6 +1,6 @@
 // Upstream: what the gateway needs from one live upstream MCP server, whatever its transport — a
-// supervised stdio child (`UpstreamConnection`) or, later, a Streamable HTTP endpoint. The
-// governed layer (`AgentToolProvider`) only lists, calls and stops.
+// supervised stdio child (`UpstreamConnection`) or a Streamable HTTP endpoint (`HTTPUpstream`).
+// The governed layer (`AgentCatalogProvider`) lists, calls, reads and stops.
 
 import JSON
 import MCPClient
@@ -16,6 +16,10 @@ public protocol Upstream: Sendable {
     /// Calls `name` on the upstream, failing after `timeout`.
     func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
                   progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult
+    /// Runs `body` with the connected client (connecting when needed, within `timeout`), for
+    /// requests beyond tools — prompts, resources, completion. A connection found lost is made
+    /// again once when the request cannot have run (an expired legacy session).
+    func withClient<T: Sendable>(timeout: Duration, _ body: @Sendable (MCPClient) async throws -> T) async throws -> T
     /// Ends the connection (and, for a child process, the process).
     func stop() async
     /// Runs `handler` whenever the upstream's tool list changed.

@@ -6,7 +6,7 @@
 // stale catalog. The catalog is also dropped on `notifications/tools/list_changed` and after a
 // TTL. Calls wait (up to their own deadline) for the connection to come up, and a circuit
 // breaker stops hammering an upstream that keeps failing. Nothing here knows about agents or
-// allow-lists: `AgentToolProvider` governs what goes through.
+// allow-lists: `AgentCatalogProvider` governs what goes through.
 
 import Foundation
 #if canImport(Glibc)
@@ -159,6 +159,10 @@ public final class UpstreamConnection: Sendable {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    public func withClient<T: Sendable>(timeout: Duration, _ body: @Sendable (MCPClient) async throws -> T) async throws -> T {
+        try await body(try await client(timeout: timeout))
     }
 
     /// The tool catalog (cached; refetched after a change notification, a restart or the TTL).

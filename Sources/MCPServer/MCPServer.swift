@@ -50,7 +50,7 @@ public final class MCPServer: Sendable {
     public let options: Options
     let sealer: RequestStateSealer
     let registry = Mutex(Registry())
-    let toolProvider = Mutex<(any ToolProvider)?>(nil)
+    let catalogProvider = Mutex<(any CatalogProvider)?>(nil)
     private let observers = Mutex<(next: UInt64, all: [UInt64: @Sendable (ServerEvent) -> Void])>((0, [:]))
     private let listens = Mutex<(next: UInt64, waiting: [UInt64: CheckedContinuation<Void, Never>], closed: Bool)>((0, [:], false))
 
@@ -67,9 +67,9 @@ public final class MCPServer: Sendable {
 
     // MARK: catalog
 
-    /// Adds computed tools to the registered ones (see `ToolProvider`); nil removes them.
-    public func setToolProvider(_ provider: (any ToolProvider)?) {
-        toolProvider.withLock { $0 = provider }
+    /// Adds computed tools to the registered ones (see `CatalogProvider`); nil removes them.
+    public func setCatalogProvider(_ provider: (any CatalogProvider)?) {
+        catalogProvider.withLock { $0 = provider }
     }
 
     /// Adds or replaces a tool. Announces `tools/list_changed` when `announce` is true.

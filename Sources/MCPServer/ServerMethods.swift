@@ -13,10 +13,10 @@ extension MCPServer {
         MCPMethod.discover: { s, c in s.discover(c) },
         MCPMethod.toolsList: { s, c in try await s.listTools(c) },
         MCPMethod.toolsCall: { s, c in try await s.callTool(c) },
-        MCPMethod.promptsList: { s, c in try s.listPrompts(c) },
+        MCPMethod.promptsList: { s, c in try await s.listPrompts(c) },
         MCPMethod.promptsGet: { s, c in try await s.getPrompt(c) },
-        MCPMethod.resourcesList: { s, c in try s.listResources(c) },
-        MCPMethod.resourcesTemplatesList: { s, c in try s.listResourceTemplates(c) },
+        MCPMethod.resourcesList: { s, c in try await s.listResources(c) },
+        MCPMethod.resourcesTemplatesList: { s, c in try await s.listResourceTemplates(c) },
         MCPMethod.resourcesRead: { s, c in try await s.readResource(c) },
         MCPMethod.resourcesSubscribe: { s, c in try s.subscribe(c, true) },
         MCPMethod.resourcesUnsubscribe: { s, c in try s.subscribe(c, false) },
@@ -39,18 +39,13 @@ extension MCPServer {
     // MARK: lists
 
     func listTools(_ call: Call) async throws -> JSONValue {
-        if let provider = toolProvider.withLock({ $0 }) {
-            // Computed per request: no page cache (the set may differ per caller and per moment).
-            let version = call.context.version
-            let registered = registry.withLock { $0.toolsJSON }
-            let listing = try await provider.listTools(call.context)
-            let all = registered + listing.tools
-            let result = try page(all.map { ResultShaper.shapeTool($0, for: version) }, key: "tools", kind: "t", call)
-            guard !listing.meta.isEmpty, case .object(var o) = result else { return result }
-            o["_meta"] = .object(listing.meta)
-            return .object(o)
-        }
-        return try listRegisteredTools(call)
+        guard let provider = catalogProvider.withLock({ $0 }) else { return try listRegisteredTools(call) }
+        // Computed per request: no page cache (the set may differ per caller and per moment).
+        let version = call.context.version
+        let registered = registry.withLock { $0.toolsJSON }
+        let listing = try await provider.listTools(call.context)
+        let all = (registered + listing.items).map { ResultShaper.shapeTool($0, for: version) }
+        return try page(all, key: "tools", kind: "t", call, meta: listing.meta)
     }
 
     func listRegisteredTools(_ call: Call) throws(JSONRPCError) -> JSONValue {
@@ -80,28 +75,32 @@ extension MCPServer {
         return decoded
     }
 
-    func listPrompts(_ call: Call) throws(JSONRPCError) -> JSONValue {
-        let all = registry.withLock { $0.prompts.map(\.definition.json) }
-        return try page(all, key: "prompts", kind: "p", call)
+    func listPrompts(_ call: Call) async throws -> JSONValue {
+        let registered = registry.withLock { $0.prompts.map(\.definition.json) }
+        let listing = try await catalogProvider.withLock({ $0 })?.listPrompts(call.context) ?? CatalogListing([])
+        return try page(registered + listing.items, key: "prompts", kind: "p", call, meta: listing.meta)
     }
 
-    func listResources(_ call: Call) throws(JSONRPCError) -> JSONValue {
-        let all = registry.withLock { $0.resources.map(\.definition.json) }
-        return try page(all, key: "resources", kind: "r", call)
+    func listResources(_ call: Call) async throws -> JSONValue {
+        let registered = registry.withLock { $0.resources.map(\.definition.json) }
+        let listing = try await catalogProvider.withLock({ $0 })?.listResources(call.context) ?? CatalogListing([])
+        return try page(registered + listing.items, key: "resources", kind: "r", call, meta: listing.meta)
     }
 
-    func listResourceTemplates(_ call: Call) throws(JSONRPCError) -> JSONValue {
-        let all = registry.withLock { $0.templates.map(\.definition.json) }
-        return try page(all, key: "resourceTemplates", kind: "rt", call)
+    func listResourceTemplates(_ call: Call) async throws -> JSONValue {
+        let registered = registry.withLock { $0.templates.map(\.definition.json) }
+        let listing = try await catalogProvider.withLock({ $0 })?.listResourceTemplates(call.context) ?? CatalogListing([])
+        return try page(registered + listing.items, key: "resourceTemplates", kind: "rt", call, meta: listing.meta)
     }
 
     /// Offset pagination with opaque cursors. A cursor names its list so one list's cursor is
     /// refused by another; anything we did not issue is −32602.
-    func page(_ items: [JSONValue], key: String, kind: String, _ call: Call) throws(JSONRPCError) -> JSONValue {
+    func page(_ items: [JSONValue], key: String, kind: String, _ call: Call, meta: JSONObject = [:]) throws(JSONRPCError) -> JSONValue {
         let offset = try pageOffset(call, kind: kind, count: items.count)
         let end = min(items.count, offset + options.pageSize)
         var o: JSONObject = [key: .array(Array(items[offset..<end]))]
         if end < items.count { o["nextCursor"] = .string(Cursor.encode(end, kind: kind)) }
+        if !meta.isEmpty { o["_meta"] = .object(meta) }
         return .object(o)
     }
 
@@ -117,7 +116,7 @@ extension MCPServer {
             arguments = o
         }
         guard let entry = registry.withLock({ $0.tool(name) }) else {
-            if let provider = toolProvider.withLock({ $0 }) {
+            if let provider = catalogProvider.withLock({ $0 }) {
                 let args = arguments
                 do {
                     return try await withInputRounds(call) { context -> JSONValue in
@@ -165,9 +164,6 @@ extension MCPServer {
         guard let name = call.params["name"]?.stringValue else {
             throw JSONRPCError.invalidParams("prompts/get requires a string \"name\"")
         }
-        guard let entry = registry.withLock({ $0.prompt(name) }) else {
-            throw JSONRPCError.invalidParams("Unknown prompt: \(name)", data: ["name": .string(name)])
-        }
         var arguments: [String: String] = [:]
         if let raw = call.params["arguments"], !raw.isNull {
             guard let o = raw.objectValue else { throw JSONRPCError.invalidParams("prompts/get \"arguments\" must be an object of strings") }
@@ -175,6 +171,22 @@ extension MCPServer {
                 guard let s = v.stringValue else { throw JSONRPCError.invalidParams("prompt argument \"\(k)\" must be a string") }
                 arguments[k] = s
             }
+        }
+        guard let entry = registry.withLock({ $0.prompt(name) }) else {
+            if let provider = catalogProvider.withLock({ $0 }) {
+                let args = arguments
+                do {
+                    return try await withInputRounds(call) { context -> JSONValue in
+                        guard let result = try await provider.getPrompt(name: name, arguments: args, context: context) else {
+                            throw JSONRPCError.invalidParams("Unknown prompt: \(name)", data: ["name": .string(name)])
+                        }
+                        return result
+                    }
+                } catch let missing as MissingClientCapability {
+                    throw JSONRPCError.invalidParams(missing.message)
+                }
+            }
+            throw JSONRPCError.invalidParams("Unknown prompt: \(name)", data: ["name": .string(name)])
         }
         let missing = entry.definition.arguments.filter { $0.required && arguments[$0.name] == nil }.map(\.name)
         if !missing.isEmpty {
@@ -195,6 +207,18 @@ extension MCPServer {
             throw JSONRPCError.invalidParams("resources/read requires a string \"uri\"")
         }
         guard let (reader, variables) = registry.withLock({ $0.reader(for: uri) }) else {
+            if let provider = catalogProvider.withLock({ $0 }) {
+                do {
+                    return try await withInputRounds(call) { context -> JSONValue in
+                        guard let result = try await provider.readResource(uri: uri, context: context) else {
+                            throw MCPError.resourceNotFound(uri, version: context.version)
+                        }
+                        return result
+                    }
+                } catch let missing as MissingClientCapability {
+                    throw JSONRPCError.invalidParams(missing.message)
+                }
+            }
             throw MCPError.resourceNotFound(uri, version: call.context.version)
         }
         do {
@@ -231,19 +255,40 @@ extension MCPServer {
         case "ref/prompt":
             guard let name = ref["name"]?.stringValue else { throw JSONRPCError.invalidParams("ref/prompt requires \"name\"") }
             let (known, p) = registry.withLock { ($0.prompt(name) != nil, $0.promptCompletions[name]) }
-            guard known else { throw JSONRPCError.invalidParams("Unknown prompt: \(name)") }
+            guard known else {
+                return try await completeFromCatalog(call, ref: ref, argument: argName, value: value, arguments: context) {
+                    JSONRPCError.invalidParams("Unknown prompt: \(name)")
+                }
+            }
             provider = p
         case "ref/resource":
             guard let uri = ref["uri"]?.stringValue else { throw JSONRPCError.invalidParams("ref/resource requires \"uri\"") }
             let (known, p) = registry.withLock { r in
                 (r.templates.contains { $0.definition.uriTemplate == uri } || r.reader(for: uri) != nil, r.templateCompletions[uri])
             }
-            guard known else { throw MCPError.resourceNotFound(uri, version: call.context.version) }
+            guard known else {
+                return try await completeFromCatalog(call, ref: ref, argument: argName, value: value, arguments: context) {
+                    MCPError.resourceNotFound(uri, version: call.context.version)
+                }
+            }
             provider = p
         default:
             throw JSONRPCError.invalidParams("Unknown completion reference type: \(type)")
         }
-        let all = await provider?(argName, value, context) ?? []
+        return Self.completionResult(await provider?(argName, value, context) ?? [])
+    }
+
+    /// Completion for a prompt or template the registry does not hold: the catalog provider's,
+    /// or `unknown` when it does not know the reference either.
+    private func completeFromCatalog(_ call: Call, ref: JSONObject, argument: String, value: String, arguments: [String: String],
+                                     unknown: () -> JSONRPCError) async throws -> JSONValue {
+        guard let catalog = catalogProvider.withLock({ $0 }),
+              let values = try await catalog.complete(reference: ref, argument: argument, value: value, arguments: arguments, context: call.context)
+        else { throw unknown() }
+        return Self.completionResult(values)
+    }
+
+    static func completionResult(_ all: [String]) -> JSONValue {
         var completion: JSONObject = ["values": .array(all.prefix(100).map { .string($0) })]
         completion["total"] = .int(Int64(all.count))
         completion["hasMore"] = .bool(all.count > 100)

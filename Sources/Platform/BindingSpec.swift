@@ -1,5 +1,5 @@
-// BindingSpec: how one agent may use one upstream MCP server — which tools (an allow-list of exact
-// names and globs; empty means none: default deny), which headers to add to its requests (values
+// BindingSpec: how one agent may use one upstream MCP server — which tools, prompts and resources
+// (allow-lists of exact names — URIs for resources — and globs; empty means none: default deny), which headers to add to its requests (values
 // may reference credentials as `${credential:NAME}`), how long a call may take and whether calls
 // run at once or wait for approval, with per-tool exceptions and aliases. The runtime asks the
 // binding, never the raw JSON, so every consumer applies the same defaults.
@@ -16,6 +16,10 @@ public struct BindingSpec: Sendable, Hashable {
     public static let maxAllowedTools = 256
     /// Longest `allowed_tools` entry or `tools` key, in characters.
     public static let maxToolNameLength = 128
+    /// Most entries in `allowed_prompts` / `allowed_resources`.
+    public static let maxAllowedPrompts = 256
+    /// Longest `allowed_resources` entry (a URI or URI glob).
+    public static let maxResourcePatternLength = 2048
     /// Most entries in `override_headers`.
     public static let maxHeaders = 64
     /// Most entries in `tools`.
@@ -25,6 +29,11 @@ public struct BindingSpec: Sendable, Hashable {
     public let server: String
     /// Exact names and globs; empty allows nothing.
     public let allowedTools: [ToolPattern]
+    /// Upstream prompt names and globs the agent exposes; empty exposes none.
+    public let allowedPrompts: [ToolPattern]
+    /// Upstream resource URIs and globs (also matched against resource templates' URI
+    /// templates) the agent exposes; empty exposes none.
+    public let allowedResources: [ToolPattern]
     /// Headers added to requests to the server, sorted by case-insensitive name.
     public let overrideHeaders: [HeaderTemplate]
     /// Default timeout of a call, in seconds.
@@ -35,11 +44,13 @@ public struct BindingSpec: Sendable, Hashable {
     public let tools: [String: ToolOverride]
 
     init(
-        server: String, allowedTools: [ToolPattern], overrideHeaders: [HeaderTemplate], timeoutSeconds: Int,
-        runBehavior: RunBehavior, tools: [String: ToolOverride]
+        server: String, allowedTools: [ToolPattern], allowedPrompts: [ToolPattern] = [], allowedResources: [ToolPattern] = [],
+        overrideHeaders: [HeaderTemplate], timeoutSeconds: Int, runBehavior: RunBehavior, tools: [String: ToolOverride]
     ) {
         self.server = server
         self.allowedTools = allowedTools
+        self.allowedPrompts = allowedPrompts
+        self.allowedResources = allowedResources
         self.overrideHeaders = overrideHeaders
         self.timeoutSeconds = timeoutSeconds
         self.runBehavior = runBehavior
@@ -51,6 +62,12 @@ public struct BindingSpec: Sendable, Hashable {
     /// Whether the agent may call upstream tool `tool` (default deny: only names matched by an
     /// `allowed_tools` entry).
     public func allows(tool: String) -> Bool { ToolPattern.allows(allowedTools, tool) }
+
+    /// Whether the agent exposes upstream prompt `prompt` (default deny).
+    public func allows(prompt: String) -> Bool { ToolPattern.allows(allowedPrompts, prompt) }
+
+    /// Whether the agent exposes the upstream resource (or resource template) `uri` (default deny).
+    public func allows(resource uri: String) -> Bool { ToolPattern.allows(allowedResources, uri) }
 
     /// The run behavior of `tool`: its override, else the binding's.
     public func runBehavior(for tool: String) -> RunBehavior { tools[tool]?.runBehavior ?? runBehavior }
@@ -97,6 +114,8 @@ public struct BindingSpec: Sendable, Hashable {
         let issues = reader.issues
         let server = reader.slug("server", required: true)
         let allowed = reader.strings("allowed_tools", maxCount: maxAllowedTools, maxLength: maxToolNameLength) ?? []
+        let prompts = reader.strings("allowed_prompts", maxCount: maxAllowedPrompts, maxLength: maxToolNameLength) ?? []
+        let resources = reader.strings("allowed_resources", maxCount: maxAllowedPrompts, maxLength: maxResourcePatternLength) ?? []
         let headers = readHeaders(reader)
         let timeout = reader.integer("timeout_s", range: timeoutRange).map { Int($0) } ?? defaultTimeoutSeconds
         let behavior = reader.choice("run_behavior", RunBehavior.spellings).flatMap(RunBehavior.init(rawValue:)) ?? .autoRun
@@ -126,7 +145,8 @@ public struct BindingSpec: Sendable, Hashable {
         reader.finish()
         guard let server else { return nil }
         return BindingSpec(
-            server: server, allowedTools: allowed.map(ToolPattern.init), overrideHeaders: headers,
+            server: server, allowedTools: allowed.map(ToolPattern.init), allowedPrompts: prompts.map(ToolPattern.init),
+            allowedResources: resources.map(ToolPattern.init), overrideHeaders: headers,
             timeoutSeconds: timeout, runBehavior: behavior, tools: tools)
     }
 
@@ -157,13 +177,17 @@ public struct BindingSpec: Sendable, Hashable {
         for header in overrideHeaders { headers[header.name] = .string(header.valueTemplate) }
         var toolObject = JSONObject()
         for name in tools.keys.sorted() { toolObject[name] = tools[name]!.json }
-        return .object([
+        var object: JSONObject = [
             "server": .string(server),
             "allowed_tools": .array(allowedTools.map { .string($0.text) }),
-            "override_headers": .object(headers),
-            "timeout_s": .int(Int64(timeoutSeconds)),
-            "run_behavior": .string(runBehavior.rawValue),
-            "tools": .object(toolObject),
-        ])
+        ]
+        // Written only when set, so versions stored before these fields existed stay canonical.
+        if !allowedPrompts.isEmpty { object["allowed_prompts"] = .array(allowedPrompts.map { .string($0.text) }) }
+        if !allowedResources.isEmpty { object["allowed_resources"] = .array(allowedResources.map { .string($0.text) }) }
+        object["override_headers"] = .object(headers)
+        object["timeout_s"] = .int(Int64(timeoutSeconds))
+        object["run_behavior"] = .string(runBehavior.rawValue)
+        object["tools"] = .object(toolObject)
+        return .object(object)
     }
 }

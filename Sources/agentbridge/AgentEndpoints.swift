@@ -22,7 +22,7 @@ final class AgentEndpoints: Sendable {
     private let version: String
     private let pageSize: Int
     private let originPolicy: Mutex<OriginPolicy?> = Mutex(nil)
-    private let endpoints = Mutex<[String: (endpoint: MCPHTTPEndpoint, provider: AgentToolProvider)]>([:])
+    private let endpoints = Mutex<[String: (endpoint: MCPHTTPEndpoint, provider: AgentCatalogProvider)]>([:])
     /// `none` or `keys` (a static token cannot say which workspace it belongs to).
     private let requireKeys: Bool
 
@@ -81,17 +81,17 @@ final class AgentEndpoints: Sendable {
         return await entry.endpoint.handle(request)
     }
 
-    private func endpoint(workspace: String, agentID: String) -> (endpoint: MCPHTTPEndpoint, provider: AgentToolProvider) {
+    private func endpoint(workspace: String, agentID: String) -> (endpoint: MCPHTTPEndpoint, provider: AgentCatalogProvider) {
         let key = workspace + "/" + agentID
         if let existing = endpoints.withLock({ $0[key] }) { return existing }
         let server = MCPServer(
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agentID)"),
             options: .init(pageSize: pageSize))
-        let provider = AgentToolProvider(
+        let provider = AgentCatalogProvider(
             database: database, caller: .local(.http, workspace: workspace), agentID: agentID, registry: registry,
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
-        server.setToolProvider(provider)
+        server.setCatalogProvider(provider)
         var configuration = base
         if requireKeys {
             // `handle` verified the key already; here it only names the principal that binds

@@ -21,7 +21,7 @@ enum GatewayCommand {
         let server = MCPServer(
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agent.id)"),
             options: .init(pageSize: pageSize, instructions: agent.spec.description))
-        server.setToolProvider(AgentToolProvider(
+        server.setCatalogProvider(AgentCatalogProvider(
             database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) }))

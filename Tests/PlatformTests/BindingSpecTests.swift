@@ -231,4 +231,20 @@ struct BindingSpecTests {
         ])
         #expect(try BindingSpec.parse(full.json) == full)
     }
+
+    @Test("prompts and resources: default deny, exact and glob entries, written to the canonical form only when set")
+    func promptsAndResources() throws {
+        let plain = try binding(["server": "docs"])
+        #expect(!plain.allows(prompt: "summary") && !plain.allows(resource: "file:///a"))
+        let parsed = try binding(["server": "docs", "allowed_prompts": ["summary", "review_*"], "allowed_resources": ["file:///docs/*", "test://static"]])
+        #expect(parsed.allows(prompt: "summary") && parsed.allows(prompt: "review_pr") && !parsed.allows(prompt: "other"))
+        #expect(parsed.allows(resource: "file:///docs/a/b.md") && parsed.allows(resource: "test://static"))
+        #expect(!parsed.allows(resource: "file:///etc/passwd") && !parsed.allows(resource: "test://static2"))
+        #expect(parsed.json["allowed_prompts"] == ["summary", "review_*"])
+        #expect(try binding(parsed.json) == parsed, "round trip")
+        #expect(plain.json["allowed_prompts"] == nil && plain.json["allowed_resources"] == nil)
+        let issues = try bindingIssues(["server": "docs", "allowed_resources": [.string(String(repeating: "x", count: 2049))]])
+        #expect(issues.count == 1 && issues.first?.path == "$.bindings[0].allowed_resources[0]")
+    }
 }
+

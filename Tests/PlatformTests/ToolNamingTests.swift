@@ -91,4 +91,17 @@ struct ToolRouteTests {
         let denied = try #require(spec.route(exposedName: "fs__delete"))
         #expect(!denied.isAllowed && denied.matchingPattern == nil)
     }
+
+    @Test("namespaced resource URIs are reversible and keep templates literal")
+    func resourceNaming() throws {
+        let exposed = ResourceNaming.exposedURI(server: "fs", uri: "file:///a/b?x=1#top")
+        #expect(exposed == "agentbridge://upstream/fs/file:///a/b?x=1#top")
+        let split = try #require(ResourceNaming.split(exposed))
+        #expect(split.server == "fs" && split.uri == "file:///a/b?x=1#top")
+        #expect(ResourceNaming.exposedURI(server: "t", uri: "test://item/{id}") == "agentbridge://upstream/t/test://item/{id}")
+        for bad in ["file:///a", "agentbridge://upstream/", "agentbridge://upstream/fs", "agentbridge://upstream//x", "agentbridge://upstream/fs/"] {
+            #expect(ResourceNaming.split(bad) == nil, "\(bad)")
+        }
+    }
 }
+

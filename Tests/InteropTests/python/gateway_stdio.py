@@ -84,6 +84,48 @@ async def run(args: argparse.Namespace) -> None:
             fail("a declined confirmation is a tool error and nothing runs", f"{r}")
         ok("a declined confirmation is a tool error and nothing runs")
 
+        prompt_names = [p.name for p in (await c.list_prompts()).prompts]
+        if prompt_names != ["reference__test_simple_prompt", "reference__test_prompt_with_arguments"]:
+            fail("allow-listed upstream prompts, namespaced", f"got {prompt_names}")
+        got = await c.get_prompt("reference__test_prompt_with_arguments", {"arg1": "a", "arg2": "b"})
+        if "arg1='a'" not in str(got.messages[0].content):
+            fail("allow-listed upstream prompts, namespaced", f"prompts/get gave {got}")
+        ok("allow-listed upstream prompts, namespaced")
+        try:
+            await c.get_prompt("reference__test_prompt_with_image", {})
+            fail("a prompt outside the allow-list is unknown", "it was rendered")
+        except MCPError as e:
+            if "Unknown prompt" not in e.message:
+                fail("a prompt outside the allow-list is unknown", f"{e.code} {e.message}")
+        ok("a prompt outside the allow-list is unknown")
+        done = await c.complete(types.PromptReference(type="ref/prompt", name="reference__test_prompt_with_arguments"), {"name": "arg1", "value": "pa"})
+        if done.completion.values[:3] != ["paris", "park", "party"]:
+            fail("completion is forwarded for upstream prompts", f"{done}")
+        ok("completion is forwarded for upstream prompts")
+
+        uris = [str(r.uri) for r in (await c.list_resources()).resources]
+        if uris != ["agentbridge://upstream/reference/test://static-text"]:
+            fail("allow-listed upstream resources under namespaced URIs", f"got {uris}")
+        read = await c.read_resource(uris[0])
+        if str(read.contents[0].uri) != uris[0] or "static" not in getattr(read.contents[0], "text", "").lower():
+            fail("allow-listed upstream resources under namespaced URIs", f"read gave {read}")
+        ok("allow-listed upstream resources under namespaced URIs")
+        templates = [t.uri_template for t in (await c.list_resource_templates()).resource_templates]
+        if templates != ["agentbridge://upstream/reference/test://template/{id}/data"]:
+            fail("resource templates namespaced", f"got {templates}")
+        read = await c.read_resource("agentbridge://upstream/reference/test://template/42/data")
+        if "Data for ID: 42" not in getattr(read.contents[0], "text", ""):
+            fail("resource templates namespaced", f"read gave {read}")
+        ok("resource templates namespaced")
+        for hidden in ["agentbridge://upstream/reference/test://static-binary", "test://static-text", "agentbridge://upstream/other/test://static-text"]:
+            try:
+                await c.read_resource(hidden)
+                fail(f"resource {hidden} is not found", "it was read")
+            except MCPError as e:
+                if e.code not in (-32002, -32602):
+                    fail(f"resource {hidden} is not found", f"{e.code} {e.message}")
+        ok("resources outside the allow-list, un-namespaced or of unbound servers are not found")
+
     async with client("clock") as c:
         names = [t.name for t in (await c.list_tools()).tools]
         if sorted(names) != ["time__convert_time", "time__get_current_time"]:

@@ -1,5 +1,6 @@
-// AgentToolProvider: one agent's governed view of its upstreams, plugged into an MCPServer as its
-// `ToolProvider` (`agentbridge stdio --agent A`, `/mcp/agents/A`).
+// AgentCatalogProvider: one agent's governed view of its upstreams, plugged into an MCPServer as its
+// `CatalogProvider` (`agentbridge stdio --agent A`, `/mcp/agents/A`). Prompts and resources: see
+// `AgentCatalogProvider+Prompts.swift`.
 //
 // Listing asks every bound upstream in parallel, each under its own deadline, and returns what
 // answered (an upstream that is down or slow is logged and left out — it never blocks the
@@ -20,13 +21,13 @@ import Platform
 import Storage
 import Synchronization
 
-/// The governed tools of one agent.
-public final class AgentToolProvider: ToolProvider {
+/// The governed tools, prompts and resources of one agent.
+public final class AgentCatalogProvider: CatalogProvider {
     private let database: Database
     private let caller: Caller
-    private let agentID: String
+    let agentID: String
     private let registry: UpstreamRegistry
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     private let toolsChanged: @Sendable () -> Void
     private let watched = Mutex<Set<UpstreamKey>>([])
 
@@ -84,22 +85,28 @@ public final class AgentToolProvider: ToolProvider {
     /// The `_meta` key listing upstreams left out of a tools listing, with the reason.
     public static let unavailableKey = "io.agentbridge/unavailableUpstreams"
 
-    public func listTools(_ context: RequestContext) async throws -> ToolListing {
-        let spec = try agent().spec
+    public func listTools(_ context: RequestContext) async throws -> CatalogListing {
+        try await gather("tools") { binding, connection, limit in
+            // Bounded by `limit` already (waiting for the connection, and the list request's own
+            // timeout); a cached catalog costs no I/O and no timer.
+            try await connection.tools(timeout: limit).filter { binding.allows(tool: $0.name) }.map { Self.exposed($0, binding: binding) }
+        }
+    }
+
+    /// Asks every binding that `includes` in parallel, each under its own timeout, and returns
+    /// what answered in binding order; an upstream that failed is logged and named in the
+    /// listing's `_meta` with the reason, so a partial list says that it is partial.
+    func gather(_ what: String, includes: @escaping @Sendable (BindingSpec) -> Bool = { _ in true },
+                _ list: @escaping @Sendable (BindingSpec, any Upstream, Duration) async throws -> [JSONValue]) async throws -> CatalogListing {
+        let bindings = try agent().spec.bindings.filter(includes)
         let perBinding = await withTaskGroup(of: (Int, [JSONValue], String?).self) { group in
-            for (index, binding) in spec.bindings.enumerated() {
+            for (index, binding) in bindings.enumerated() {
                 group.addTask {
                     do {
                         let connection = try self.connection(for: binding)
-                        let limit = Duration.seconds(binding.timeoutSeconds)
-                        // Bounded by `limit` already (waiting for the connection, and the list
-                        // request's own timeout); a cached catalog costs no I/O and no timer.
-                        let tools = try await connection.tools(timeout: limit)
-                        return (index, tools.filter { binding.allows(tool: $0.name) }.map { tool in
-                            Self.exposed(tool, binding: binding)
-                        }, nil)
+                        return (index, try await list(binding, connection, .seconds(binding.timeoutSeconds)), nil)
                     } catch {
-                        self.log("agentbridge: agent \(self.agentID): listing tools of upstream \(binding.server) failed: \(error)")
+                        self.log("agentbridge: agent \(self.agentID): listing \(what) of upstream \(binding.server) failed: \(error)")
                         return (index, [], "\(error)")
                     }
                 }
@@ -108,13 +115,10 @@ public final class AgentToolProvider: ToolProvider {
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }
         }
-        // A partial list says so: which upstreams are missing, and why.
         let unavailable: [JSONValue] = perBinding.compactMap { index, _, failure in
-            failure.map { ["server": .string(spec.bindings[index].server), "reason": .string($0)] }
+            failure.map { ["server": .string(bindings[index].server), "reason": .string($0)] }
         }
-        return ToolListing(
-            tools: perBinding.flatMap(\.1),
-            meta: unavailable.isEmpty ? [:] : [Self.unavailableKey: .array(unavailable)])
+        return CatalogListing(perBinding.flatMap(\.1), meta: unavailable.isEmpty ? [:] : [Self.unavailableKey: .array(unavailable)])
     }
 
     /// The upstream definition under its exposed name (everything else passed through unchanged).
