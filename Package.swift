@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "HTTPClient", "HTTPServer", "MCPHTTP"], exclude: ["fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "Supervision", "JSON", "Platform"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),

@@ -145,20 +145,50 @@ public final class AgentCatalogProvider: CatalogProvider {
             if let refusal = try await confirm(route, arguments: arguments, context: context) { return refusal }
         }
         let timeout = Duration.seconds(route.timeoutSeconds.value)
+        let progress: @Sendable (MCPProgress) -> Void = { progress in
+            context.progress(progress.progress, total: progress.total, message: progress.message)
+        }
         do {
-            let result = try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout) { progress in
-                context.progress(progress.progress, total: progress.total, message: progress.message)
+            if context.canAskDirectly {
+                // Handshake-era caller: the upstream's questions become our own requests to it.
+                let sink: InputRouter.Sink = { request in
+                    do {
+                        return try await context.ask(InputRequest(method: request.method, params: request.params))
+                    } catch is MissingClientCapability {
+                        return nil
+                    }
+                }
+                return try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: sink).json
             }
-            return result.json
+            guard Self.canAnswerInput(context.clientCapabilities) else {
+                // Nothing to forward to: the upstream's questions get their default answers.
+                return try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: nil).json
+            }
+            // 2026 caller: a question parks the running call until the caller retries with the
+            // answer (or the first run is the only one, when the upstream asks nothing).
+            let expired = ToolResult.error("\(route.exposedName): the upstream call that was waiting for this answer is gone (it waited longer than \(registry.parkedCalls.ttl) or the gateway restarted); call the tool again").json
+            let tool = route.upstreamTool
+            return try await registry.parkedCalls.run(context: context, expired: expired) { sink in
+                try await connection.callTool(tool, arguments: arguments, timeout: timeout, progress: progress, input: sink).json
+            }
+        } catch let need as InputRequired {
+            throw need
         } catch let error as MCPClientError {
             if case .server(let code, let message, _) = error, code == -32602 {
                 // Invalid arguments (or a tool the upstream no longer has): the model can correct it.
                 return ToolResult.error("\(route.exposedName): \(message)").json
             }
             return ToolResult.error("\(route.exposedName) failed: \(error)").json
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             return ToolResult.error("\(route.exposedName) failed: \(error)").json
         }
+    }
+
+    /// Whether a client with `capabilities` can answer any upstream question.
+    static func canAnswerInput(_ capabilities: JSONObject) -> Bool {
+        capabilities["elicitation"] != nil || capabilities["sampling"] != nil || capabilities["roots"] != nil
     }
 
     /// Asks the human to allow the call; nil when allowed, else the tool result to return.

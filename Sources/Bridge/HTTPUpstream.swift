@@ -26,6 +26,8 @@ public final class HTTPUpstream: Upstream {
     private let callCeiling: Duration
     private let state = Mutex(State())
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
+    /// Sends what the upstream asks during a call to that call's caller.
+    private let inputRouter = InputRouter()
 
     public func onToolsChanged(_ handler: @escaping @Sendable () -> Void) {
         changeHandlers.withLock { $0.append(handler) }
@@ -49,7 +51,7 @@ public final class HTTPUpstream: Upstream {
             guard kind == .tools, let self else { return }
             self.state.withLock { $0.tools = nil }
             for handler in self.changeHandlers.withLock({ $0 }) { handler() }
-        })
+        }, inputProvider: inputRouter.provider)
         let transport: HTTPClientTransport
         do {
             transport = try HTTPClientTransport(url: url, headers: headers, client: http)
@@ -108,12 +110,14 @@ public final class HTTPUpstream: Upstream {
     }
 
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
-                         progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult {
+                         progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?) async throws -> MCPToolCallResult {
         for attempt in 0..<2 {
             let client = try await client(timeout: timeout)
             do {
-                return try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
-                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+                return try await inputRouter.during(input) {
+                    try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
+                        try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+                    }
                 }
             } catch {
                 guard Self.isConnectionLoss(error) else { throw error }

@@ -13,9 +13,10 @@ public protocol Upstream: Sendable {
     func tools(timeout: Duration) async throws -> [MCPToolDefinition]
     /// The names in the cached catalog, without I/O (nil when nothing is cached).
     var cachedToolNames: [String]? { get }
-    /// Calls `name` on the upstream, failing after `timeout`.
+    /// Calls `name` on the upstream, failing after `timeout`; what the upstream asks during the
+    /// call (elicitation, sampling, roots) goes to `input` (see `InputRouter`).
     func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
-                  progress: (@Sendable (MCPProgress) -> Void)?) async throws -> MCPToolCallResult
+                  progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?) async throws -> MCPToolCallResult
     /// Runs `body` with the connected client (connecting when needed, within `timeout`), for
     /// requests beyond tools — prompts, resources, completion. A connection found lost is made
     /// again once when the request cannot have run (an expired legacy session).

@@ -49,6 +49,8 @@ public final class UpstreamConnection: Sendable {
     private let supervisor: Supervisor
     private let state = Mutex(State())
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
+    /// Sends what the upstream asks during a call to that call's caller.
+    private let inputRouter = InputRouter()
 
     /// Runs `handler` whenever the upstream's tool list changed (a notification, or a restart
     /// that re-discovered the tools), so a gateway can tell its own clients.
@@ -105,7 +107,7 @@ public final class UpstreamConnection: Sendable {
         let transport = FDClientTransport(readFD: readFD, writeFD: writeFD)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
-        })
+        }, inputProvider: inputRouter.provider)
         let client = MCPClient(transport: transport, events: events)
         do {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: .auto) }
@@ -188,15 +190,17 @@ public final class UpstreamConnection: Sendable {
     /// or reporting progress (and after `options.callCeiling` in any case); guarded by the
     /// circuit breaker.
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
-                         progress: (@Sendable (MCPProgress) -> Void)? = nil) async throws -> MCPToolCallResult {
+                         progress: (@Sendable (MCPProgress) -> Void)? = nil, input: InputRouter.Sink? = nil) async throws -> MCPToolCallResult {
         if let until = state.withLock({ $0.openUntil }), ContinuousClock.now < until {
             throw UpstreamError.circuitOpen(server: key.serverID)
         }
         do {
             let client = try await client(timeout: timeout)
             // `timeout` is an idle deadline: each progress report from the upstream resets it.
-            let result = try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
-                try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+            let result = try await inputRouter.during(input) {
+                try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
+                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+                }
             }
             state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
             return result

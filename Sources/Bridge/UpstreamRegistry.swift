@@ -17,6 +17,8 @@ public final class UpstreamRegistry: Sendable {
     private let options: UpstreamConnection.Options
     /// One HTTP client (its connection pools) for every HTTP upstream.
     private let http = HTTPClient()
+    /// Upstream calls waiting for a 2026 caller's answer (see `ParkedCalls`).
+    public let parkedCalls = ParkedCalls()
 
     /// - Parameters:
     ///   - vault: resolves `${credential:NAME}` in environment values (nil: references fail).

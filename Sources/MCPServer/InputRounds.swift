@@ -57,27 +57,33 @@ extension MCPServer {
                 return try await body(context)
             } catch let need as InputRequired {
                 for key in need.requestOrder {
-                    let request = need.requests[key]!
-                    guard request.isAllowed(by: context.clientCapabilities),
-                        MCPMethod.named(request.method)?.exists(in: context.version) == true,
-                        let ask = call.clientRequest
-                    else {
-                        throw MissingClientCapability(message: "This request needs the client to support \(request.method), which it did not declare")
-                    }
-                    var params = request.params
-                    if request.method == MCPMethod.elicitationCreate, context.version < .v2025_11_25 {
-                        params["mode"] = nil
-                        params["requestedSchema"] = params["requestedSchema"].map { ElicitationSchemaShaper.shape($0, for: context.version) }
-                    }
-                    do {
-                        context.inputResponses[key] = try await ask(request.method, .object(params))
-                    } catch {
-                        throw MissingClientCapability(message: "The client could not answer \(request.method): \(error.message) (code \(error.code.rawValue))")
-                    }
+                    context.inputResponses[key] = try await Self.askLegacyClient(need.requests[key]!, context: context, ask: call.clientRequest)
                 }
                 context.state = need.state
             }
         }
         throw JSONRPCError.internalError("The request needed more than \(options.maxInputRounds) rounds of client input")
     }
+
+    /// Sends one input request to a handshake-era client as a server→client request, shaped for
+    /// the session's version; `MissingClientCapability` when the client cannot take it.
+    static func askLegacyClient(_ request: InputRequest, context: RequestContext, ask: ClientRequester?) async throws -> JSONValue {
+        guard request.isAllowed(by: context.clientCapabilities),
+            MCPMethod.named(request.method)?.exists(in: context.version) == true,
+            let ask
+        else {
+            throw MissingClientCapability(message: "This request needs the client to support \(request.method), which it did not declare")
+        }
+        var params = request.params
+        if request.method == MCPMethod.elicitationCreate, context.version < .v2025_11_25 {
+            params["mode"] = nil
+            params["requestedSchema"] = params["requestedSchema"].map { ElicitationSchemaShaper.shape($0, for: context.version) }
+        }
+        do {
+            return try await ask(request.method, .object(params))
+        } catch {
+            throw MissingClientCapability(message: "The client could not answer \(request.method): \(error.message) (code \(error.code.rawValue))")
+        }
+    }
 }
+

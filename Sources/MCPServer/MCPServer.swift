@@ -201,10 +201,14 @@ public final class MCPServer: Sendable {
             return .failure(.methodNotFound(request.method))
         }
         let params = request.paramsObject
-        let context = RequestContext(
+        var context = RequestContext(
             requestID: request.id, method: request.method, version: version,
             clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, principal: principal,
             progressToken: params["_meta"]?["progressToken"], logThreshold: session.logThreshold, emit: emit)
+        if let clientRequest {
+            let asking = context
+            context.directAsk = { request in try await Self.askLegacyClient(request, context: asking, ask: clientRequest) }
+        }
         return await run(method, Call(params: params, context: context, session: session, clientRequest: clientRequest))
     }
 

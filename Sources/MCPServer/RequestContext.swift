@@ -24,6 +24,8 @@ public struct RequestContext: Sendable {
     public var state: JSONValue?
     /// Sends a notification related to this request (already addressed to the right stream).
     let emit: @Sendable (JSONRPCNotification) -> Void
+    /// Sends an input request to the client now (handshake era, with a way back to the client).
+    var directAsk: (@Sendable (InputRequest) async throws -> JSONValue)?
 
     public init(requestID: RequestID, method: String, version: ProtocolVersion, clientCapabilities: JSONObject = [:],
                 clientInfo: JSONValue? = nil, principal: String = "local", progressToken: JSONValue? = nil,
@@ -73,6 +75,23 @@ public struct RequestContext: Sendable {
         }
         if !missing.isEmpty { throw InputRequired(requests: missing, state: state ?? self.state) }
         return answers
+    }
+
+    /// Whether `ask(_:)` can reach the client while the handler keeps running: true for a
+    /// handshake-era connection, where the server may send requests of its own. A 2026 request
+    /// cannot — its only way to ask is to end with `input_required` (`inputs(_:)`).
+    public var canAskDirectly: Bool { directAsk != nil }
+
+    /// Sends `request` to the client as a server→client request and returns its answer, without
+    /// re-running the handler — for work that cannot be repeated, such as an upstream call that
+    /// is waiting for the answer (a gateway forwarding its upstream's elicitation). Throws
+    /// `MissingClientCapability` when the client did not declare what the request needs, and when
+    /// `canAskDirectly` is false.
+    public func ask(_ request: InputRequest) async throws -> JSONValue {
+        guard let directAsk else {
+            throw MissingClientCapability(message: "This request cannot ask the client for \(request.method) while it runs")
+        }
+        return try await directAsk(request)
     }
 
     /// Asks the user for form input; returns the client's answer. Throws `InputRequired` until the

@@ -366,8 +366,11 @@ extension MCPServer {
 }
 
 /// A legacy client lacks a capability an input round needs.
-struct MissingClientCapability: Error {
-    var message: String
+/// The client cannot take an input request (it did not declare the capability, or there is no
+/// way to reach it mid-request). Tool calls report it as a tool error.
+public struct MissingClientCapability: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 /// Opaque list cursors: base64url of "<list kind>:<offset>".

@@ -127,7 +127,9 @@ struct GatewayInteropTests {
         #expect(log.output.split(separator: "\n").count == 1, "\(log.output)")
     }
 
-    @Test func aLegacyOnlyFastMCPUpstreamServesAModernCaller() async throws {
+    /// Both upstream eras times both caller eras: questions an upstream asks mid-call reach the
+    /// caller and the answers reach the upstream (see `ParkedCalls`, `InputRouter`).
+    @Test func upstreamQuestionsReachTheCallerAcrossEras() async throws {
         try await Interop.ensureVenvs()
         let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-legacy-\(UUID().uuidString)")
@@ -137,10 +139,13 @@ struct GatewayInteropTests {
         let manifest = dir.appendingPathComponent("legacy.json").path
         let python = Interop.repoRoot.appendingPathComponent(".venv-legacy/bin/python").path
         let fixture = Interop.repoRoot.appendingPathComponent("Tests/MCPClientTests/fixtures/legacy_server.py").path
+        let modern = Interop.repoRoot.appendingPathComponent("Tests/MCPClientTests/fixtures/modern_server.py").path
         try #"""
-            {"upstream_servers": {"old": {"transport": "stdio", "command": "\#(python)", "args": ["\#(fixture)"]}},
-             "agents": {"legacy-user": {"name": "Legacy user", "instructions": "i", "model": "scripted/x",
-                                        "bindings": [{"server": "old", "allowed_tools": ["add", "ask_name"]}]}}}
+            {"upstream_servers": {"old": {"transport": "stdio", "command": "\#(python)", "args": ["\#(fixture)"]},
+                                  "new": {"transport": "stdio", "command": "\#(Interop.modernPython)", "args": ["\#(modern)"]}},
+             "agents": {"era-mix": {"name": "Era mix", "instructions": "i", "model": "scripted/x",
+                                    "bindings": [{"server": "old", "allowed_tools": ["add", "ask_name"]},
+                                                 {"server": "new", "allowed_tools": ["whoami"]}]}}}
             """#.write(toFile: manifest, atomically: true, encoding: .utf8)
         let applied = await Interop.run(binary, ["--db", db, "apply", manifest], timeout: 60)
         #expect(applied.status == 0, "\(applied.output)")
@@ -148,5 +153,14 @@ struct GatewayInteropTests {
             Interop.modernPython, [Interop.scripts.appendingPathComponent("gateway_legacy_upstream.py").path, "--db", db, "--", binary],
             timeout: 180)
         Interop.expectSuccess(result, "gateway_legacy_upstream.py")
+
+        // The same over HTTP: /mcp/agents/era-mix, both caller eras.
+        let server = try await HTTPServerProcess.start(["--db", db, "--manifests", "none"])
+        let overHTTP = await Interop.run(
+            Interop.modernPython, [Interop.scripts.appendingPathComponent("gateway_legacy_upstream.py").path, "--url", server.url + "/agents/era-mix"],
+            timeout: 180)
+        let stopped = await server.stop()
+        Interop.expectSuccess(overHTTP, "gateway_legacy_upstream.py --url")
+        #expect(stopped.status == 0, "\(server.log)")
     }
 }
