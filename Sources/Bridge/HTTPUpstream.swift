@@ -116,7 +116,7 @@ public final class HTTPUpstream: Upstream {
             do {
                 return try await inputRouter.during(input) {
                     try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
-                        try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+                        try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input)
                     }
                 }
             } catch {

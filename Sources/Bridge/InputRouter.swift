@@ -3,7 +3,8 @@
 // the gateway.
 //
 // A 2026 upstream asks inside the call's own result (`input_required`), which the client answers
-// in the calling task: a task-local names that call's sink exactly. A handshake-era upstream
+// for that call: the call's sink is handed to the client with the call (`MCPClient.callTool`'s
+// `input`), so attribution is exact. A handshake-era upstream
 // sends a request of its own on the shared connection, with nothing on the wire (over stdio)
 // saying which call it belongs to: it goes to the one call in flight that can answer, and when
 // several are in flight it cannot be attributed, so it gets the default answer (elicitation
@@ -18,8 +19,6 @@ import Synchronization
 public final class InputRouter: Sendable {
     /// Where one call's input requests go: the answer, or nil for the default answer.
     public typealias Sink = @Sendable (MCPInputRequest) async throws -> JSONValue?
-
-    @TaskLocal static var current: Sink?
 
     private struct Active {
         var next: UInt64 = 0
@@ -36,8 +35,8 @@ public final class InputRouter: Sendable {
         { [weak self] request in try await self?.route(request) }
     }
 
-    /// Runs `body` (one upstream call) with its input requests going to `sink` (nil: this call's
-    /// caller cannot answer any).
+    /// Runs `body` (one upstream call) with the handshake-era upstream's requests going to `sink`
+    /// (nil: this call's caller cannot answer any) when this is the only call in flight.
     public func during<T: Sendable>(_ sink: Sink?, _ body: () async throws -> T) async throws -> T {
         let id = active.withLock { state -> UInt64 in
             state.next += 1
@@ -45,12 +44,10 @@ public final class InputRouter: Sendable {
             return state.next
         }
         defer { _ = active.withLock { $0.calls.removeValue(forKey: id) } }
-        guard let sink else { return try await body() }
-        return try await Self.$current.withValue(sink) { try await body() }
+        return try await body()
     }
 
     func route(_ request: MCPInputRequest) async throws -> JSONValue? {
-        if let sink = Self.current { return try await sink(request) }
         let only: Sink? = active.withLock { state in
             guard state.calls.count == 1, let entry = state.calls.first else { return nil }
             return entry.value

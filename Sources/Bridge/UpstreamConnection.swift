@@ -199,7 +199,7 @@ public final class UpstreamConnection: Sendable {
             // `timeout` is an idle deadline: each progress report from the upstream resets it.
             let result = try await inputRouter.during(input) {
                 try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
-                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress)
+                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input)
                 }
             }
             state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }

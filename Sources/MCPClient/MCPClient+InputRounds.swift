@@ -6,7 +6,8 @@ import MCP
 /// input provider and the request is sent again — under a fresh id (the peer numbers every
 /// request anew), with the same params plus `inputResponses` and the byte-exact `requestState`.
 extension MCPClient {
-    func modernRounds(_ method: String, _ params: JSONObject, version: ProtocolVersion, timeout: Duration) async throws(MCPClientError) -> JSONValue {
+    func modernRounds(_ method: String, _ params: JSONObject, version: ProtocolVersion, timeout: Duration,
+                      input: MCPInputProvider? = nil) async throws(MCPClientError) -> JSONValue {
         var responses: JSONObject?
         var requestState: String?
         var stateOnlyDelay: Duration = .milliseconds(50)
@@ -44,7 +45,7 @@ extension MCPClient {
             default: throw .protocolViolation("\(method) returned a \"requestState\" that is not a string")
             }
             if let requests, !requests.isEmpty {
-                responses = try await answerInputRequests(requests, relatedMethod: method)
+                responses = try await answerInputRequests(requests, relatedMethod: method, input: input)
                 stateOnlyDelay = .milliseconds(50)
             } else {
                 guard requestState != nil else {
@@ -63,7 +64,7 @@ extension MCPClient {
     }
 
     /// Answers every input request of one round, concurrently; the first refusal fails the round.
-    func answerInputRequests(_ requests: JSONObject, relatedMethod: String) async throws(MCPClientError) -> JSONObject {
+    func answerInputRequests(_ requests: JSONObject, relatedMethod: String, input: MCPInputProvider? = nil) async throws(MCPClientError) -> JSONObject {
         var parsed: [(String, MCPInputRequest)] = []
         for (key, value) in requests {
             guard let method = value["method"]?.stringValue, MCPInputRequest(method: method, params: [:], era: .modern).kind != nil else {
@@ -77,7 +78,7 @@ extension MCPClient {
             }
             parsed.append((key, MCPInputRequest(method: method, params: params, era: .modern, key: key, relatedMethod: relatedMethod)))
         }
-        let provider = events.inputProvider
+        let provider = input ?? events.inputProvider
         let outcome = await withTaskGroup(of: (String, Result<JSONValue, MCPClientError>).self) { group -> Result<[String: JSONValue], MCPClientError> in
             for (key, request) in parsed {
                 group.addTask { (key, await Self.answer(request, with: provider)) }

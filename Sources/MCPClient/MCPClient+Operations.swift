@@ -12,8 +12,10 @@ extension MCPClient {
     /// 2026 requests get the `_meta` envelope; `tools/call`, `prompts/get` and `resources/read`
     /// resolve `input_required` rounds through the input provider. A gateway relays methods this
     /// client has no typed call for through here.
+    /// `input`, when given, answers this request's 2026 input rounds instead of the connection's
+    /// `inputProvider` (a gateway routes each call's questions to that call's own caller).
     public func request(_ method: String, params: JSONObject = [:], timeout: Duration? = nil,
-                        progress: (@Sendable (MCPProgress) -> Void)? = nil) async throws(MCPClientError) -> JSONValue
+                        progress: (@Sendable (MCPProgress) -> Void)? = nil, input: MCPInputProvider? = nil) async throws(MCPClientError) -> JSONValue
     {
         let negotiation = try connected()
         guard MCPMethodNames.exists(method, in: negotiation.protocolVersion) else {
@@ -31,7 +33,7 @@ extension MCPClient {
         guard negotiation.era == .modern else {
             return try await exchange(method, params, stamp: .none, timeout: limit)
         }
-        return try await modernRounds(method, params, version: negotiation.protocolVersion, timeout: limit)
+        return try await modernRounds(method, params, version: negotiation.protocolVersion, timeout: limit, input: input)
     }
 
     // MARK: tools
@@ -59,11 +61,11 @@ extension MCPClient {
     /// Calls a tool. A tool failure is a result with `isError: true`, not a thrown error.
     /// `progress` receives the call's `notifications/progress`, in order.
     public func callTool(_ name: String, arguments: JSONObject? = nil, timeout: Duration? = nil,
-                         progress: (@Sendable (MCPProgress) -> Void)? = nil) async throws(MCPClientError) -> MCPToolCallResult
+                         progress: (@Sendable (MCPProgress) -> Void)? = nil, input: MCPInputProvider? = nil) async throws(MCPClientError) -> MCPToolCallResult
     {
         var params: JSONObject = ["name": .string(name)]
         if let arguments { params["arguments"] = .object(arguments) }
-        return try MCPToolCallResult(json: try await request(MCPMethod.toolsCall, params: params, timeout: timeout, progress: progress))
+        return try MCPToolCallResult(json: try await request(MCPMethod.toolsCall, params: params, timeout: timeout, progress: progress, input: input))
     }
 
     // MARK: prompts

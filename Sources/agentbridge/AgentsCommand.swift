@@ -76,15 +76,7 @@ enum AgentsCommand {
         return 0
     }
 
-    static func describe(_ agent: Agent) -> JSONValue {
-        var object: JSONObject = [
-            "id": .string(agent.id), "version": .int(Int64(agent.version)), "status": .string(agent.status.rawValue),
-            "created_at": .int(agent.createdAt), "updated_at": .int(agent.updatedAt),
-        ]
-        object["archived_at"] = agent.archivedAt.map(JSONValue.int) ?? .null
-        object["config"] = agent.spec.json
-        return .object(object)
-    }
+    static func describe(_ agent: Agent) -> JSONValue { agent.json }
 
     static func runServers(_ args: ParsedArguments) throws -> Int32 {
         let context = try PlatformContext(args)
@@ -96,10 +88,7 @@ enum AgentsCommand {
             if page.count < 200 { break }
         }
         if context.json {
-            context.printJSON(.array(servers.map { server in
-                ["id": .string(server.id), "enabled": .bool(server.enabled), "created_at": .int(server.createdAt),
-                 "updated_at": .int(server.updatedAt), "config": server.spec.json]
-            }))
+            context.printJSON(.array(servers.map(\.json)))
         } else {
             var table = TextTable("ID", "TRANSPORT", "TARGET", "ENABLED", "TIMEOUT", "UPDATED")
             for server in servers {

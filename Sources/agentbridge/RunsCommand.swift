@@ -91,9 +91,7 @@ enum RunsCommand {
             let run = try store.get(caller: context.caller, id: id)
             let events = try EventLog(database: context.database).read(caller: context.caller, runID: id, after: 0, limit: 1000)
             var object = describe(run).objectValue ?? [:]
-            object["events"] = .array(events.map { event in
-                ["seq": .int(event.seq), "type": .string(event.type.rawValue), "data": event.data, "created_at": .int(event.createdAt)]
-            })
+            object["events"] = .array(events.map(\.json))
             context.printJSON(.object(object))
         default:
             throw args.usageError("missing subcommand: list or get")
@@ -140,42 +138,9 @@ enum RunsCommand {
         return 0
     }
 
-    static func describe(_ session: Session) -> JSONValue {
-        var object: JSONObject = [
-            "id": .string(session.id), "agent_id": .string(session.agentID), "agent_version": .int(Int64(session.agentVersion)),
-            "user_reference": .string(session.userReference), "status": .string(session.status.rawValue),
-            "last_event_seq": .int(session.lastEventSeq), "created_at": .int(session.createdAt), "updated_at": .int(session.updatedAt),
-        ]
-        object["session_reference"] = session.sessionReference.map(JSONValue.string) ?? .null
-        object["title"] = session.title.map(JSONValue.string) ?? .null
-        return .object(object)
-    }
+    static func describe(_ session: Session) -> JSONValue { session.json }
 
-    static func describe(_ run: Run) -> JSONValue {
-        var object: JSONObject = [
-            "id": .string(run.id), "session_id": .string(run.sessionID), "agent_id": .string(run.agentID),
-            "agent_version": .int(Int64(run.agentVersion)), "trigger": .string(run.trigger.rawValue), "status": .string(run.status.rawValue),
-            "input": run.input, "steps": .int(Int64(run.steps)), "tokens_in": .int(Int64(run.tokensIn)), "tokens_out": .int(Int64(run.tokensOut)),
-            "created_at": .int(run.createdAt),
-        ]
-        object["output"] = run.output ?? .null
-        object["error"] = run.error.map(JSONValue.string) ?? .null
-        object["started_at"] = run.startedAt.map(JSONValue.int) ?? .null
-        object["finished_at"] = run.finishedAt.map(JSONValue.int) ?? .null
-        return .object(object)
-    }
+    static func describe(_ run: Run) -> JSONValue { run.json }
 
-    static func describe(_ approval: Approval) -> JSONValue {
-        var object: JSONObject = [
-            "id": .string(approval.id), "run_id": .string(approval.runID), "agent_id": .string(approval.agentID),
-            "tool_call_id": .string(approval.toolCallID), "tool_name": .string(approval.toolName), "arguments": approval.arguments,
-            "status": .string(approval.status.rawValue), "expires_at": .int(approval.expiresAt), "created_at": .int(approval.createdAt),
-        ]
-        object["server_id"] = approval.serverID.map(JSONValue.string) ?? .null
-        object["approved_arguments"] = approval.approvedArguments ?? .null
-        object["decided_by"] = approval.decidedBy.map(JSONValue.string) ?? .null
-        object["decided_at"] = approval.decidedAt.map(JSONValue.int) ?? .null
-        object["reason"] = approval.reason.map(JSONValue.string) ?? .null
-        return .object(object)
-    }
+    static func describe(_ approval: Approval) -> JSONValue { approval.json }
 }
