@@ -16,6 +16,7 @@
 //   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
+//   Models                 model providers behind one streaming protocol: Anthropic, OpenAI-compatible, scripted (no storage words)
 //   Bridge                 the gateway: upstream connections (supervised + MCP client), governed agent tool sets
 //   CLIKit                 our small argument parser
 //   agentbridge, ReferenceServerMain, Benchmarks, StorageProbe   thin executables (the probe is a crash-test fixture)
@@ -44,6 +45,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
         .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "Platform", "Storage", "Supervision"]),
+        .target(name: "Models", dependencies: ["JSON", "HTTPClient", "HTTPServer"]),
+        .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "Supervision", dependencies: ["CShim"]),
@@ -53,7 +56,7 @@ let package = Package(
         .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
             name: "agentbridge",
-            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient", "StdioTransport", "Hashing"]),
+            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge", "PlatformMCP", "MCPClient", "HTTPClient", "StdioTransport", "Hashing"]),
         .executableTarget(
             name: "ReferenceServerMain",
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "MCPClientTests", dependencies: ["MCPClient", "JSON", "JSONRPC", "MCP", "MCPServer", "ReferenceServer", "HTTPClient", "HTTPServer", "MCPHTTP"], exclude: ["fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "HTTPClient", "HTTPServer", "JSON"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer"], path: "Tests/HTTPTestSupport"),

@@ -1,0 +1,121 @@
+// PlatformCatalog: the platform itself over MCP — agents, sessions, runs, approvals and upstream
+// servers as tools, resources and prompts — plugged into an `MCPServer` as its
+// `CatalogProvider` on `/mcp` and `agentbridge stdio`.
+//
+// Everything is computed per request for the caller's key: `tools/list` shows only the tools
+// whose action the key's scopes allow, and a call to any other name — hidden or non-existent —
+// is the same "unknown tool" (no existence leak). Objects outside the key's workspace or agent
+// restriction are "not found", as the stores decide. Arguments are checked against each tool's
+// input schema before the handler runs; platform failures (not found, invalid, conflict) are tool
+// errors the model or the person can act on. Every call is audited — actor, tool, target,
+// outcome — without its arguments, which may hold anything.
+
+import Bridge
+import JSON
+import MCP
+import MCPServer
+import Platform
+import Storage
+import Synchronization
+
+/// The platform's MCP surface for one server.
+public final class PlatformCatalog: CatalogProvider {
+    let database: Database
+    let principals: PrincipalDirectory
+    let registry: UpstreamRegistry?
+    let origin: Origin
+    let tools: [String: PlatformTool]
+    /// Tool names in listing order.
+    let order: [String]
+
+    /// - Parameters:
+    ///   - origin: recorded in audit records (`http` or `stdio`).
+    ///   - registry: reaches upstream servers for `list_upstream_tools` (nil: that tool fails).
+    public init(database: Database, principals: PrincipalDirectory, registry: UpstreamRegistry?, origin: Origin) {
+        self.database = database
+        self.principals = principals
+        self.registry = registry
+        self.origin = origin
+        let all = Self.agentTools(database) + Self.runTools(database) + Self.upstreamTools(database, registry)
+        self.tools = Dictionary(all.map { ($0.definition.name, $0) }, uniquingKeysWith: { first, _ in
+            preconditionFailure("duplicate platform tool \(first.definition.name)")
+        })
+        self.order = all.map(\.definition.name)
+    }
+
+    /// The caller a request acts as, or nil when nobody vouched for its principal.
+    func caller(_ context: RequestContext) -> Caller? {
+        principals.principal(for: context).map { Caller(principal: $0, origin: origin) }
+    }
+
+    /// Whether `caller` may see and call `tool`.
+    static func allows(_ caller: Caller, _ tool: PlatformTool) -> Bool {
+        if case .allow = Policy.authorize(caller.principal, action: tool.action, object: nil) { return true }
+        return false
+    }
+
+    // MARK: - Tools
+
+    public func listTools(_ context: RequestContext) async throws -> CatalogListing {
+        guard let caller = caller(context) else { return CatalogListing([]) }
+        return CatalogListing(order.compactMap { name in
+            let tool = tools[name]!
+            return Self.allows(caller, tool) ? tool.definition.json : nil
+        })
+    }
+
+    public func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
+        guard let caller = caller(context), let tool = tools[name], Self.allows(caller, tool) else { return nil }
+        let problems = SchemaValidator.validate(.object(arguments), against: tool.definition.inputSchema)
+        if !problems.isEmpty {
+            audit(caller, tool: name, target: nil, outcome: .failed)
+            return ToolResult.error("Invalid arguments for tool \(name): " + problems.joined(separator: "; ")).json
+        }
+        let call = PlatformCall(caller: caller, arguments: arguments, context: context)
+        do {
+            let result = try await tool.handler(call)
+            audit(caller, tool: name, target: Self.target(of: arguments), outcome: result.isError ? .failed : .ok)
+            return result.json
+        } catch let error as PlatformError {
+            audit(caller, tool: name, target: Self.target(of: arguments), outcome: error.isDenial ? .denied : .failed)
+            return ToolResult(content: [.text("\(name): \(error)")], structuredContent: ["error": error.wireJSON], isError: true).json
+        }
+    }
+
+    /// The object a call is about, for the audit record: its `id` (or run/agent/server id).
+    static func target(of arguments: JSONObject) -> String? {
+        for key in ["id", "run_id", "agent_id", "server_id", "session_id"] {
+            if let value = arguments[key]?.stringValue { return value }
+        }
+        return nil
+    }
+
+    func audit(_ caller: Caller, tool: String, target: String?, outcome: AuditOutcome) {
+        // Best effort: a failed audit write must not turn a finished call into an error; the
+        // stores audit every mutation inside its own transaction in any case.
+        _ = try? AuditLog(database: database).record(AuditEntry(action: "mcp.tools/call:\(tool)", targetID: target, outcome: outcome), caller: caller)
+    }
+}
+
+extension PlatformError {
+    /// Whether this is a refusal (the caller may not), rather than a failure.
+    var isDenial: Bool {
+        if case .forbidden = self { return true }
+        return false
+    }
+
+    /// The machine-readable form in a tool error's `structuredContent`.
+    var wireJSON: JSONValue {
+        switch self {
+        case .invalid(let issues):
+            return ["code": "invalid", "message": .string(description),
+                    "issues": .array(issues.map { ["path": .string($0.path), "reason": .string($0.reason)] })]
+        case .forbidden(let scope):
+            return ["code": "forbidden", "message": .string(description), "scope": .string(scope.rawValue)]
+        case .notFound(let kind, let id):
+            return ["code": "not_found", "message": .string(description), "kind": .string(kind.rawValue), "id": .string(id)]
+        case .conflict:
+            return ["code": "conflict", "message": .string(description)]
+        }
+    }
+}
