@@ -5,6 +5,7 @@ import MCP
 import MCPServer
 import MCPStdio
 import Platform
+import PlatformMCP
 
 /// The gateway surfaces: `agentbridge stdio --agent A` serves exactly agent A's governed upstream
 /// tools over stdio (both eras), as the local administrator of `--workspace`. Upstream children
@@ -25,6 +26,24 @@ enum GatewayCommand {
             database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) }))
+        await StdioServer.run(server, limits: limits)
+        await registry.stopAll()
+        return 0
+    }
+
+    /// `agentbridge stdio`: the platform surface over stdio, as the local administrator of
+    /// `--workspace` or as the key in `AGENTBRIDGE_KEY`.
+    static func runPlatformStdio(_ args: ParsedArguments, pageSize: Int, limits: StdioServer.Limits, version: String) async throws -> Int32 {
+        let context = try PlatformContext(args, origin: .stdio)
+        let environment = ProcessInfo.processInfo.environment
+        let principal = try PlatformSurface.stdioPrincipal(
+            keys: APIKeyStore(database: context.database), workspace: context.caller.workspaceID, environment: environment)
+        let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
+        let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
+        let registry = UpstreamRegistry(vault: vault, environment: environment)
+        let server = PlatformSurface.server(
+            database: context.database, principals: PrincipalDirectory(fixed: principal), registry: registry, origin: .stdio,
+            version: version, pageSize: pageSize)
         await StdioServer.run(server, limits: limits)
         await registry.stopAll()
         return 0

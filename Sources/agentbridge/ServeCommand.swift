@@ -6,13 +6,14 @@ import MCPHTTP
 import Bridge
 import MCPServer
 import Platform
+import PlatformMCP
 import Storage
 import ReferenceServer
 import Synchronization
 
-/// `agentbridge serve`: MCP over HTTP (both eras on `/mcp`, the 2024-11-05 transport on
-/// `/sse` + `/messages`), plus `/healthz` and `/readyz`. Until the platform exists it serves the
-/// reference server's features.
+/// `agentbridge serve`: the platform over MCP HTTP (both eras on `/mcp`, the 2024-11-05
+/// transport on `/sse` + `/messages`), each agent's gateway on `/mcp/agents/<id>`, plus
+/// `/healthz` and `/readyz`.
 enum ServeCommand {
     static let command = Command(
         name: "serve",
@@ -35,6 +36,7 @@ enum ServeCommand {
             Option("max-connections", valueName: "n", help: "Open connections before new ones are refused.", defaultValue: "1024"),
             Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
+            PlatformSurface.option,
         ],
         flags: [Flag("no-access-log", help: "Do not write an access log line per request to stderr.")])
 
@@ -52,30 +54,44 @@ enum ServeCommand {
         let pageSize = try args.int("page-size", in: 1...100_000) ?? 100
         let idle = try args.int("session-idle-timeout", in: 1...604_800) ?? 1800
 
-        let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
         var mcp = MCPHTTPEndpoint.Configuration()
         mcp.sessionIdleTimeout = .seconds(idle)
         mcp.jsonLimits = .init(maxBytes: http.maxBodyBytes)
         let database = try PlatformSchema.open(path: try databasePath(args))
         try applyManifests(args, database: database)
         let keys = APIKeyStore(database: database)
+        let workspace = args.value("workspace") ?? Workspace.defaultID
         let token = args.value("token").flatMap { $0.isEmpty ? nil : $0 }
+        // Who a platform request acts as: the verified key (remembered by the authenticator on
+        // every request), or — with a static token or no authentication — the local
+        // administrator of the workspace.
+        let principals: PrincipalDirectory
         switch token != nil ? "token" : (args.value("auth") ?? "keys") {
-        case "keys": mcp.authenticator = apiKeyAuthenticator(keys)
+        case "keys":
+            let directory = PrincipalDirectory()
+            mcp.authenticator = apiKeyAuthenticator(keys) { directory.remember($0) }
+            principals = directory
+            try announceFirstAdminKey(keys, workspace: workspace)
         case "token":
             guard let token else { throw args.usageError("--auth token needs --token <secret>") }
             mcp.authenticator = .staticToken(token)
-        case "none": mcp.authenticator = .none
+            principals = PrincipalDirectory(fixed: .local(workspace: workspace))
+        case "none":
+            mcp.authenticator = .none
+            principals = PrincipalDirectory(fixed: .local(workspace: workspace))
         case let other: throw args.usageError("invalid --auth '\(other)'; expected keys, token or none")
         }
 
-        let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         // Per-agent gateways need to know the caller's workspace, which only API keys (or no
         // authentication at all, for local development) can say.
         let environment = ProcessInfo.processInfo.environment
         let vault = try CredentialStore(
             database: database, masterKey: try MasterKey.load(databasePath: database.path, environment: environment))
         let registry = UpstreamRegistry(vault: vault, environment: environment)
+        let server = try PlatformSurface.wantsReference(args)
+            ? ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
+            : PlatformSurface.server(database: database, principals: principals, registry: registry, origin: .http, version: version, pageSize: pageSize)
+        let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let agents: AgentEndpoints? = token == nil
             ? AgentEndpoints(database: database, keys: keys, registry: registry, base: mcp, version: version, pageSize: pageSize,
                              requireKeys: (args.value("auth") ?? "keys") == "keys")
@@ -145,8 +161,25 @@ enum ServeCommand {
     /// expired — checked on every request, so a revocation takes effect at once) and hold
     /// `mcp:tools`, which `Policy` decides like for every other surface. The principal handed to
     /// the MCP layer is the key id (it binds sessions and request state to the key).
-    static func apiKeyAuthenticator(_ keys: APIKeyStore) -> Authenticator {
-        Authenticator { request in authenticateKey(request, keys).outcome }
+    static func apiKeyAuthenticator(_ keys: APIKeyStore, verified: @escaping @Sendable (Principal) -> Void = { _ in }) -> Authenticator {
+        Authenticator { request in
+            let (principal, outcome) = authenticateKey(request, keys)
+            if let principal { verified(principal) }
+            return outcome
+        }
+    }
+
+    /// On the first start of a workspace without any API key, creates an admin key and prints it
+    /// once (to stderr): the quick start's way in. Later starts print nothing.
+    static func announceFirstAdminKey(_ keys: APIKeyStore, workspace: String) throws {
+        guard try keys.list(workspace: workspace).isEmpty else { return }
+        let (key, secret) = try keys.create(workspace: workspace, name: "first-admin", scopes: [.admin])
+        FileHandle.standardError.write(Data("""
+            agentbridge: created the first API key of workspace \(workspace) (admin; shown only this once):
+              \(secret)
+            agentbridge: use it as 'Authorization: Bearer <key>'; manage keys with 'agentbridge keys' (this one is \(key.id)).
+
+            """.utf8))
     }
 
     /// The principal of the API key `request` presents, and the authentication outcome: the

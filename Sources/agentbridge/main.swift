@@ -3,20 +3,21 @@ import MCPServer
 import MCPStdio
 import ReferenceServer
 
-/// `agentbridge`: the single binary of the product. Subcommands arrive with their issues
-/// (`apply`, `keys`, `connect`, `run`); until the platform exists `stdio` and `serve` serve the
-/// reference server so clients can already connect.
+/// `agentbridge`: the single binary of the product — the platform over MCP (`stdio`, `serve`),
+/// the per-agent gateway (`stdio --agent`, `/mcp/agents/<id>`), the stdio ↔ HTTP bridge
+/// (`connect`) and the administration commands.
 let version = "0.1.0"
 
 let stdio = Command(
     name: "stdio",
     abstract: "Serve MCP over stdin/stdout (for desktop clients).",
-    discussion: "Both protocol eras: 2026-07-28 (stateless) and the initialize handshake (2025-11-25 back to 2024-11-05). Logs go to stderr; stdout carries protocol messages only.",
+    discussion: "Both protocol eras: 2026-07-28 (stateless) and the initialize handshake (2025-11-25 back to 2024-11-05). Acts as the local administrator, or with exactly the rights of the API key in AGENTBRIDGE_KEY. Logs go to stderr; stdout carries protocol messages only.",
     options: [
         Option("max-line-bytes", valueName: "bytes", help: "Longest accepted message line.", defaultValue: String(4 << 20), environment: "AGENTBRIDGE_MAX_LINE_BYTES"),
         Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
         Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
-        Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the reference server.", environment: "AGENTBRIDGE_AGENT"),
+        Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the platform.", environment: "AGENTBRIDGE_AGENT"),
+        PlatformSurface.option,
     ])
 
 let referenceServer = Command(
@@ -48,9 +49,11 @@ await CLI.main(root: root, version: version) { args in
         if let agentID = args.value("agent") {
             return try await GatewayCommand.runStdio(args, agentID: agentID, pageSize: pageSize, limits: limits, version: version)
         }
-        let server = ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
-        await StdioServer.run(server, limits: limits)
-        return 0
+        if try PlatformSurface.wantsReference(args) {
+            await StdioServer.run(ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize)), limits: limits)
+            return 0
+        }
+        return try await GatewayCommand.runPlatformStdio(args, pageSize: pageSize, limits: limits, version: version)
     case "reference-server":
         let tools = try args.int("tools", in: 1...10_000) ?? 100
         await StdioServer.run(ReferenceServer.make(version: version, configuration: .init(benchmarkTools: tools)))

@@ -58,6 +58,8 @@ final class HTTPServerProcess: @unchecked Sendable {
         var serveArguments = ["serve", "--listen", "127.0.0.1:0", "--no-access-log"] + extra
         if !extra.contains("--db") { serveArguments += ["--db", database] }
         if !extra.contains("--auth") && !extra.contains("--token") { serveArguments += ["--auth", "none"] }
+        // Tests of the HTTP/MCP stack drive the conformance fixtures; platform tests say so.
+        if !extra.contains("--surface") { serveArguments += ["--surface", "reference"] }
         let groupKiller = "/usr/bin/timeout"
         let wrapped = FileManager.default.isExecutableFile(atPath: groupKiller)
         var command = wrapped ? [groupKiller, "--kill-after=5", String(lifetimeCap), binary.path] + serveArguments

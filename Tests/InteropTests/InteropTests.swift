@@ -26,7 +26,7 @@ struct ServerUnderTest: CustomTestStringConvertible, Sendable {
 
     static let all: [ServerUnderTest] = [
         ServerUnderTest(executable: "mcp-reference-server", arguments: ["--tools", "100"]),
-        ServerUnderTest(executable: "agentbridge", arguments: ["stdio"]),
+        ServerUnderTest(executable: "agentbridge", arguments: ["stdio", "--surface", "reference"]),
     ]
 }
 
