@@ -14,13 +14,20 @@ public struct Authenticator: Sendable {
         case rejected(reason: String)
         /// Valid credentials without the scope this endpoint needs: 403 `insufficient_scope`.
         case forbidden(scope: String)
+        /// Valid credentials over their request rate: 429 with `Retry-After` and the limit headers.
+        case limited(RateLimitStatus)
     }
 
     /// Decides who `request` comes from.
     public let authenticate: @Sendable (HTTPRequest) -> Outcome
+    /// Headers to add to the response of a request this authenticator admitted (e.g. the key's
+    /// rate-limit state), or nil for none.
+    public let responseHeaders: (@Sendable (HTTPRequest) -> [(String, String)])?
 
-    public init(_ authenticate: @escaping @Sendable (HTTPRequest) -> Outcome) {
+    public init(_ authenticate: @escaping @Sendable (HTTPRequest) -> Outcome,
+                responseHeaders: (@Sendable (HTTPRequest) -> [(String, String)])? = nil) {
         self.authenticate = authenticate
+        self.responseHeaders = responseHeaders
     }
 
     /// No authentication: every request is the `anonymous` principal (loopback development).

@@ -135,6 +135,11 @@ public final class MCPHTTPEndpoint: Sendable {
             var headers = HTTPHeaders()
             headers.add("WWW-Authenticate", #"Bearer error="insufficient_scope", scope="\#(scope)""#)
             return rpcError(403, id: nil, JSONRPCError(.invalidRequest, "Forbidden: this endpoint requires the \(scope) scope"), headers: headers)
+        case .limited(let status):
+            var headers = HTTPHeaders()
+            for (name, value) in status.headers { headers.add(name, value) }
+            return rpcError(429, id: nil, JSONRPCError(.invalidRequest,
+                "Too Many Requests: this key may make \(status.limit) requests per minute; retry after \(max(1, status.retryAfterSeconds)) s"), headers: headers)
         }
     }
 
@@ -147,6 +152,14 @@ public final class MCPHTTPEndpoint: Sendable {
         let outcome = configuration.authenticator.authenticate(request)
         if let refusal = Self.refusal(for: outcome) { return refusal }
         guard case .principal(let principal) = outcome else { return Self.plain(500, "Internal Server Error") }
+        var response = await route(request, principal: principal)
+        if let extra = configuration.authenticator.responseHeaders?(request) {
+            for (name, value) in extra { response.headers.add(name, value) }
+        }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, principal: String) async -> HTTPResponse {
         switch (request.method, request.path) {
         case ("GET", configuration.legacySSEPath): return openLegacySSE(request, principal: principal)
         case ("POST", configuration.legacyMessagesPath): return legacySSEMessage(request, principal: principal)

@@ -18,11 +18,15 @@ public struct APIKey: Sendable, Hashable {
     public let createdAt: Int64
     public let lastUsedAt: Int64?
     public let revokedAt: Int64?
+    /// Requests per minute this key may make, or nil for the server's default.
+    public let rateLimitPerMinute: Int?
 
     public init(
         id: String, workspaceID: String, name: String, prefix: String, scopes: Set<Scope>,
-        agentIDs: Set<String>?, expiresAt: Int64?, createdAt: Int64, lastUsedAt: Int64?, revokedAt: Int64?
+        agentIDs: Set<String>?, expiresAt: Int64?, createdAt: Int64, lastUsedAt: Int64?, revokedAt: Int64?,
+        rateLimitPerMinute: Int? = nil
     ) {
+        self.rateLimitPerMinute = rateLimitPerMinute
         self.id = id
         self.workspaceID = workspaceID
         self.name = name

@@ -6,6 +6,7 @@ public enum APIKeyError: Error, Sendable, Hashable, CustomStringConvertible {
     case noScopes
     case invalidAgentID(String)
     case emptyAgentRestriction
+    case invalidRateLimit(Int)
     case expiryNotInFuture(expiresAt: Int64, now: Int64)
     /// The workspace does not exist.
     case workspaceNotFound(String)
@@ -20,6 +21,7 @@ public enum APIKeyError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noScopes: "a key needs at least one scope"
         case .invalidAgentID(let id): "invalid agent id \"\(id)\": expected 1–64 of A–Z a–z 0–9 _ -"
         case .emptyAgentRestriction: "an agent restriction must name at least one agent (omit it for all agents)"
+        case .invalidRateLimit(let value): "invalid rate limit \(value): expected 1–1000000 requests per minute"
         case .expiryNotInFuture(let expiresAt, let now): "expiry \(expiresAt) is not in the future (now \(now))"
         case .workspaceNotFound(let id): "workspace \"\(id)\" not found"
         case .notFound(let id): "API key \"\(id)\" not found"

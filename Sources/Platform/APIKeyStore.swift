@@ -51,9 +51,11 @@ public final class APIKeyStore: Sendable {
         name: String,
         scopes: Set<Scope>,
         agentIDs: Set<String>? = nil,
-        expiresAt: Int64? = nil
+        expiresAt: Int64? = nil,
+        rateLimitPerMinute: Int? = nil
     ) throws -> (key: APIKey, secret: String) {
-        try create(workspace: workspace, name: name, scopes: scopes, agentIDs: agentIDs, expiresAt: expiresAt, auditAs: nil)
+        try create(workspace: workspace, name: name, scopes: scopes, agentIDs: agentIDs, expiresAt: expiresAt,
+                   rateLimitPerMinute: rateLimitPerMinute, auditAs: nil)
     }
 
     /// `create` for a caller: needs `keys:write`, may not grant more than the caller holds
@@ -64,7 +66,8 @@ public final class APIKeyStore: Sendable {
         name: String,
         scopes: Set<Scope>,
         agentIDs: Set<String>? = nil,
-        expiresAt: Int64? = nil
+        expiresAt: Int64? = nil,
+        rateLimitPerMinute: Int? = nil
     ) throws -> (key: APIKey, secret: String) {
         if case .deny(let denial) = Policy.mayGrant(caller.principal, scopes: scopes, agentIDs: agentIDs) {
             try AuditLog(database: database, clock: clock).record(
@@ -76,7 +79,8 @@ public final class APIKeyStore: Sendable {
             }
         }
         return try create(
-            workspace: caller.workspaceID, name: name, scopes: scopes, agentIDs: agentIDs, expiresAt: expiresAt, auditAs: caller)
+            workspace: caller.workspaceID, name: name, scopes: scopes, agentIDs: agentIDs, expiresAt: expiresAt,
+            rateLimitPerMinute: rateLimitPerMinute, auditAs: caller)
     }
 
     private func create(
@@ -85,8 +89,12 @@ public final class APIKeyStore: Sendable {
         scopes: Set<Scope>,
         agentIDs: Set<String>?,
         expiresAt: Int64?,
+        rateLimitPerMinute: Int?,
         auditAs caller: Caller?
     ) throws -> (key: APIKey, secret: String) {
+        if let rateLimitPerMinute, !(1...1_000_000).contains(rateLimitPerMinute) {
+            throw APIKeyError.invalidRateLimit(rateLimitPerMinute)
+        }
         if let problem = Identifier.nameProblem(name) { throw APIKeyError.invalidName(problem) }
         guard !scopes.isEmpty else { throw APIKeyError.noScopes }
         if let agentIDs {
@@ -108,7 +116,8 @@ public final class APIKeyStore: Sendable {
             expiresAt: expiresAt,
             createdAt: now,
             lastUsedAt: nil,
-            revokedAt: nil)
+            revokedAt: nil,
+            rateLimitPerMinute: rateLimitPerMinute)
         let hash = SHA256.hash(secret)
         try database.write { connection in
             try connection.transaction { connection in
@@ -117,18 +126,19 @@ public final class APIKeyStore: Sendable {
                 try connection.execute(
                     """
                     INSERT INTO api_keys
-                        (id, workspace_id, name, prefix, secret_hash, scopes, agent_ids, expires_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (id, workspace_id, name, prefix, secret_hash, scopes, agent_ids, expires_at, created_at, rate_limit_per_minute)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(key.id), .text(workspace), .text(name), .text(key.prefix), .blob(hash),
                         .text(Scope.format(scopes)), .optionalText(agentIDs.map(Self.formatAgents)),
-                        .optionalInteger(expiresAt), .integer(now),
+                        .optionalInteger(expiresAt), .integer(now), .optionalInteger(rateLimitPerMinute.map(Int64.init)),
                     ])
                 if let caller {
                     var detail: JSONObject = ["name": .string(name), "scopes": .string(Scope.format(scopes))]
                     if let agentIDs { detail["agents"] = .string(Self.formatAgents(agentIDs)) }
                     if let expiresAt { detail["expires_at"] = .int(expiresAt) }
+                    if let rateLimitPerMinute { detail["rate_limit_per_minute"] = .int(Int64(rateLimitPerMinute)) }
                     try AuditLog.append(
                         AuditEntry(action: "keys.create", targetKind: .apiKey, targetID: key.id, detail: .object(detail)),
                         caller: caller, at: now, in: connection)
@@ -148,7 +158,7 @@ public final class APIKeyStore: Sendable {
         let row = try database.read { connection in
             try connection.queryOne(
                 """
-                SELECT id, workspace_id, secret_hash, scopes, agent_ids, expires_at, revoked_at
+                SELECT id, workspace_id, secret_hash, scopes, agent_ids, expires_at, revoked_at, rate_limit_per_minute
                 FROM api_keys WHERE secret_hash = ?
                 """,
                 [.blob(hash)])
@@ -164,7 +174,8 @@ public final class APIKeyStore: Sendable {
             workspaceID: try row.string("workspace_id"),
             keyID: id,
             scopes: scopes,
-            agentIDs: try row.optionalString("agent_ids").map(Self.parseAgents))
+            agentIDs: try row.optionalString("agent_ids").map(Self.parseAgents),
+            rateLimitPerMinute: try row.optionalInt64("rate_limit_per_minute").map { Int($0) })
         noteUse(of: id, at: now)
         return principal
     }
@@ -250,7 +261,8 @@ public final class APIKeyStore: Sendable {
         let rows = try database.read { connection in
             try connection.query(
                 """
-                SELECT id, workspace_id, name, prefix, scopes, agent_ids, expires_at, created_at, last_used_at, revoked_at
+                SELECT id, workspace_id, name, prefix, scopes, agent_ids, expires_at, created_at, last_used_at, revoked_at,
+                       rate_limit_per_minute
                 FROM api_keys WHERE workspace_id = ? ORDER BY created_at DESC, id
                 """,
                 [.text(workspace)])
@@ -301,7 +313,8 @@ public final class APIKeyStore: Sendable {
                 }
                 return try connection.queryOne(
                     """
-                    SELECT id, workspace_id, name, prefix, scopes, agent_ids, expires_at, created_at, last_used_at, revoked_at
+                    SELECT id, workspace_id, name, prefix, scopes, agent_ids, expires_at, created_at, last_used_at, revoked_at,
+                           rate_limit_per_minute
                     FROM api_keys WHERE id = ? AND workspace_id = ?
                     """,
                     [.text(id), .text(workspace)])
@@ -333,7 +346,8 @@ public final class APIKeyStore: Sendable {
             expiresAt: try row.optionalInt64("expires_at"),
             createdAt: try row.int64("created_at"),
             lastUsedAt: lastUsed,
-            revokedAt: try row.optionalInt64("revoked_at"))
+            revokedAt: try row.optionalInt64("revoked_at"),
+            rateLimitPerMinute: try row.optionalInt64("rate_limit_per_minute").map { Int($0) })
     }
 
     private static func storedScopes(_ text: String, id: String) throws(APIKeyError) -> Set<Scope> {

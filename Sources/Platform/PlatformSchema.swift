@@ -210,6 +210,12 @@ public enum PlatformSchema {
             -- Session lists are ordered newest first by creation time.
             CREATE INDEX sessions_by_created ON sessions (workspace_id, created_at, id);
             """),
+        Migration(version: 5, name: "per-key rate limits", sql: """
+            -- Requests per minute this key may make (a token bucket refilled continuously); NULL
+            -- means the server's default.
+            ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute INTEGER
+                CHECK (rate_limit_per_minute IS NULL OR rate_limit_per_minute BETWEEN 1 AND 1000000);
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and

@@ -12,8 +12,11 @@ public struct Principal: Sendable, Hashable {
     public let scopes: Set<Scope>
     /// The agents this principal may use, or nil for all agents of the workspace.
     public let agentIDs: Set<String>?
+    /// The key's own request rate limit (per minute), or nil for the server's default.
+    public let rateLimitPerMinute: Int?
 
-    public init(workspaceID: String, keyID: String?, scopes: Set<Scope>, agentIDs: Set<String>?) {
+    public init(workspaceID: String, keyID: String?, scopes: Set<Scope>, agentIDs: Set<String>?, rateLimitPerMinute: Int? = nil) {
+        self.rateLimitPerMinute = rateLimitPerMinute
         self.workspaceID = workspaceID
         self.keyID = keyID
         self.scopes = scopes

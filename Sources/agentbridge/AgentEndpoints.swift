@@ -17,6 +17,7 @@ import Synchronization
 final class AgentEndpoints: Sendable {
     private let database: Database
     private let keys: APIKeyStore
+    private let limits: KeyRateLimits
     private let registry: UpstreamRegistry
     private let base: MCPHTTPEndpoint.Configuration
     private let version: String
@@ -28,10 +29,11 @@ final class AgentEndpoints: Sendable {
 
     static let prefix = "/mcp/agents"
 
-    init(database: Database, keys: APIKeyStore, registry: UpstreamRegistry, base: MCPHTTPEndpoint.Configuration,
+    init(database: Database, keys: APIKeyStore, limits: KeyRateLimits, registry: UpstreamRegistry, base: MCPHTTPEndpoint.Configuration,
          version: String, pageSize: Int, requireKeys: Bool) {
         self.database = database
         self.keys = keys
+        self.limits = limits
         self.registry = registry
         self.base = base
         self.version = version
@@ -59,7 +61,7 @@ final class AgentEndpoints: Sendable {
         guard Identifier.isSlug(agentID) else { return .text(404, "Not Found\n") }
         let principal: Principal
         if requireKeys {
-            let (found, outcome) = ServeCommand.authenticateKey(request, keys)
+            let (found, outcome) = ServeCommand.authenticateKey(request, keys, limits: limits)
             guard let found else { return MCPHTTPEndpoint.refusal(for: outcome) ?? .text(401, "Unauthorized\n") }
             principal = found
         } else {
@@ -96,10 +98,11 @@ final class AgentEndpoints: Sendable {
         if requireKeys {
             // `handle` verified the key already; here it only names the principal that binds
             // sessions and request state — a digest of the key, with no second database lookup.
-            configuration.authenticator = Authenticator { request in
+            let limits = self.limits
+            configuration.authenticator = Authenticator({ request in
                 guard let presented = Authenticator.presentedToken(request) else { return .rejected(reason: "missing API key") }
                 return .principal("key-digest:" + Hex.encode(Array(SHA256.hash(presented).prefix(16))))
-            }
+            }, responseHeaders: { limits.headers(for: $0) })
         }
         configuration.path = "\(Self.prefix)/\(agentID)"
         configuration.legacySSEPath = "\(Self.prefix)/\(agentID)/sse"

@@ -16,6 +16,7 @@ enum KeysCommand {
                     Option("scope", valueName: "scope", help: "A scope to grant (repeatable): \(Scope.allCases.map(\.rawValue).joined(separator: ", ")).", repeatable: true),
                     Option("agent", valueName: "id", help: "Restrict the key to this agent (repeatable).", repeatable: true),
                     Option("expires-in", valueName: "duration", help: "Expire after this long: 30m, 12h, 90d."),
+                    Option("rate-limit", valueName: "n", help: "Requests per minute this key may make over HTTP (default: the server's --rate-limit)."),
                 ]),
             Command(name: "list", abstract: "List keys (never their secrets)."),
             Command(name: "revoke", abstract: "Revoke a key; it stops working immediately.", positionals: [Positional("id", help: "The key id (key_…).")]),
@@ -42,8 +43,10 @@ enum KeysCommand {
                 guard let duration = parseDuration(text) else { throw args.usageError("invalid --expires-in '\(text)'; use a number followed by m, h or d (e.g. 90d)") }
                 expiresAt = context.clock.nowMilliseconds() + duration
             }
+            let rate = try args.int("rate-limit", in: 1...1_000_000)
             let (key, secret) = try store.create(
-                caller: context.caller, name: name, scopes: scopes, agentIDs: agents.isEmpty ? nil : Set(agents), expiresAt: expiresAt)
+                caller: context.caller, name: name, scopes: scopes, agentIDs: agents.isEmpty ? nil : Set(agents), expiresAt: expiresAt,
+                rateLimitPerMinute: rate)
             if context.json {
                 context.printJSON(["key": describe(key), "secret": .string(secret)])
             } else {
@@ -56,13 +59,13 @@ enum KeysCommand {
             if context.json {
                 context.printJSON(.array(keys.map(describe)))
             } else {
-                var table = TextTable("ID", "NAME", "PREFIX", "SCOPES", "AGENTS", "EXPIRES", "LAST USED", "STATUS")
+                var table = TextTable("ID", "NAME", "PREFIX", "SCOPES", "AGENTS", "RATE/MIN", "EXPIRES", "LAST USED", "STATUS")
                 let now = context.clock.nowMilliseconds()
                 for key in keys {
                     let status = key.revokedAt != nil ? "revoked" : key.isActive(at: now) ? "active" : "expired"
                     table.add(
                         key.id, key.name, key.prefix + "…", Scope.format(key.scopes),
-                        key.agentIDs.map { $0.sorted().joined(separator: ",") } ?? "all",
+                        key.agentIDs.map { $0.sorted().joined(separator: ",") } ?? "all", key.rateLimitPerMinute.map(String.init) ?? "default",
                         formatTime(key.expiresAt), formatTime(key.lastUsedAt), status)
                 }
                 print(table.rendered)
@@ -87,6 +90,7 @@ enum KeysCommand {
         object["expires_at"] = key.expiresAt.map(JSONValue.int) ?? .null
         object["last_used_at"] = key.lastUsedAt.map(JSONValue.int) ?? .null
         object["revoked_at"] = key.revokedAt.map(JSONValue.int) ?? .null
+        object["rate_limit_per_minute"] = key.rateLimitPerMinute.map { .int(Int64($0)) } ?? .null
         return .object(object)
     }
 

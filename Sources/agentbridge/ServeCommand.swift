@@ -37,6 +37,7 @@ enum ServeCommand {
             Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
             PlatformSurface.option,
+            Option("rate-limit", valueName: "n", help: "Requests per minute for API keys without their own limit (keys create --rate-limit); default: no limit.", environment: "AGENTBRIDGE_RATE_LIMIT"),
         ],
         flags: [Flag("no-access-log", help: "Do not write an access log line per request to stderr.")])
 
@@ -66,10 +67,11 @@ enum ServeCommand {
         // every request), or — with a static token or no authentication — the local
         // administrator of the workspace.
         let principals: PrincipalDirectory
+        let limits = KeyRateLimits(defaultLimit: try args.int("rate-limit", in: 1...1_000_000))
         switch token != nil ? "token" : (args.value("auth") ?? "keys") {
         case "keys":
             let directory = PrincipalDirectory()
-            mcp.authenticator = apiKeyAuthenticator(keys) { directory.remember($0) }
+            mcp.authenticator = apiKeyAuthenticator(keys, limits: limits) { directory.remember($0) }
             principals = directory
             try announceFirstAdminKey(keys, workspace: workspace)
         case "token":
@@ -93,7 +95,7 @@ enum ServeCommand {
             : PlatformSurface.server(database: database, principals: principals, registry: registry, origin: .http, version: version, pageSize: pageSize)
         let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let agents: AgentEndpoints? = token == nil
-            ? AgentEndpoints(database: database, keys: keys, registry: registry, base: mcp, version: version, pageSize: pageSize,
+            ? AgentEndpoints(database: database, keys: keys, limits: limits, registry: registry, base: mcp, version: version, pageSize: pageSize,
                              requireKeys: (args.value("auth") ?? "keys") == "keys")
             : nil
         let router = HTTPRouter()
@@ -161,12 +163,13 @@ enum ServeCommand {
     /// expired — checked on every request, so a revocation takes effect at once) and hold
     /// `mcp:tools`, which `Policy` decides like for every other surface. The principal handed to
     /// the MCP layer is the key id (it binds sessions and request state to the key).
-    static func apiKeyAuthenticator(_ keys: APIKeyStore, verified: @escaping @Sendable (Principal) -> Void = { _ in }) -> Authenticator {
-        Authenticator { request in
-            let (principal, outcome) = authenticateKey(request, keys)
+    static func apiKeyAuthenticator(_ keys: APIKeyStore, limits: KeyRateLimits,
+                                    verified: @escaping @Sendable (Principal) -> Void = { _ in }) -> Authenticator {
+        Authenticator({ request in
+            let (principal, outcome) = authenticateKey(request, keys, limits: limits)
             if let principal { verified(principal) }
             return outcome
-        }
+        }, responseHeaders: { limits.headers(for: $0) })
     }
 
     /// On the first start of a workspace without any API key, creates an admin key and prints it
@@ -185,7 +188,7 @@ enum ServeCommand {
     /// The principal of the API key `request` presents, and the authentication outcome: the
     /// principal's key id, or the refusal (401 for a missing/unknown/expired/revoked key, 403
     /// without `mcp:tools`, as `Policy` decides).
-    static func authenticateKey(_ request: HTTPRequest, _ keys: APIKeyStore) -> (principal: Principal?, outcome: Authenticator.Outcome) {
+    static func authenticateKey(_ request: HTTPRequest, _ keys: APIKeyStore, limits: KeyRateLimits) -> (principal: Principal?, outcome: Authenticator.Outcome) {
         guard let presented = Authenticator.presentedToken(request) else {
             return (nil, .rejected(reason: "missing API key (send Authorization: Bearer <key> or X-API-Key)"))
         }
@@ -199,6 +202,7 @@ enum ServeCommand {
         if case .deny(let denial) = Policy.authorize(principal, action: .useMCP, object: nil), case .missingScope(let scope) = denial {
             return (nil, .forbidden(scope: scope.rawValue))
         }
+        if let refusal = limits.admit(principal, request) { return (nil, refusal) }
         return (principal, .principal(principal.actorID))
     }
 

@@ -92,4 +92,43 @@ struct APIKeyHTTPTests {
         let verify = await Interop.run(binary, ["--db", db, "audit", "verify"], timeout: 30)
         #expect(verify.status == 0 && verify.output.contains("intact: 3 records"), "\(verify.output)")
     }
+
+    @Test func perKeyRateLimitsAnswer429WithRetryAfterAndLimitHeaders() async throws {
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-rate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let limited = try secret(from: await Interop.run(
+            binary, ["--db", db, "--json", "keys", "create", "--name", "slow", "--scope", "mcp:tools", "--rate-limit", "2"], timeout: 30).output)
+        let other = try secret(from: await Interop.run(
+            binary, ["--db", db, "--json", "keys", "create", "--name", "fast", "--scope", "mcp:tools"], timeout: 30).output)
+        let listed = await Interop.run(binary, ["--db", db, "--json", "keys", "list"], timeout: 30)
+        #expect(listed.output.contains("\"rate_limit_per_minute\":2"), "\(listed.output)")
+
+        // Keys without their own limit get the server's --rate-limit (here generous).
+        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none", "--rate-limit", "1000"])
+        do {
+            for remaining in [1, 0] {
+                let reply = try await post(server.url, headers: ["Authorization": "Bearer \(limited)"])
+                #expect(reply.status == 200, "\(reply.body)")
+                #expect(reply.headers["x-ratelimit-limit"] == "2")
+                #expect(reply.headers["x-ratelimit-remaining"] == String(remaining))
+                let reset = Int(reply.headers["x-ratelimit-reset"] ?? "") ?? 0
+                #expect(reset >= Int(Date().timeIntervalSince1970) - 5, "the reset is a Unix time")
+            }
+            let refused = try await post(server.url, headers: ["Authorization": "Bearer \(limited)"])
+            #expect(refused.status == 429, "\(refused.body)")
+            let retry = Int(refused.headers["retry-after"] ?? "") ?? 0
+            #expect(retry >= 1 && retry <= 30, "Retry-After \(refused.headers["retry-after"] ?? "none")")
+            #expect(refused.headers["x-ratelimit-remaining"] == "0")
+            #expect(refused.body.contains("Too Many Requests") && !refused.body.contains(limited))
+            let unaffected = try await post(server.url, headers: ["Authorization": "Bearer \(other)"])
+            #expect(unaffected.status == 200 && unaffected.headers["x-ratelimit-limit"] == "1000", "another key has its own bucket")
+        }
+        let stopped = await server.stop()
+        #expect(stopped.status == 0, "\(server.log)")
+        #expect(!server.log.contains(limited) && !server.log.contains(other))
+    }
 }
+
