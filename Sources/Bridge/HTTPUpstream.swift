@@ -20,6 +20,7 @@ public final class HTTPUpstream: Upstream {
 
     public let key: UpstreamKey
     private let url: String
+    private let legacySSE: Bool
     private let headers: [(String, String)]
     private let http: HTTPClient
     private let catalogTTL: Duration
@@ -34,8 +35,10 @@ public final class HTTPUpstream: Upstream {
     }
 
     /// - Parameter headers: the resolved headers to send on every request (never logged).
-    public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient,
+    /// - Parameter legacySSE: the server speaks the 2024-11-05 HTTP+SSE transport.
+    public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, legacySSE: Bool = false,
                 catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800)) {
+        self.legacySSE = legacySSE
         self.callCeiling = callCeiling
         self.key = key
         self.url = url
@@ -52,9 +55,11 @@ public final class HTTPUpstream: Upstream {
             self.state.withLock { $0.tools = nil }
             for handler in self.changeHandlers.withLock({ $0 }) { handler() }
         }, inputProvider: inputRouter.provider)
-        let transport: HTTPClientTransport
+        let transport: any MCPClientTransport
         do {
-            transport = try HTTPClientTransport(url: url, headers: headers, client: http)
+            transport = legacySSE
+                ? try LegacySSEClientTransport(url: url, headers: headers, client: http)
+                : try HTTPClientTransport(url: url, headers: headers, client: http)
         } catch {
             throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")  // names a header, never its value
         }

@@ -70,7 +70,8 @@ public final class UpstreamRegistry: Sendable {
             headers.append((template.name, value))
         }
         let upstream = HTTPUpstream(
-            key: key, url: endpoint.url, headers: headers, http: http, catalogTTL: options.catalogTTL, callCeiling: options.callCeiling)
+            key: key, url: endpoint.url, headers: headers, http: http, legacySSE: endpoint.isLegacySSE,
+            catalogTTL: options.catalogTTL, callCeiling: options.callCeiling)
         return connections.withLock { map in
             if let existing = map[key] { return existing }
             map[key] = upstream

@@ -24,20 +24,30 @@ import Synchronization
 /// must see `notifications/initialized` before the next request). Once the session is
 /// initialized the transport opens the session's standalone GET stream (when
 /// `openSessionStream`), where the server sends what belongs to no request (list changes,
-/// resource updates); a server that answers 405 simply has none. The stream is not reopened
-/// after it ends.
+/// resource updates); a server that answers 405 simply has none.
+///
+/// Resumption (handshake era only; 2026 servers ignore `Last-Event-ID`): when a request's SSE
+/// answer or the session's GET stream ends before it is done — the connection dropped, or a
+/// 2025-11-25 server closed it on purpose to be polled — and the stream carried event ids, the
+/// transport reconnects with `GET` + `Last-Event-ID` after the stream's `retry:` time and the
+/// server replays what was missed (DIGEST §13); the request then completes from the resumed
+/// stream. `HTTPResumptionPolicy` bounds it. A stream without ids cannot be resumed, and a server
+/// that answers the GET with 405 does not resume: the request then fails as before.
 public final class HTTPClientTransport: MCPClientTransport {
     /// The MCP endpoint (`http://` or `https://`).
     public let url: String
     /// The largest JSON answer or SSE event accepted from the server.
     public let maxMessageBytes: Int
-    private let extraHeaders: [(name: String, value: String)]
-    private let client: HTTPClient
+    /// How ended SSE streams are resumed.
+    public let resumption: HTTPResumptionPolicy
+    let extraHeaders: [(name: String, value: String)]
+    let client: HTTPClient
     private let jsonLimits: JSONParser.Limits
     private let openSessionStream: Bool
-    private let state = Mutex(State())
+    let onResume: (@Sendable (HTTPStreamResumption) -> Void)?
+    let state = Mutex(State())
 
-    private struct State {
+    struct State {
         var receive: (@Sendable (MCPTransportEvent) -> Void)?
         var sessionID: String?
         var legacyVersion: String?
@@ -50,6 +60,8 @@ public final class HTTPClientTransport: MCPClientTransport {
         /// The session's standalone GET stream (handshake era).
         var sessionStream: Task<Void, Never>?
         var sessionStreamOpen = false
+        /// Handshake-era requests the client cancelled (or gave up on): never resumed.
+        var abandoned: Set<RequestID> = []
     }
 
     /// Headers this transport owns; static headers may not set them.
@@ -65,22 +77,23 @@ public final class HTTPClientTransport: MCPClientTransport {
     ///   - maxMessageBytes: the largest JSON answer or SSE event accepted.
     ///   - openSessionStream: in the handshake era, open the session's GET stream after
     ///     `notifications/initialized` (DIGEST §13).
+    ///   - resumption: how ended handshake-era SSE streams are resumed.
+    ///   - onResume: told about each reconnection before its wait starts.
     /// - Throws: `HTTPClientError.invalidHeaderName`, `.invalidHeaderValue(name:)` or
     ///   `.forbiddenHeader` for a header that cannot or must not be sent.
     public init(url: String, headers: [(String, String)] = [], client: HTTPClient, maxMessageBytes: Int = 16 << 20,
-                jsonLimits: JSONParser.Limits = .default, openSessionStream: Bool = true) throws(HTTPClientError)
+                jsonLimits: JSONParser.Limits = .default, openSessionStream: Bool = true,
+                resumption: HTTPResumptionPolicy = HTTPResumptionPolicy(),
+                onResume: (@Sendable (HTTPStreamResumption) -> Void)? = nil) throws(HTTPClientError)
     {
-        for (name, value) in headers {
-            guard HTTPHeaders.isValidName(name) else { throw .invalidHeaderName(name) }
-            guard HTTPHeaders.isValidValue(value) else { throw .invalidHeaderValue(name: name) }
-            if Self.reservedHeaders.contains(name.lowercased()) { throw .forbiddenHeader(name) }
-        }
+        self.extraHeaders = try StaticHeaders(headers, reserved: Self.reservedHeaders).fields
         self.url = url
-        self.extraHeaders = headers.map { (name: $0.0, value: $0.1) }
         self.client = client
         self.maxMessageBytes = max(1024, maxMessageBytes)
         self.jsonLimits = jsonLimits
         self.openSessionStream = openSessionStream
+        self.resumption = resumption
+        self.onResume = onResume
     }
 
     /// The session id the server gave the `initialize` answer (handshake era), if any.
@@ -105,6 +118,7 @@ public final class HTTPClientTransport: MCPClientTransport {
         let requestID = message.requestID
         let refused = state.withLock { s -> Bool in
             guard !s.closed else { return true }
+            if !modern, let id = Self.cancelledRequest(message), s.inFlight[id] != nil { s.abandoned.insert(id) }
             let headers = headers(for: message, modern: modern, state: &s)
             let previous = s.barrier
             let isInitialize = message.method == MCPMethod.initialize
@@ -113,7 +127,12 @@ public final class HTTPClientTransport: MCPClientTransport {
                 await previous?.value
                 guard let self else { return }
                 await self.post(message, headers: headers, isInitialize: isInitialize, sessionSent: sessionSent)
-                if let requestID { self.state.withLock { _ = $0.inFlight.removeValue(forKey: requestID) } }
+                if let requestID {
+                    self.state.withLock { s in
+                        s.inFlight.removeValue(forKey: requestID)
+                        s.abandoned.remove(requestID)
+                    }
+                }
             }
             if let requestID { s.inFlight[requestID] = task } else { s.barrier = task }
             return false
@@ -151,6 +170,12 @@ public final class HTTPClientTransport: MCPClientTransport {
     }
 
     // MARK: building requests
+
+    /// The request a `notifications/cancelled` names.
+    private static func cancelledRequest(_ message: MCPOutgoingMessage) -> RequestID? {
+        guard case .notification(let n) = message.message, n.method == MCPMethod.cancelled, let raw = n.params?["requestId"] else { return nil }
+        return RequestID(raw)
+    }
 
     private static func isModern(_ message: MCPOutgoingMessage) -> Bool {
         if let era = message.era { return era == .modern }
@@ -227,11 +252,22 @@ public final class HTTPClientTransport: MCPClientTransport {
             let contentType = (response.headers["content-type"] ?? "").lowercased()
             var answered = false
             if contentType.hasPrefix("text/event-stream") {
-                for try await event in response.body.serverSentEvents(maxEventBytes: maxMessageBytes) {
-                    guard event.type == "message", !event.data.allSatisfy({ $0 == " " || $0 == "\n" }) else { continue }
-                    answered = deliver(Array(event.data.utf8), answering: requestID) || answered
+                var cursor = SSECursor()
+                var dropped: HTTPClientError?
+                do {
+                    try await cursor.read(response.body, maxEventBytes: maxMessageBytes) { event in
+                        answered = deliverEvent(event, answering: requestID).answered || answered
+                        return true
+                    }
+                } catch let error as HTTPClientError {
+                    dropped = error  // the connection failed mid-stream: resumable like an early end
                 }
-                if let requestID, !answered, !Task.isCancelled {
+                guard let requestID, !answered, !Task.isCancelled else { return }
+                if !Self.isModern(message), !cursor.lastEventID.isEmpty, resumption.maxAttempts > 0 {
+                    if let failure = await resume(requestID, from: cursor, sessionSent: sessionSent) { deliverFailure(requestID, failure) }
+                } else if let dropped {
+                    deliverFailure(requestID, JSONRPCError(.internalError, "HTTP request failed: \(dropped.description)"))
+                } else {
                     deliverFailure(requestID, JSONRPCError(.internalError, "HTTP \(response.status): the server ended the event stream without answering the request"))
                 }
             } else {
@@ -273,20 +309,13 @@ public final class HTTPClientTransport: MCPClientTransport {
         }
     }
 
-    private func readSessionStream(_ request: HTTPClientRequest) async {
-        defer { state.withLock { $0.sessionStreamOpen = false } }
-        guard let response = try? await client.execute(request), response.status == 200,
-            (response.headers["content-type"] ?? "").lowercased().hasPrefix("text/event-stream")
-        else { return }
-        state.withLock { $0.sessionStreamOpen = true }
-        do {
-            for try await event in response.body.serverSentEvents(maxEventBytes: maxMessageBytes) {
-                guard event.type == "message", !event.data.allSatisfy({ $0 == " " || $0 == "\n" }) else { continue }
-                _ = deliver(Array(event.data.utf8), answering: nil)
-            }
-        } catch {
-            return  // the stream ended (cancelled, dropped, timed out); requests are unaffected
+    /// Hands one SSE event's message to the client: `delivered` when it carried one (priming
+    /// events have empty data), `answered` when that answered `requestID`.
+    func deliverEvent(_ event: SSEEvent, answering requestID: RequestID?) -> (delivered: Bool, answered: Bool) {
+        guard event.type == "message", !event.data.allSatisfy({ $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }) else {
+            return (false, false)
         }
+        return (true, deliver(Array(event.data.utf8), answering: requestID))
     }
 
     /// Decodes one frame and hands its messages to the client; true when it answered `requestID`.
@@ -312,14 +341,19 @@ public final class HTTPClientTransport: MCPClientTransport {
         if status == 404 && sessionSent {
             return JSONRPCError(.invalidRequest, "HTTP 404: the server's session has expired or was ended; connect again")
         }
-        if !body.isEmpty, case .message(.response(let r))? = MCPTransportEvent.decode(body, limits: jsonLimits).first,
-            case .failure(var error) = r.outcome
-        {
-            if status == 401 || status == 403 { error.message = "HTTP \(status) \(Self.phrase(status)): \(error.message)" }
-            return error
-        }
+        if let error = Self.serverError(status: status, body: body, limits: jsonLimits) { return error }
         if status == 404 { return JSONRPCError(.methodNotFound, "HTTP 404 Not Found") }
         return JSONRPCError(.internalError, "HTTP \(status) \(Self.phrase(status))")
+    }
+
+    /// The JSON-RPC error a non-2xx body carries, if it is one (the Python SDK answers 4xx that
+    /// way); a 401 or 403 says so in front of the server's message.
+    static func serverError(status: Int, body: [UInt8], limits: JSONParser.Limits) -> JSONRPCError? {
+        guard !body.isEmpty, case .message(.response(let r))? = MCPTransportEvent.decode(body, limits: limits).first,
+            case .failure(var error) = r.outcome
+        else { return nil }
+        if status == 401 || status == 403 { error.message = "HTTP \(status) \(phrase(status)): \(error.message)" }
+        return error
     }
 
     static func phrase(_ status: Int) -> String {

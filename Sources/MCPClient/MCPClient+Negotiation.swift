@@ -8,7 +8,8 @@ import Synchronization
 /// The probe is a denylist, like SDK 2.3.0's: only positive evidence of a modern server (a
 /// `DiscoverResult` naming a modern version we speak, or −32022 naming one) makes the connection
 /// modern; any other error, an unusable result or silence past `probeTimeout` falls back to the
-/// handshake. Transport failures (the server exited) are not evidence and propagate.
+/// handshake. Transport failures (the server exited) are not evidence and propagate. A transport
+/// that carries only the handshake era (`carriesModernEra` false) is never probed.
 extension MCPClient {
     /// Settles the era and version with the server. Later calls return the first outcome; a call
     /// while another is still negotiating is refused.
@@ -25,8 +26,12 @@ extension MCPClient {
         defer { state.withLock { $0.connecting = false } }
         switch preference {
         case .legacy: return try await initialize()
-        case .modern: return try await connectModern()
-        case .auto: return try await negotiateAuto()
+        case .modern:
+            guard transport.carriesModernEra else {
+                throw .unsupported("this transport carries only the initialize handshake, not the 2026 protocol")
+            }
+            return try await connectModern()
+        case .auto: return transport.carriesModernEra ? try await negotiateAuto() : try await initialize()
         }
     }
 

@@ -5,11 +5,12 @@ import JSONRPC
 /// one server and hands back whatever the server sends.
 ///
 /// The client is transport-agnostic so one client serves stdio children (`FDClientTransport`),
-/// in-process engines (`InMemoryClientTransport`) and Streamable HTTP servers
-/// (`HTTPClientTransport`). `send` is synchronous and must not interleave two messages; it may
-/// block briefly (a full pipe) but must not wait for an answer. Everything the server sends —
-/// responses, notifications, its own requests — comes back through the closure given to `start`,
-/// in arrival order, and the end of the conversation is reported exactly once with `.closed`.
+/// in-process engines (`InMemoryClientTransport`), Streamable HTTP servers (`HTTPClientTransport`)
+/// and 2024-11-05 HTTP+SSE servers (`LegacySSEClientTransport`). `send` is synchronous and must not
+/// interleave two messages; it may block briefly (a full pipe) but must not wait for an answer.
+/// Everything the server sends — responses, notifications, its own requests — comes back through
+/// the closure given to `start`, in arrival order, and the end of the conversation is reported
+/// exactly once with `.closed`.
 ///
 /// An HTTP transport fits the same shape: each `MCPOutgoingMessage` says which method it carries,
 /// in which era and protocol version, and which value belongs in `Mcp-Name`, so the transport can
@@ -26,6 +27,15 @@ public protocol MCPClientTransport: Sendable {
     func send(_ message: MCPOutgoingMessage)
     /// Ends the conversation from our side (stdio: closes the child's stdin). Idempotent.
     func close()
+    /// False when the transport can carry only the handshake era (the 2024-11-05 HTTP+SSE
+    /// transport, whose servers all predate 2026): `connect(era: .auto)` then goes straight to
+    /// `initialize` instead of probing with `server/discover`, and `.modern` is refused.
+    var carriesModernEra: Bool { get }
+}
+
+extension MCPClientTransport {
+    /// Transports carry both eras unless they say otherwise.
+    public var carriesModernEra: Bool { true }
 }
 
 /// One message on its way to the server, with what a transport may need to route it.

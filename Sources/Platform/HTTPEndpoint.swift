@@ -7,10 +7,14 @@ public struct HTTPEndpoint: Sendable, Hashable {
     public var url: String
     /// Headers sent with every request, in configuration order.
     public var headers: [HeaderTemplate]
+    /// The server speaks the 2024-11-05 HTTP+SSE transport (`"transport": "sse"`: a GET event
+    /// stream that announces where to POST) rather than Streamable HTTP.
+    public var isLegacySSE: Bool
 
-    public init(url: String, headers: [HeaderTemplate] = []) {
+    public init(url: String, headers: [HeaderTemplate] = [], isLegacySSE: Bool = false) {
         self.url = url
         self.headers = headers
+        self.isLegacySSE = isLegacySSE
     }
 
     /// Credentials referenced by `headers`, in order of first use.

@@ -31,15 +31,19 @@ extension UpstreamServerSpec {
         let reader = SpecReader(json, path: path, issues: issues)
         let name = reader.string("name", maxLength: 64)
         let description = reader.string("description", maxLength: 1024)
-        let transportName = reader.choice("transport", required: true, ["stdio", "http"])
+        let transportName = reader.choice("transport", required: true, ["stdio", "http", "sse"])
 
         let transport: Transport?
         switch transportName {
         case "stdio":
             transport = parseStdio(reader, required: true).map(Transport.stdio)
-            rejectFields(httpFields, in: reader, reason: "only for http transport")
-        case "http":
-            transport = parseHTTP(reader, required: true).map(Transport.http)
+            rejectFields(httpFields, in: reader, reason: "only for http and sse transports")
+        case "http", "sse":
+            transport = parseHTTP(reader, required: true).map { endpoint in
+                var endpoint = endpoint
+                endpoint.isLegacySSE = transportName == "sse"
+                return Transport.http(endpoint)
+            }
             rejectFields(stdioFields, in: reader, reason: "only for stdio transport")
         default:
             // Transport unknown: still check both sets of fields so every mistake is reported.

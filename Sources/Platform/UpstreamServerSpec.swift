@@ -14,11 +14,11 @@ public struct UpstreamServerSpec: Sendable, Hashable {
         case stdio(StdioLaunch)
         case http(HTTPEndpoint)
 
-        /// `stdio` or `http`, as written in the spec.
+        /// `stdio`, `http` or `sse`, as written in the spec.
         public var name: String {
             switch self {
             case .stdio: "stdio"
-            case .http: "http"
+            case .http(let endpoint): endpoint.isLegacySSE ? "sse" : "http"
             }
         }
     }

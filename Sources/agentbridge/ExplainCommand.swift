@@ -64,7 +64,7 @@ enum ExplainCommand {
             let target: String
             switch upstream?.spec.transport {
             case .stdio(let launch)?: target = "stdio: " + ([launch.command] + launch.args).joined(separator: " ")
-            case .http(let endpoint)?: target = "http: " + endpoint.url
+            case .http(let endpoint)?: target = (endpoint.isLegacySSE ? "sse: " : "http: ") + endpoint.url
             case nil: target = "(server not found)"
             }
             let allowance = route.matchingPattern.map { "allowed by allowed_tools entry \"\($0.text)\"" }

@@ -65,7 +65,9 @@ struct GatewayInteropTests {
         #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")
     }
 
-    @Test func anHTTPUpstreamIsReachedWithTheBindingsCredentialHeader() async throws {
+    /// `http`: Streamable HTTP; `sse`: the 2024-11-05 HTTP+SSE transport of the same server.
+    @Test(arguments: ["http", "sse"])
+    func anHTTPUpstreamIsReachedWithTheBindingsCredentialHeader(transport: String) async throws {
         try await Interop.ensureVenvs()
         let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-upstream-\(UUID().uuidString)")
@@ -78,7 +80,7 @@ struct GatewayInteropTests {
         let db = dir.appendingPathComponent("gateway.sqlite").path
         let manifest = dir.appendingPathComponent("remote.json").path
         try #"""
-            {"upstream_servers": {"remote": {"transport": "http", "url": "\#(upstream.url)"}},
+            {"upstream_servers": {"remote": {"transport": "\#(transport)", "url": "\#(transport == "sse" ? upstream.url.replacingOccurrences(of: "/mcp", with: "/sse") : upstream.url)"}},
              "agents": {
                "remote": {"name": "Remote", "instructions": "i", "model": "scripted/x",
                           "bindings": [{"server": "remote", "allowed_tools": ["echo"],

@@ -15,6 +15,8 @@ enum Fixtures {
 
     static var legacyServerScript: String { directory.appendingPathComponent("legacy_server.py").path }
     static var modernServerScript: String { directory.appendingPathComponent("modern_server.py").path }
+    static var sseServerScript: String { directory.appendingPathComponent("sse_server.py").path }
+    static var resumableServerScript: String { directory.appendingPathComponent("resumable_server.py").path }
 
     /// The built `mcp-reference-server`: the directory of the test bundle or one above it
     /// (`.build/<triple>/debug`), or `AGENTBRIDGE_BIN_DIR`.

@@ -71,26 +71,28 @@ final class RequestLog: Sendable {
     func posts(_ method: String) -> [Entry] { all.filter { $0.method == "POST" && $0.rpcMethod == method } }
 }
 
-/// A Python SDK fixture serving Streamable HTTP (`<script> --http <port>`) on a free loopback port.
+/// A Python SDK fixture serving HTTP (`<script> --http <port>`) on a free loopback port: Streamable
+/// HTTP at `/mcp`, or another path such as the 2024-11-05 transport's `/sse`.
 final class PythonHTTPServer: @unchecked Sendable {
     // SAFETY: set up in `start`, then only read (Process is internally synchronized).
     let process = Process()
     let url: String
     let logURL: URL
 
-    private init(port: Int) {
-        url = "http://127.0.0.1:\(port)/mcp"
+    private init(port: Int, path: String) {
+        url = "http://127.0.0.1:\(port)\(path)"
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("mcpclient-http-\(UUID().uuidString).log")
     }
 
     /// Spawns the fixture and waits (hang guard: 60 s) until it answers HTTP.
-    static func start(python: String, script: String, client: HTTPClient) async throws -> PythonHTTPServer {
-        let server = PythonHTTPServer(port: try freePort())
+    static func start(python: String, script: String, client: HTTPClient, path: String = "/mcp") async throws -> PythonHTTPServer {
+        let port = try freePort()
+        let server = PythonHTTPServer(port: port, path: path)
         _ = FileManager.default.createFile(atPath: server.logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: server.logURL)
         defer { try? log.close() }
         server.process.executableURL = URL(fileURLWithPath: python)
-        server.process.arguments = [script, "--http", String(server.url.split(separator: ":")[2].split(separator: "/")[0])]
+        server.process.arguments = [script, "--http", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         environment["PYTHONUNBUFFERED"] = "1"
@@ -101,7 +103,8 @@ final class PythonHTTPServer: @unchecked Sendable {
         try server.process.run()
         for _ in 0..<600 {
             guard server.process.isRunning else { break }
-            let probe = HTTPClientRequest(method: "GET", url: server.url, timeouts: .init(connect: .seconds(2), responseHead: .seconds(5)))
+            // Any answer will do (a GET of /mcp is 4xx); the SSE path would open a stream.
+            let probe = HTTPClientRequest(method: "GET", url: "http://127.0.0.1:\(port)/mcp", timeouts: .init(connect: .seconds(2), responseHead: .seconds(5)))
             if (try? await client.send(probe)) != nil { return server }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -94,10 +94,15 @@ struct UpstreamServerSpecTests {
         #expect(JSONWriter.string(spec.json).hasPrefix(#"{"transport":"http","url":"https://mcp.example.com/v1/mcp?tenant=a","headers":{"#))
     }
 
-    @Test("transport is required and must be stdio or http; required fields per transport")
+    @Test("transport is required and must be stdio, http or sse; required fields per transport")
     func transportRules() throws {
         #expect(try issues(#"{"command": "x"}"#) == ["$.transport: is required"])
-        #expect(try issues(#"{"transport": "sse", "url": "http://h"}"#) == [#"$.transport: must be one of stdio, http (got "sse")"#])
+        #expect(try issues(#"{"transport": "websocket", "url": "http://h"}"#) == [#"$.transport: must be one of stdio, http, sse (got "websocket")"#])
+        #expect(try issues(#"{"transport": "sse"}"#) == ["$.url: is required"])
+        let sse = try UpstreamServerSpec.parse(try JSONParser.parse(Array(#"{"transport": "sse", "url": "http://h/sse"}"#.utf8)))
+        guard case .http(let endpoint) = sse.transport else { Issue.record("sse is an HTTP endpoint"); return }
+        #expect(endpoint.isLegacySSE && sse.transport.name == "sse" && sse.json["transport"] == "sse")
+        #expect(try UpstreamServerSpec.parse(sse.json) == sse, "round trip")
         #expect(try issues(#"{"transport": "stdio"}"#) == ["$.command: is required"])
         #expect(try issues(#"{"transport": "http"}"#) == ["$.url: is required"])
         #expect(try issues(#"{"transport": 1}"#) == ["$.transport: must be a string (got number)"])
@@ -107,7 +112,7 @@ struct UpstreamServerSpecTests {
     @Test("fields of the other transport are named as such")
     func otherTransportFields() throws {
         #expect(try issues(#"{"transport": "stdio", "command": "x", "url": "http://h", "headers": {"A": "b"}}"#) == [
-            "$.url: only for http transport", "$.headers: only for http transport",
+            "$.url: only for http and sse transports", "$.headers: only for http and sse transports",
         ])
         #expect(try issues(#"{"transport": "http", "url": "http://h", "command": "x", "args": [], "env": {}, "cwd": "/"}"#) == [
             "$.command: only for stdio transport", "$.args: only for stdio transport", "$.env: only for stdio transport",
@@ -118,7 +123,7 @@ struct UpstreamServerSpecTests {
     @Test("with an unknown transport, both transports' fields are still checked")
     func unknownTransportStillChecksFields() throws {
         #expect(try issues(#"{"transport": "ws", "cwd": "rel", "url": "ftp://h"}"#) == [
-            #"$.transport: must be one of stdio, http (got "ws")"#, "$.cwd: must be an absolute path (starting with /)",
+            #"$.transport: must be one of stdio, http, sse (got "ws")"#, "$.cwd: must be an absolute path (starting with /)",
             "$.url: must start with http:// or https://",
         ])
     }
