@@ -16,6 +16,7 @@
 //   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
+//   Runtime                the agent runtime: runs (model ↔ tools loop), approvals, durable resume, live events
 //   Models                 model providers behind one streaming protocol: Anthropic, OpenAI-compatible, scripted (no storage words)
 //   Bridge                 the gateway: upstream connections (supervised + MCP client), governed agent tool sets
 //   CLIKit                 our small argument parser
@@ -46,6 +47,7 @@ let package = Package(
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
         .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "Platform", "Storage", "Supervision"]),
         .target(name: "Models", dependencies: ["JSON", "HTTPClient", "HTTPServer"]),
+        .target(name: "Runtime", dependencies: ["JSON", "Models", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient"]),
         .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
@@ -56,7 +58,7 @@ let package = Package(
         .target(name: "MCPHTTP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "HTTPServer"]),
         .executableTarget(
             name: "agentbridge",
-            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge", "PlatformMCP", "MCPClient", "HTTPClient", "StdioTransport", "Hashing"]),
+            dependencies: ["CLIKit", "JSON", "JSONRPC", "MCP", "MCPServer", "MCPStdio", "ReferenceServer", "HTTPServer", "MCPHTTP", "Platform", "Storage", "Bridge", "PlatformMCP", "MCPClient", "HTTPClient", "StdioTransport", "Hashing", "Models", "Runtime"]),
         .executableTarget(
             name: "ReferenceServerMain",
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),
@@ -73,6 +75,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "HTTPClient", "HTTPServer", "JSON"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON"], exclude: ["fixtures"]),
         .testTarget(name: "PlatformMCPTests", dependencies: ["PlatformMCP", "Platform", "Storage", "MCPServer", "MCP", "JSON", "JSONRPC"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),

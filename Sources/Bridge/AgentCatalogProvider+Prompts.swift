@@ -16,7 +16,7 @@ import Platform
 
 extension AgentCatalogProvider {
     public func listPrompts(_ context: RequestContext) async throws -> CatalogListing {
-        try await gather("prompts", includes: { !$0.allowedPrompts.isEmpty }) { binding, connection, limit in
+        await gather("prompts", bindings: try agent().spec.bindings.filter { !$0.allowedPrompts.isEmpty }) { binding, connection, limit in
             try await connection.withClient(timeout: limit) { client in
                 guard client.serverCapabilities?["prompts"] != nil else { return [] }
                 return try await client.listPrompts(timeout: limit).compactMap { Self.exposedPrompt($0, binding: binding) }
@@ -33,7 +33,7 @@ extension AgentCatalogProvider {
     }
 
     public func listResources(_ context: RequestContext) async throws -> CatalogListing {
-        try await gather("resources", includes: { !$0.allowedResources.isEmpty }) { binding, connection, limit in
+        await gather("resources", bindings: try agent().spec.bindings.filter { !$0.allowedResources.isEmpty }) { binding, connection, limit in
             try await connection.withClient(timeout: limit) { client in
                 guard client.serverCapabilities?["resources"] != nil else { return [] }
                 return try await client.listResources(timeout: limit).compactMap { Self.exposedResource($0, key: "uri", binding: binding) }
@@ -42,7 +42,7 @@ extension AgentCatalogProvider {
     }
 
     public func listResourceTemplates(_ context: RequestContext) async throws -> CatalogListing {
-        try await gather("resource templates", includes: { !$0.allowedResources.isEmpty }) { binding, connection, limit in
+        await gather("resource templates", bindings: try agent().spec.bindings.filter { !$0.allowedResources.isEmpty }) { binding, connection, limit in
             try await connection.withClient(timeout: limit) { client in
                 guard client.serverCapabilities?["resources"] != nil else { return [] }
                 return try await client.listResourceTemplates(timeout: limit).compactMap {

@@ -28,16 +28,17 @@ public final class AgentCatalogProvider: CatalogProvider {
     let agentID: String
     private let registry: UpstreamRegistry
     let log: @Sendable (String) -> Void
-    private let toolsChanged: @Sendable () -> Void
+    private let toolsChanged: (@Sendable () -> Void)?
     private let watched = Mutex<Set<UpstreamKey>>([])
 
     /// - Parameters:
     ///   - caller: whose view this is (authorization of the agent and servers goes through it).
     ///   - log: where upstream failures are reported (stderr for stdio); never given secrets.
     ///   - toolsChanged: called when an upstream's tool list changed (the gateway announces
-    ///     `tools/list_changed` to its own clients).
+    ///     `tools/list_changed` to its own clients); nil registers nothing on the shared
+    ///     connections (the runtime makes a provider per run, which must not pile handlers up).
     public init(database: Database, caller: Caller, agentID: String, registry: UpstreamRegistry,
-                log: @escaping @Sendable (String) -> Void, toolsChanged: @escaping @Sendable () -> Void = {}) {
+                log: @escaping @Sendable (String) -> Void, toolsChanged: (@Sendable () -> Void)? = nil) {
         self.toolsChanged = toolsChanged
         self.database = database
         self.caller = caller
@@ -75,8 +76,7 @@ public final class AgentCatalogProvider: CatalogProvider {
         guard server.enabled else { throw UpstreamError.unavailable(server: server.id, reason: "disabled") }
         let connection = try registry.upstream(for: server, binding: binding, agentID: agentID)
         snapshot.withLock { $0?.connections[binding.server] = connection }
-        if watched.withLock({ $0.insert(connection.key).inserted }) {
-            let changed = toolsChanged
+        if let changed = toolsChanged, watched.withLock({ $0.insert(connection.key).inserted }) {
             connection.onToolsChanged { changed() }
         }
         return connection
@@ -86,7 +86,13 @@ public final class AgentCatalogProvider: CatalogProvider {
     public static let unavailableKey = "io.agentbridge/unavailableUpstreams"
 
     public func listTools(_ context: RequestContext) async throws -> CatalogListing {
-        try await gather("tools") { binding, connection, limit in
+        await governedTools(of: try agent().spec)
+    }
+
+    /// The tools `spec`'s bindings allow, under their exposed names — for the gateway the
+    /// agent's current version, for the runtime the version a session pinned.
+    public func governedTools(of spec: AgentSpec) async -> CatalogListing {
+        await gather("tools", bindings: spec.bindings) { binding, connection, limit in
             // Bounded by `limit` already (waiting for the connection, and the list request's own
             // timeout); a cached catalog costs no I/O and no timer.
             try await connection.tools(timeout: limit).filter { binding.allows(tool: $0.name) }.map { Self.exposed($0, binding: binding) }
@@ -96,9 +102,8 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// Asks every binding that `includes` in parallel, each under its own timeout, and returns
     /// what answered in binding order; an upstream that failed is logged and named in the
     /// listing's `_meta` with the reason, so a partial list says that it is partial.
-    func gather(_ what: String, includes: @escaping @Sendable (BindingSpec) -> Bool = { _ in true },
-                _ list: @escaping @Sendable (BindingSpec, any Upstream, Duration) async throws -> [JSONValue]) async throws -> CatalogListing {
-        let bindings = try agent().spec.bindings.filter(includes)
+    func gather(_ what: String, bindings: [BindingSpec],
+                _ list: @escaping @Sendable (BindingSpec, any Upstream, Duration) async throws -> [JSONValue]) async -> CatalogListing {
         let perBinding = await withTaskGroup(of: (Int, [JSONValue], String?).self) { group in
             for (index, binding) in bindings.enumerated() {
                 group.addTask {
@@ -129,8 +134,40 @@ public final class AgentCatalogProvider: CatalogProvider {
     }
 
     public func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
-        let spec = try agent().spec
-        // The catalog maps rewritten names back; it is the cached one, fetched if needed.
+        guard let route = await allowedRoute(name, in: try agent().spec) else { return nil }
+        if route.runBehavior.value == .requestConfirmation {
+            if let refusal = try await confirm(route, arguments: arguments, context: context) { return refusal }
+        }
+        let progress: @Sendable (MCPProgress) -> Void = { progress in
+            context.progress(progress.progress, total: progress.total, message: progress.message)
+        }
+        if context.canAskDirectly {
+            // Handshake-era caller: the upstream's questions become our own requests to it.
+            let sink: InputRouter.Sink = { request in
+                do {
+                    return try await context.ask(InputRequest(method: request.method, params: request.params))
+                } catch is MissingClientCapability {
+                    return nil
+                }
+            }
+            return try await execute(route, arguments: arguments, progress: progress, input: sink)
+        }
+        guard Self.canAnswerInput(context.clientCapabilities) else {
+            // Nothing to forward to: the upstream's questions get their default answers.
+            return try await execute(route, arguments: arguments, progress: progress)
+        }
+        // 2026 caller: a question parks the running call until the caller retries with the
+        // answer (or the first run is the only one, when the upstream asks nothing).
+        let expired = ToolResult.error("\(route.exposedName): the upstream call that was waiting for this answer is gone (it waited longer than \(registry.parkedCalls.ttl) or the gateway restarted); call the tool again").json
+        return try await registry.parkedCalls.run(context: context, expired: expired) { sink in
+            try await self.execute(route, arguments: arguments, progress: progress, input: sink)
+        }
+    }
+
+    /// The route of exposed tool `name` in `spec`, or nil when no binding has it or its
+    /// allow-list refuses it (callers treat both as an unknown tool). Generated names whose tool
+    /// part was rewritten are matched against the upstream's (cached, else fetched) catalog.
+    public func allowedRoute(_ name: String, in spec: AgentSpec) async -> ToolRoute? {
         var catalogs: [String: [String]] = [:]
         if let server = ToolNaming.serverPart(of: name), let binding = spec.binding(for: server),
            let connection = try? connection(for: binding) {
@@ -140,39 +177,20 @@ public final class AgentCatalogProvider: CatalogProvider {
             }
         }
         guard let route = spec.route(exposedName: name, catalog: { catalogs[$0] }), route.isAllowed else { return nil }
-        let connection = try connection(for: route.binding)
-        if route.runBehavior.value == .requestConfirmation {
-            if let refusal = try await confirm(route, arguments: arguments, context: context) { return refusal }
-        }
+        return route
+    }
+
+    /// Calls `route`'s upstream tool with `arguments` under the route's timeout (an idle
+    /// deadline that `progress` reports reset), sending what the upstream asks meanwhile to
+    /// `input`. Returns the CallToolResult JSON; upstream failures (invalid arguments, timeouts,
+    /// a dead server) come back as `isError` results the model can read. Cancelling the calling
+    /// task cancels the upstream call. The gateway and the agent runtime both call tools here.
+    public func execute(_ route: ToolRoute, arguments: JSONObject, progress: (@Sendable (MCPProgress) -> Void)? = nil,
+                        input: InputRouter.Sink? = nil) async throws -> JSONValue {
         let timeout = Duration.seconds(route.timeoutSeconds.value)
-        let progress: @Sendable (MCPProgress) -> Void = { progress in
-            context.progress(progress.progress, total: progress.total, message: progress.message)
-        }
         do {
-            if context.canAskDirectly {
-                // Handshake-era caller: the upstream's questions become our own requests to it.
-                let sink: InputRouter.Sink = { request in
-                    do {
-                        return try await context.ask(InputRequest(method: request.method, params: request.params))
-                    } catch is MissingClientCapability {
-                        return nil
-                    }
-                }
-                return try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: sink).json
-            }
-            guard Self.canAnswerInput(context.clientCapabilities) else {
-                // Nothing to forward to: the upstream's questions get their default answers.
-                return try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: nil).json
-            }
-            // 2026 caller: a question parks the running call until the caller retries with the
-            // answer (or the first run is the only one, when the upstream asks nothing).
-            let expired = ToolResult.error("\(route.exposedName): the upstream call that was waiting for this answer is gone (it waited longer than \(registry.parkedCalls.ttl) or the gateway restarted); call the tool again").json
-            let tool = route.upstreamTool
-            return try await registry.parkedCalls.run(context: context, expired: expired) { sink in
-                try await connection.callTool(tool, arguments: arguments, timeout: timeout, progress: progress, input: sink).json
-            }
-        } catch let need as InputRequired {
-            throw need
+            let connection = try connection(for: route.binding)
+            return try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input).json
         } catch let error as MCPClientError {
             if case .server(let code, let message, _) = error, code == -32602 {
                 // Invalid arguments (or a tool the upstream no longer has): the model can correct it.

@@ -14,7 +14,11 @@ import Synchronization
 public final class HTTPUpstream: Upstream {
     private struct State {
         var client: MCPClient?
-        var tools: [MCPToolDefinition]?
+        var tools: [MCPToolDefinition]? {
+            didSet { toolNames = tools?.map(\.name) }
+        }
+        /// The names in `tools`, kept so a call can route without building the list each time.
+        var toolNames: [String]?
         var toolsFetchedAt: ContinuousClock.Instant?
     }
 
@@ -98,7 +102,7 @@ public final class HTTPUpstream: Upstream {
         }
     }
 
-    public var cachedToolNames: [String]? { state.withLock { $0.tools?.map(\.name) } }
+    public var cachedToolNames: [String]? { state.withLock { $0.toolNames } }
 
     public func withClient<T: Sendable>(timeout: Duration, _ body: @Sendable (MCPClient) async throws -> T) async throws -> T {
         for attempt in 0..<2 {

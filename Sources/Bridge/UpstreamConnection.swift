@@ -38,7 +38,11 @@ public final class UpstreamConnection: Sendable {
     private struct State {
         var client: MCPClient?
         var subscription: MCPSubscription?
-        var tools: [MCPToolDefinition]?
+        var tools: [MCPToolDefinition]? {
+            didSet { toolNames = tools?.map(\.name) }
+        }
+        /// The names in `tools`, kept so a call can route without building the list each time.
+        var toolNames: [String]?
         var toolsFetchedAt: ContinuousClock.Instant?
         var consecutiveFailures = 0
         var openUntil: ContinuousClock.Instant?
@@ -146,6 +150,9 @@ public final class UpstreamConnection: Sendable {
 
     /// The connected client, waiting up to `timeout` for the child to come up.
     public func client(timeout: Duration) async throws -> MCPClient {
+        // The common case: connected. (Starting the supervisor posts to its mailbox, which is
+        // far too much work to repeat on every call.)
+        if let client = state.withLock({ $0.client }) { return client }
         let started = ContinuousClock.now
         let deadline = started + timeout
         supervisor.start()
@@ -184,7 +191,7 @@ public final class UpstreamConnection: Sendable {
     }
 
     /// The names in the cached catalog, without any I/O (nil when nothing is cached).
-    public var cachedToolNames: [String]? { state.withLock { $0.tools?.map(\.name) } }
+    public var cachedToolNames: [String]? { state.withLock { $0.toolNames } }
 
     /// Calls `name` with `arguments`, failing when the upstream goes `timeout` without answering
     /// or reporting progress (and after `options.callCeiling` in any case); guarded by the

@@ -33,6 +33,8 @@ public final class MCPClient: Sendable {
     struct State {
         var negotiation: MCPNegotiation?
         var logLevel: LogLevel?
+        /// The fixed `_meta` of 2026 requests, for the version and log level it was built for.
+        var envelopeBase: (version: ProtocolVersion, level: LogLevel?, meta: JSONObject)?
         var closedReason: String?
         var flights: [RequestID: Flight] = [:]
         var nextProgressToken: Int64 = 0
@@ -116,12 +118,26 @@ public final class MCPClient: Sendable {
 
     /// The 2026 `_meta` envelope, merged over keys the request already carries (`progressToken`).
     func envelope(_ version: ProtocolVersion, over existing: JSONValue?) -> JSONValue {
-        var meta = JSONObject(minimumCapacity: 5)
-        meta[MCPMetaKey.protocolVersion] = .string(version.rawValue)
-        meta[MCPMetaKey.clientInfo] = configuration.clientInfo.json
-        meta[MCPMetaKey.clientCapabilities] = .object(declaredCapabilities)
-        if let level = state.withLock({ $0.logLevel }) { meta[MCPMetaKey.logLevel] = .string(level.rawValue) }
-        for (key, value) in existing?.objectValue ?? [:] where !meta.contains(key) { meta[key] = value }
+        // The fixed part (version, client info, capabilities, log level) is built once per
+        // version and level and reused: every 2026 request carries it.
+        let (base, level) = state.withLock { state -> (JSONObject?, LogLevel?) in
+            (state.envelopeBase?.version == version && state.envelopeBase?.level == state.logLevel ? state.envelopeBase?.meta : nil, state.logLevel)
+        }
+        var meta: JSONObject
+        if let base {
+            meta = base
+        } else {
+            meta = JSONObject(minimumCapacity: 5)
+            meta[MCPMetaKey.protocolVersion] = .string(version.rawValue)
+            meta[MCPMetaKey.clientInfo] = configuration.clientInfo.json
+            meta[MCPMetaKey.clientCapabilities] = .object(declaredCapabilities)
+            if let level { meta[MCPMetaKey.logLevel] = .string(level.rawValue) }
+            let built = meta
+            state.withLock { $0.envelopeBase = (version, level, built) }
+        }
+        if let extra = existing?.objectValue {
+            for (key, value) in extra where !meta.contains(key) { meta[key] = value }
+        }
         return .object(meta)
     }
 

@@ -58,6 +58,8 @@ public struct AgentSpec: Sendable, Hashable {
     public let subAgents: [String]
     /// Whether the agent gets its own MCP tool.
     public let visibility: AgentVisibility
+    /// Canned replies for the offline `scripted` model, or nil.
+    public let script: AgentScript?
 
     /// The distinct `{{variable}}` names of the instructions, in order of first use.
     public var variables: [String] { template.variables }
@@ -104,17 +106,19 @@ public struct AgentSpec: Sendable, Hashable {
         let bindings = readBindings(reader)
         let subAgents = slugList(reader, "sub_agents", maxCount: maxSubAgents)
         let visibility = reader.choice("visibility", AgentVisibility.spellings).flatMap(AgentVisibility.init(rawValue:)) ?? .private
+        let script = reader.object("script").map(AgentScript.read)
         reader.finish()
 
         guard issues.all.count == before, let name, let instructions, let template, let model else { return nil }
         return AgentSpec(
             name: name, description: description, instructions: instructions, template: template,
             model: model.full, provider: model.provider, modelName: model.name, settings: settings, tags: tags,
-            maxSteps: maxSteps, historyRuns: historyRuns, bindings: bindings, subAgents: subAgents, visibility: visibility)
+            maxSteps: maxSteps, historyRuns: historyRuns, bindings: bindings, subAgents: subAgents, visibility: visibility,
+            script: script)
     }
 
     /// Text that may span lines: tab, CR and LF are allowed, other control characters are not.
-    private static func multilineText(_ reader: SpecReader, _ key: String, required: Bool, maxLength: Int) -> String? {
+    static func multilineText(_ reader: SpecReader, _ key: String, required: Bool, maxLength: Int) -> String? {
         guard let text = reader.string(key, required: required, maxLength: maxLength, allowControl: true) else { return nil }
         for scalar in text.unicodeScalars where scalar != "\t" && scalar != "\n" && scalar != "\r" {
             switch scalar.properties.generalCategory {
@@ -232,6 +236,7 @@ public struct AgentSpec: Sendable, Hashable {
         object["bindings"] = .array(bindings.map(\.json))
         object["sub_agents"] = .array(subAgents.map(JSONValue.string))
         object["visibility"] = .string(visibility.rawValue)
+        if let script { object["script"] = script.json }
         return .object(object)
     }
 

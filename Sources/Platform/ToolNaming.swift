@@ -43,9 +43,23 @@ public enum ToolNaming {
 
     /// The server part of a generated name (everything before the first `__`), or nil.
     public static func serverPart(of name: String) -> String? {
-        guard let range = name.range(of: separator) else { return nil }
-        let server = String(name[..<range.lowerBound])
-        return server.isEmpty ? nil : server
+        // A byte scan: this runs on every gateway call, and `range(of:)` costs far more.
+        let bytes = name.utf8
+        var previousWasUnderscore = false
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "_") {
+                if previousWasUnderscore {
+                    let end = bytes.index(before: index)
+                    return end == bytes.startIndex ? nil : String(name[..<end])
+                }
+                previousWasUnderscore = true
+            } else {
+                previousWasUnderscore = false
+            }
+            index = bytes.index(after: index)
+        }
+        return nil
     }
 
     private static func isSafe(_ byte: UInt8) -> Bool {

@@ -41,6 +41,11 @@ extension AgentSpec {
         guard let server = ToolNaming.serverPart(of: name), let binding = binding(for: server) else { return nil }
         let rest = String(name.dropFirst(server.count + ToolNaming.separator.count))
         if let names = catalog?(server) {
+            // Most names are plain `server__tool`: check that one directly before trying every
+            // name of the catalog for a rewritten match.
+            if binding.alias(for: rest) == nil, ToolNaming.exposedName(server: server, tool: rest) == name, names.contains(rest) {
+                return ToolRoute(binding: binding, upstreamTool: rest)
+            }
             if let tool = names.first(where: { ToolNaming.exposedName(server: server, tool: $0, alias: binding.alias(for: $0)) == name }) {
                 return ToolRoute(binding: binding, upstreamTool: tool)
             }

@@ -1,6 +1,7 @@
 import CLIKit
 import Dispatch
 import Foundation
+import HTTPClient
 import HTTPServer
 import MCPHTTP
 import Bridge
@@ -9,6 +10,7 @@ import Platform
 import PlatformMCP
 import Storage
 import ReferenceServer
+import Runtime
 import Synchronization
 
 /// `agentbridge serve`: the platform over MCP HTTP (both eras on `/mcp`, the 2024-11-05
@@ -90,6 +92,15 @@ enum ServeCommand {
         let vault = try CredentialStore(
             database: database, masterKey: try MasterKey.load(databasePath: database.path, environment: environment))
         let registry = UpstreamRegistry(vault: vault, environment: environment)
+        // Agent runs: resume what a previous process left unfinished, and keep adopting runs
+        // whose process went away (a CLI run that stopped at an approval).
+        var runtimeConfiguration = RuntimeConfiguration()
+        runtimeConfiguration.environment = environment
+        runtimeConfiguration.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let runtime = AgentRuntime(
+            database: database, registry: registry, vault: vault, models: StandardModelClientFactory.live(http: HTTPClient()), configuration: runtimeConfiguration)
+        runtime.recover()
+        runtime.superviseOrphans(every: .seconds(5))
         let server = try PlatformSurface.wantsReference(args)
             ? ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
             : PlatformSurface.server(database: database, principals: principals, registry: registry, origin: .http, version: version, pageSize: pageSize)
@@ -131,6 +142,7 @@ enum ServeCommand {
         endpoint.close()
         agents?.close()
         await httpServer.shutdown(gracePeriod: .seconds(10))
+        await runtime.shutdown()
         await registry.stopAll()
         _ = try? keys.flushLastUsed()
         return 0

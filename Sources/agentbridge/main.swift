@@ -34,7 +34,7 @@ let root = Command(
     options: [PlatformContext.databaseOption, PlatformContext.workspaceOption],
     flags: [PlatformContext.jsonFlag],
     subcommands: [
-        stdio, ServeCommand.command, ConnectCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
+        stdio, ServeCommand.command, RunCommand.command, ConnectCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
         CredentialsCommand.command, RunsCommand.sessionsCommand, RunsCommand.runsCommand, RunsCommand.approvalsCommand,
         ExplainCommand.command, AuditCommand.command, DoctorCommand.command, referenceServer,
     ])
@@ -60,6 +60,8 @@ await CLI.main(root: root, version: version) { args in
         return 0
     case "serve":
         return try await ServeCommand.run(args, version: version)
+    case "run":
+        return try await RunCommand.run(args)
     case "connect":
         return try await ConnectCommand.run(args)
     case "doctor":

@@ -1,6 +1,7 @@
 // PlatformSchemaTests: migrations on a real file, the idempotent default workspace, constraints.
 
 import Glibc
+import Hashing
 import Platform
 import Storage
 import Testing
@@ -85,7 +86,14 @@ struct PlatformSchemaUpgradeTests {
             // What an agentbridge that knew only migration 1 would have written.
             let old = try Database.open(path: directory.file(), migrations: Array(PlatformSchema.migrations.prefix(1)))
             try WorkspaceStore(database: old, clock: clock.clock).ensureDefault()
-            secret = try APIKeyStore(database: old, clock: clock.clock).create(workspace: "default", name: "old", scopes: [.admin]).secret
+            // The key row exactly as version 1 stored it (today's store writes later columns).
+            secret = APIKeyStore.secretPrefix + Base64URL.encode(SecureRandom.bytes(APIKeyStore.secretRandomByteCount))
+            try old.write { connection in
+                try connection.execute(
+                    "INSERT INTO api_keys (id, workspace_id, name, prefix, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [.text("key_old"), .text("default"), .text("old"), .text(String(secret.prefix(9))), .blob(SHA256.hash(secret)),
+                     .text("admin"), .integer(clock.clock.nowMilliseconds())])
+            }
             #expect(try old.schemaVersion == 1)
         }
         let database = try PlatformSchema.open(path: directory.file(), clock: clock.clock)

@@ -14,6 +14,9 @@ struct ToolNamingTests {
         #expect(ToolNaming.serverPart(of: "time__get_current_time") == "time")
         #expect(ToolNaming.serverPart(of: "git__git__log") == "git")
         #expect(ToolNaming.serverPart(of: "nothing") == nil)
+        #expect(ToolNaming.serverPart(of: "__leading") == nil && ToolNaming.serverPart(of: "a__") == "a")
+        #expect(ToolNaming.serverPart(of: "a_b___c") == "a_b" && ToolNaming.serverPart(of: "_") == nil && ToolNaming.serverPart(of: "") == nil)
+        #expect(ToolNaming.serverPart(of: "é__x") == "é", "multi-byte server part")
     }
 
     @Test("every generated name matches ^[A-Za-z0-9_-]{1,64}$, and rewritten names never collide")
