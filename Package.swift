@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "HTTPClient", "HTTPServer", "JSON"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON"], exclude: ["fixtures"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON", "HTTPServer", "HTTPClient"], exclude: ["fixtures"]),
         .testTarget(name: "PlatformMCPTests", dependencies: ["PlatformMCP", "Platform", "Storage", "MCPServer", "MCP", "JSON", "JSONRPC"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),
