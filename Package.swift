@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "Platform", "Storage", "Supervision"]),
         .target(name: "Models", dependencies: ["JSON", "HTTPClient", "HTTPServer"]),
         .target(name: "Runtime", dependencies: ["JSON", "Models", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient"]),
-        .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge"]),
+        .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge", "Runtime", "Hashing"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "Supervision", dependencies: ["CShim"]),

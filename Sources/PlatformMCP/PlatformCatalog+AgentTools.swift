@@ -8,7 +8,7 @@ import Platform
 import Storage
 
 extension PlatformCatalog {
-    static func agentTools(_ database: Database) -> [PlatformTool] {
+    static func agentTools(_ database: Database, changed agentsChanged: @escaping @Sendable () -> Void) -> [PlatformTool] {
         let agentObject: JSONValue = Schema.anyObject
         return [
             PlatformTool(Tool(
@@ -55,7 +55,9 @@ extension PlatformCatalog {
                 action: .writeAgents
             ) { call in
                 let spec = try AgentSpec.parse(call.arguments["config"]!, path: "$.config")
-                return .structured(try AgentStore(database: database).create(caller: call.caller, id: call.string("id")!, spec: spec).json)
+                let agent = try AgentStore(database: database).create(caller: call.caller, id: call.string("id")!, spec: spec)
+                agentsChanged()
+                return .structured(agent.json)
             },
             PlatformTool(Tool(
                 name: "update_agent", title: "Update an agent",
@@ -72,6 +74,7 @@ extension PlatformCatalog {
                 let spec = try AgentSpec.parse(call.arguments["config"]!, path: "$.config")
                 let (agent, changed) = try AgentStore(database: database).update(
                     caller: call.caller, id: call.string("id")!, spec: spec, expectedVersion: call.int("expected_version"))
+                if changed { agentsChanged() }
                 return .structured(["agent": agent.json, "changed": .bool(changed)])
             },
             PlatformTool(Tool(
@@ -82,7 +85,9 @@ extension PlatformCatalog {
                 annotations: ToolAnnotations(title: "Archive an agent", readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false)),
                 action: .writeAgents
             ) { call in
-                .structured(try AgentStore(database: database).archive(caller: call.caller, id: call.string("id")!).json)
+                let agent = try AgentStore(database: database).archive(caller: call.caller, id: call.string("id")!)
+                agentsChanged()
+                return .structured(agent.json)
             },
         ]
     }

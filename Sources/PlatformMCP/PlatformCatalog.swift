@@ -11,10 +11,12 @@
 // outcome — without its arguments, which may hold anything.
 
 import Bridge
+import Foundation
 import JSON
 import MCP
 import MCPServer
 import Platform
+import Runtime
 import Storage
 import Synchronization
 
@@ -23,7 +25,10 @@ public final class PlatformCatalog: CatalogProvider {
     let database: Database
     let principals: PrincipalDirectory
     let registry: UpstreamRegistry?
+    let runtime: AgentRuntime?
     let origin: Origin
+    /// Tells the server's clients that lists or resources changed.
+    let changed: @Sendable ([ServerEvent]) -> Void
     let tools: [String: PlatformTool]
     /// Tool names in listing order.
     let order: [String]
@@ -31,12 +36,22 @@ public final class PlatformCatalog: CatalogProvider {
     /// - Parameters:
     ///   - origin: recorded in audit records (`http` or `stdio`).
     ///   - registry: reaches upstream servers for `list_upstream_tools` (nil: that tool fails).
-    public init(database: Database, principals: PrincipalDirectory, registry: UpstreamRegistry?, origin: Origin) {
+    ///   - runtime: runs agents (nil: no `run_agent`, `cancel_run` or `ask_` tools).
+    ///   - changed: publishes list changes and resource updates to the server's clients.
+    public init(database: Database, principals: PrincipalDirectory, registry: UpstreamRegistry?, runtime: AgentRuntime? = nil,
+                origin: Origin, changed: @escaping @Sendable ([ServerEvent]) -> Void = { _ in }) {
         self.database = database
         self.principals = principals
         self.registry = registry
+        self.runtime = runtime
         self.origin = origin
-        let all = Self.agentTools(database) + Self.runTools(database) + Self.upstreamTools(database, registry)
+        self.changed = changed
+        let touched: @Sendable (Run) -> Void = { run in
+            changed([.resourceUpdated(Self.scheme + "runs/" + run.id), .resourceUpdated(Self.scheme + "sessions/" + run.sessionID)])
+        }
+        let agentsChanged: @Sendable () -> Void = { changed([.toolsChanged, .promptsChanged, .resourcesChanged]) }
+        let all = Self.agentTools(database, changed: agentsChanged) + Self.agentRunTools(database, runtime, touched: touched)
+            + Self.runTools(database) + Self.upstreamTools(database, registry)
         self.tools = Dictionary(all.map { ($0.definition.name, $0) }, uniquingKeysWith: { first, _ in
             preconditionFailure("duplicate platform tool \(first.definition.name)")
         })
@@ -58,14 +73,29 @@ public final class PlatformCatalog: CatalogProvider {
 
     public func listTools(_ context: RequestContext) async throws -> CatalogListing {
         guard let caller = caller(context) else { return CatalogListing([]) }
-        return CatalogListing(order.compactMap { name in
+        let fixed = order.compactMap { name -> JSONValue? in
             let tool = tools[name]!
             return Self.allows(caller, tool) ? tool.definition.json : nil
-        })
+        }
+        return CatalogListing(fixed + (try exposedAgents(caller)).map { Self.askTool(for: $0).json })
+    }
+
+    /// The `ask_` tool named `name`, as a platform tool for `caller`, or nil.
+    func askTool(_ name: String, caller: Caller) throws -> PlatformTool? {
+        guard name.hasPrefix("ask_"), let runtime, let agent = try exposedAgents(caller).first(where: { Self.askToolName($0.id) == name })
+        else { return nil }
+        let database = self.database
+        let changed = self.changed
+        return PlatformTool(Self.askTool(for: agent), action: .writeRuns) { call in
+            try await Self.startRun(call, agentID: agent.id, runtime: runtime, database: database) { run in
+                changed([.resourceUpdated(Self.scheme + "runs/" + run.id), .resourceUpdated(Self.scheme + "sessions/" + run.sessionID)])
+            }
+        }
     }
 
     public func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
-        guard let caller = caller(context), let tool = tools[name], Self.allows(caller, tool) else { return nil }
+        guard let caller = caller(context) else { return nil }
+        guard let tool = try tools[name].flatMap({ Self.allows(caller, $0) ? $0 : nil }) ?? askTool(name, caller: caller) else { return nil }
         let problems = SchemaValidator.validate(.object(arguments), against: tool.definition.inputSchema)
         if !problems.isEmpty {
             audit(caller, tool: name, target: nil, outcome: .failed)

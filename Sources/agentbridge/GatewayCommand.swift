@@ -6,6 +6,8 @@ import MCPServer
 import MCPStdio
 import Platform
 import PlatformMCP
+import Runtime
+import HTTPClient
 
 /// The gateway surfaces: `agentbridge stdio --agent A` serves exactly agent A's governed upstream
 /// tools over stdio (both eras), as the local administrator of `--workspace`. Upstream children
@@ -41,11 +43,22 @@ enum GatewayCommand {
         let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
         let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
         let registry = UpstreamRegistry(vault: vault, environment: environment)
+        // Runs started here are driven here while the client stays; runs still going when it
+        // leaves are interrupted and resumed by `serve` (or `run --resume`).
+        var configuration = RuntimeConfiguration()
+        configuration.environment = environment
+        configuration.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let http = HTTPClient()
+        let runtime = AgentRuntime(
+            database: context.database, registry: registry, vault: vault, models: StandardModelClientFactory.live(http: http),
+            configuration: configuration)
         let server = PlatformSurface.server(
-            database: context.database, principals: PrincipalDirectory(fixed: principal), registry: registry, origin: .stdio,
-            version: version, pageSize: pageSize)
+            database: context.database, principals: PrincipalDirectory(fixed: principal), registry: registry, runtime: runtime,
+            origin: .stdio, version: version, pageSize: pageSize)
         await StdioServer.run(server, limits: limits)
+        await runtime.shutdown()
         await registry.stopAll()
+        await http.shutdown()
         return 0
     }
 }

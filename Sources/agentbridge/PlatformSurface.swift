@@ -6,6 +6,7 @@ import MCPServer
 import Platform
 import PlatformMCP
 import ReferenceServer
+import Runtime
 import Storage
 
 /// What `/mcp` and `agentbridge stdio` serve: the platform (agents, sessions, runs, approvals
@@ -33,13 +34,15 @@ enum PlatformSurface {
     }
 
     /// The MCP server of the platform surface for `principals`, with its catalog installed.
-    static func server(database: Database, principals: PrincipalDirectory, registry: UpstreamRegistry, origin: Origin,
-                       version: String, pageSize: Int) -> MCPServer {
+    static func server(database: Database, principals: PrincipalDirectory, registry: UpstreamRegistry, runtime: AgentRuntime,
+                       origin: Origin, version: String, pageSize: Int) -> MCPServer {
         let server = MCPServer(
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge"),
             options: .init(pageSize: pageSize, instructions: "AgentBridge: run agents, follow their runs and decide their approvals. "
                 + "list_agents shows what you can run; each agent's instructions are also a prompt."))
-        server.setCatalogProvider(PlatformCatalog(database: database, principals: principals, registry: registry, origin: origin))
+        server.setCatalogProvider(PlatformCatalog(
+            database: database, principals: principals, registry: registry, runtime: runtime, origin: origin,
+            changed: { [weak server] events in for event in events { server?.publish(event) } }))
         return server
     }
 

@@ -103,7 +103,8 @@ enum ServeCommand {
         runtime.superviseOrphans(every: .seconds(5))
         let server = try PlatformSurface.wantsReference(args)
             ? ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
-            : PlatformSurface.server(database: database, principals: principals, registry: registry, origin: .http, version: version, pageSize: pageSize)
+            : PlatformSurface.server(
+                database: database, principals: principals, registry: registry, runtime: runtime, origin: .http, version: version, pageSize: pageSize)
         let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let agents: AgentEndpoints? = token == nil
             ? AgentEndpoints(database: database, keys: keys, limits: limits, registry: registry, base: mcp, version: version, pageSize: pageSize,
