@@ -333,7 +333,7 @@ extension MCPServer {
         let (wantTools, wantPrompts, wantResources, watched) = (tools, prompts, resources, uris)
         // Observe before acknowledging, so a change right after the client sees the ack is not
         // lost; hold such changes until the ack is out, so the ack is still the first message.
-        let gate = Mutex<(acked: Bool, held: [JSONRPCNotification])>((false, []))
+        let gate = Mutex<(acked: Bool, held: [JSONRPCNotification], ended: Bool)>((false, [], false))
         let stop = observe { event in
             let method: String
             var params: JSONObject = ["_meta": subscriptionMeta]
@@ -348,6 +348,7 @@ extension MCPServer {
             }
             let notification = JSONRPCNotification(method: method, params: .object(params))
             let now = gate.withLock { g -> Bool in
+                if g.ended { return false }
                 if !g.acked { g.held.append(notification) }
                 return g.acked
             }
@@ -359,7 +360,14 @@ extension MCPServer {
             for n in g.held { context.emit(n) }
             g.held = []
         }
-        await waitForListenEnd()
+        // A cancelled listen gets nothing more, even from a change published before this task
+        // wakes up: the cancellation handler runs when the client's notifications/cancelled is
+        // read, before any later message of the client is handled.
+        await withTaskCancellationHandler {
+            await waitForListenEnd()
+        } onCancel: {
+            gate.withLock { $0.ended = true }
+        }
         stop()
         return ["_meta": subscriptionMeta]
     }

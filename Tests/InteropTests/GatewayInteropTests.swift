@@ -29,7 +29,8 @@ struct GatewayInteropTests {
         #expect(result.output.contains("ok   mcp-server-time tools through the clock agent"))
 
         // Every upstream child was stopped with its gateway.
-        let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,args | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
+        // Orphans only (parent pid 1): other suites run the same upstreams under live parents.
+        let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,ppid,args | awk '$2 == 1' | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
         #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")
     }
 
@@ -61,7 +62,8 @@ struct GatewayInteropTests {
         Interop.expectSuccess(result, "gateway_http.py")
         #expect(stopped.status == 0, "\(server.log)")
         for secret in [all, restricted, weak] { #expect(!server.log.contains(secret), "a key reached the log") }
-        let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,args | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
+        // Orphans only (parent pid 1): other suites run the same upstreams under live parents.
+        let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,ppid,args | awk '$2 == 1' | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
         #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")
     }
 
