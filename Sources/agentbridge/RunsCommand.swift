@@ -26,6 +26,10 @@ enum RunsCommand {
                 Option("limit", valueName: "n", help: "At most this many (1–200).", defaultValue: "50"),
             ]),
             Command(name: "get", abstract: "Show a run and its events.", positionals: [Positional("id", help: "The run id.")]),
+            Command(
+                name: "cancel", abstract: "Cancel a run; the process driving it stops its model and tool calls within a moment.",
+                options: [Option("reason", valueName: "text", help: "Why (recorded with the run).")],
+                positionals: [Positional("id", help: "The run id.")]),
         ])
 
     static let approvalsCommand = Command(
@@ -93,8 +97,14 @@ enum RunsCommand {
             var object = describe(run).objectValue ?? [:]
             object["events"] = .array(events.map(\.json))
             context.printJSON(.object(object))
+        case "cancel":
+            guard let id = args.positional("id") else { throw args.usageError("missing run id") }
+            // The driver (here, in `serve` or another `run`) notices at its next tick and cancels
+            // the model stream and the upstream call in flight.
+            let run = try store.cancel(caller: context.caller, id: id, reason: args.value("reason"))
+            if context.json { context.printJSON(describe(run)) } else { print("cancelled \(run.id) (\(run.agentID))") }
         default:
-            throw args.usageError("missing subcommand: list or get")
+            throw args.usageError("missing subcommand: list, get or cancel")
         }
         return 0
     }

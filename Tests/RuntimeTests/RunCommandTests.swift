@@ -101,8 +101,9 @@ struct RunCommandTests {
         let child = try CommandProcess(try Paths.agentbridge(), ["--db", database, "run", "fixer", #"/call fix__hang {"tag": "long"}"#], in: directory)
         #expect(await eventually { fixtureLog(log).contains { $0.hasPrefix("start long ") } }, "\(child.errors)")
         let run = try runID(in: child.errors)
-        // This test process is "another surface": it writes the cancellation to the database.
-        try RunStore(database: try PlatformSchema.open(path: database)).cancel(caller: .local(.cli), id: run, reason: "stop it")
+        // Another process: `agentbridge runs cancel`.
+        let cancelled = try await CommandProcess.run(try Paths.agentbridge(), ["--db", database, "runs", "cancel", run, "--reason", "stop it"], in: directory)
+        #expect(cancelled.status == 0 && cancelled.output.contains("cancelled \(run)"), "\(cancelled.output)\(cancelled.errors)")
         let status = await child.wait()
         #expect(status == 4, "\(child.output)\(child.errors)")
         #expect(await eventually { fixtureLog(log).contains("cancelled long") }, "the upstream call was cancelled")
