@@ -73,6 +73,11 @@ extension MCPMethod {
     public static let rootsList = "roots/list"
     public static let rootsListChanged = "notifications/roots/list_changed"
     public static let elicitationComplete = "notifications/elicitation/complete"
+    /// The Tasks extension (`io.modelcontextprotocol/tasks`, 2026 only).
+    public static let tasksGet = "tasks/get"
+    public static let tasksUpdate = "tasks/update"
+    public static let tasksCancel = "tasks/cancel"
+    public static let tasksStatus = "notifications/tasks"
 
     private static let modern = ProtocolVersion.v2026_07_28
 
@@ -108,6 +113,10 @@ extension MCPMethod {
         MCPMethod(rootsList, .request, .serverToClient, removedIn: modern),
         MCPMethod(rootsListChanged, .notification, .clientToServer, removedIn: modern),
         MCPMethod(elicitationComplete, .notification, .serverToClient, since: .v2025_11_25, removedIn: modern),
+        MCPMethod(tasksGet, .request, .clientToServer, since: modern, nameParameter: "taskId"),
+        MCPMethod(tasksUpdate, .request, .clientToServer, since: modern, nameParameter: "taskId"),
+        MCPMethod(tasksCancel, .request, .clientToServer, since: modern, nameParameter: "taskId"),
+        MCPMethod(tasksStatus, .notification, .serverToClient, since: modern),
     ]
 
     private static let byName: [String: MCPMethod] = Dictionary(uniqueKeysWithValues: table.map { ($0.name, $0) })

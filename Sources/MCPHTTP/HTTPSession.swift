@@ -68,6 +68,8 @@ final class HTTPSession: Sendable {
             if legacy.isSubscribed(uri) {
                 standalone.publish(JSONRPCMessage.notification(.init(method: MCPMethod.resourcesUpdated, params: ["uri": .string(uri)])).json)
             }
+        case .taskChanged:
+            break  // tasks are a 2026 extension
         }
     }
 

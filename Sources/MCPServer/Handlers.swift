@@ -38,4 +38,7 @@ public enum ServerEvent: Sendable, Hashable {
     case promptsChanged
     case resourcesChanged
     case resourceUpdated(String)
+    /// A task's state changed (the full `DetailedTask`), for `notifications/tasks` on the listen
+    /// streams that asked for that task (2026 only).
+    case taskChanged(id: String, task: JSONValue)
 }

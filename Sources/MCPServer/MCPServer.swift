@@ -51,6 +51,7 @@ public final class MCPServer: Sendable {
     let sealer: RequestStateSealer
     let registry = Mutex(Registry())
     let catalogProvider = Mutex<(any CatalogProvider)?>(nil)
+    let taskProvider = Mutex<(any TaskProvider)?>(nil)
     private let observers = Mutex<(next: UInt64, all: [UInt64: @Sendable (ServerEvent) -> Void])>((0, [:]))
     private let listens = Mutex<(next: UInt64, waiting: [UInt64: CheckedContinuation<Void, Never>], closed: Bool)>((0, [:], false))
 
@@ -70,6 +71,11 @@ public final class MCPServer: Sendable {
     /// Adds computed tools to the registered ones (see `CatalogProvider`); nil removes them.
     public func setCatalogProvider(_ provider: (any CatalogProvider)?) {
         catalogProvider.withLock { $0 = provider }
+    }
+
+    /// Serves the Tasks extension through `provider` (see `TaskProvider`); nil removes it.
+    public func setTaskProvider(_ provider: (any TaskProvider)?) {
+        taskProvider.withLock { $0 = provider }
     }
 
     /// Adds or replaces a tool. Announces `tools/list_changed` when `announce` is true.
@@ -257,6 +263,7 @@ public final class MCPServer: Sendable {
             "logging": [:],
         ]
         if version.hasCompletionsCapability { caps["completions"] = [:] }
+        if version.isModern, taskProvider.withLock({ $0 }) != nil { caps["extensions"] = .object([TasksExtension.id: .object([:])]) }
         return .object(caps)
     }
 }

@@ -190,6 +190,8 @@ public final class ServerConnection: Sendable {
             if session.isSubscribed(uri) {
                 send(.notification(JSONRPCNotification(method: MCPMethod.resourcesUpdated, params: ["uri": .string(uri)])))
             }
+        case .taskChanged:
+            break  // tasks are a 2026 extension
         }
     }
 

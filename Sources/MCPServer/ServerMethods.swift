@@ -23,6 +23,9 @@ extension MCPServer {
         MCPMethod.completionComplete: { s, c in try await s.complete(c) },
         MCPMethod.loggingSetLevel: { s, c in try s.setLogLevel(c) },
         MCPMethod.subscriptionsListen: { s, c in try await s.listen(c) },
+        MCPMethod.tasksGet: { s, c in try await s.getTask(c) },
+        MCPMethod.tasksUpdate: { s, c in try await s.updateTask(c) },
+        MCPMethod.tasksCancel: { s, c in try await s.cancelTask(c) },
     ]
 }
 
@@ -317,6 +320,16 @@ extension MCPServer {
         if let subs = requested["resourceSubscriptions"], subs.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
             throw JSONRPCError.invalidParams("notifications.resourceSubscriptions must be an array of URI strings")
         }
+        var taskIDs = Set<String>()
+        if let ids = requested["taskIds"] {
+            guard let list = ids.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+                throw JSONRPCError.invalidParams("notifications.taskIds must be an array of task id strings")
+            }
+            guard TasksExtension.isDeclared(in: call.context.clientCapabilities) else {
+                throw MCPError.missingCapability(TasksExtension.missing, "notifications.taskIds needs the \(TasksExtension.id) extension, which the request did not declare")
+            }
+            taskIDs = Set(list.compactMap(\.stringValue))
+        }
         var honoured = JSONObject()
         var tools = false, prompts = false, resources = false
         if requested["toolsListChanged"] == true { tools = true; honoured["toolsListChanged"] = true }
@@ -328,9 +341,10 @@ extension MCPServer {
             uris = Set(strings)
             if !strings.isEmpty { honoured["resourceSubscriptions"] = .array(strings.map { .string($0) }) }
         }
+        if !taskIDs.isEmpty { honoured["taskIds"] = .array(taskIDs.sorted().map { .string($0) }) }
         let subscriptionMeta: JSONValue = [ModernEnvelope.subscriptionIDKey: call.context.requestID.json]
         let context = call.context
-        let (wantTools, wantPrompts, wantResources, watched) = (tools, prompts, resources, uris)
+        let (wantTools, wantPrompts, wantResources, watched, watchedTasks) = (tools, prompts, resources, uris, taskIDs)
         // Observe before acknowledging, so a change right after the client sees the ack is not
         // lost; hold such changes until the ack is out, so the ack is still the first message.
         let gate = Mutex<(acked: Bool, held: [JSONRPCNotification], ended: Bool)>((false, [], false))
@@ -344,6 +358,9 @@ extension MCPServer {
             case .resourceUpdated(let uri) where watched.contains(uri):
                 method = MCPMethod.resourcesUpdated
                 params["uri"] = .string(uri)
+            case .taskChanged(let id, let task) where watchedTasks.contains(id):
+                method = MCPMethod.tasksStatus
+                for (key, value) in task.objectValue ?? [:] where key != "_meta" { params[key] = value }
             default: return
             }
             let notification = JSONRPCNotification(method: method, params: .object(params))
@@ -359,6 +376,16 @@ extension MCPServer {
             g.acked = true
             for n in g.held { context.emit(n) }
             g.held = []
+        }
+        // Named tasks: their current state first, so a task that changed before the stream
+        // opened is not missed (later changes follow as they happen).
+        if !watchedTasks.isEmpty, let provider = taskProvider.withLock({ $0 }) {
+            for id in watchedTasks.sorted() {
+                guard let task = try? await provider.getTask(id: id, context: context) else { continue }
+                var params: JSONObject = ["_meta": subscriptionMeta]
+                for (key, value) in task.objectValue ?? [:] where key != "_meta" { params[key] = value }
+                context.emit(JSONRPCNotification(method: MCPMethod.tasksStatus, params: .object(params)))
+            }
         }
         // A cancelled listen gets nothing more, even from a change published before this task
         // wakes up: the cancellation handler runs when the client's notifications/cancelled is

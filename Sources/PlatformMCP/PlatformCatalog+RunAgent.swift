@@ -24,7 +24,8 @@ extension PlatformCatalog {
         [("run", Schema.anyObject), ("status", ["type": "string"]), ("approvals", ["type": "array", "items": ["type": "object"]])],
         required: ["run", "status"])
 
-    static func agentRunTools(_ database: Database, _ runtime: AgentRuntime?, touched: @escaping @Sendable (Run) -> Void) -> [PlatformTool] {
+    static func agentRunTools(_ database: Database, _ runtime: AgentRuntime?, touched: @escaping @Sendable (Run) -> Void,
+                              changed: @escaping @Sendable ([ServerEvent]) -> Void) -> [PlatformTool] {
         guard let runtime else { return [] }
         return [
             PlatformTool(Tool(
@@ -35,7 +36,8 @@ extension PlatformCatalog {
                 ] + sessionFields, required: ["agent", "message"]),
                 outputSchema: runOutput,
                 annotations: ToolAnnotations(title: "Run an agent", readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true)),
-                action: .writeRuns
+                action: .writeRuns,
+                taskStarter: { call in try Self.startTask(call, agentID: call.string("agent")!, runtime: runtime, database: database, changed: changed) }
             ) { call in
                 try await Self.startRun(call, agentID: call.string("agent")!, runtime: runtime, database: database, touched: touched)
             },
@@ -54,14 +56,21 @@ extension PlatformCatalog {
         ]
     }
 
-    /// Starts (or, on a retry, resumes following) a run of `agentID` for `call`.
-    static func startRun(_ call: PlatformCall, agentID: String, runtime: AgentRuntime, database: Database,
-                         touched: @escaping @Sendable (Run) -> Void) async throws -> ToolResult {
+    /// The session choice and variables of a run tool call. Without a session, the run gets a
+    /// session of its own for the calling key.
+    static func runParameters(_ call: PlatformCall) -> (SessionChoice, [String: String]) {
         var variables: [String: String] = [:]
         for (key, value) in call.arguments["variables"]?.objectValue ?? [:] { variables[key] = value.stringValue }
         let session = SessionChoice(
             sessionID: call.string("session_id"), sessionReference: call.string("session_reference"),
             userReference: call.string("user_reference") ?? (call.string("session_id") == nil ? "mcp:\(call.caller.principal.actorID)" : nil))
+        return (session, variables)
+    }
+
+    /// Starts (or, on a retry, resumes following) a run of `agentID` for `call`.
+    static func startRun(_ call: PlatformCall, agentID: String, runtime: AgentRuntime, database: Database,
+                         touched: @escaping @Sendable (Run) -> Void) async throws -> ToolResult {
+        let (session, variables) = runParameters(call)
         let follower = RunFollower(runtime: runtime, database: database, caller: call.caller, context: call.context, touched: touched)
         if call.bool("wait") == false, call.context.state == nil {
             let run = try runtime.start(caller: call.caller, agentID: agentID, message: call.string("message")!, session: session,
@@ -71,6 +80,18 @@ extension PlatformCatalog {
             return RunFollower.result(of: run)
         }
         return try await follower.run(agentID: agentID, message: call.string("message")!, session: session, variables: variables)
+    }
+
+    /// Starts a run of `agentID` as a task: launched in the background, watched for
+    /// `notifications/tasks`, answered at once with its `CreateTaskResult`.
+    static func startTask(_ call: PlatformCall, agentID: String, runtime: AgentRuntime, database: Database,
+                          changed: @escaping @Sendable ([ServerEvent]) -> Void) throws -> JSONValue {
+        let (session, variables) = runParameters(call)
+        let run = try runtime.start(caller: call.caller, agentID: agentID, message: call.string("message")!, session: session,
+                                    variables: variables, trigger: .mcp)
+        try runtime.launch(caller: call.caller, runID: run.id)
+        watch(run, runtime: runtime, database: database, caller: call.caller, changed: changed)
+        return try createTaskResult(for: run, database: database)
     }
 
     // MARK: - ask_<agent>

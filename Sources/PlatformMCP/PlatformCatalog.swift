@@ -50,7 +50,7 @@ public final class PlatformCatalog: CatalogProvider {
             changed([.resourceUpdated(Self.scheme + "runs/" + run.id), .resourceUpdated(Self.scheme + "sessions/" + run.sessionID)])
         }
         let agentsChanged: @Sendable () -> Void = { changed([.toolsChanged, .promptsChanged, .resourcesChanged]) }
-        let all = Self.agentTools(database, changed: agentsChanged) + Self.agentRunTools(database, runtime, touched: touched)
+        let all = Self.agentTools(database, changed: agentsChanged) + Self.agentRunTools(database, runtime, touched: touched, changed: changed)
             + Self.runTools(database) + Self.upstreamTools(database, registry)
         self.tools = Dictionary(all.map { ($0.definition.name, $0) }, uniquingKeysWith: { first, _ in
             preconditionFailure("duplicate platform tool \(first.definition.name)")
@@ -86,7 +86,10 @@ public final class PlatformCatalog: CatalogProvider {
         else { return nil }
         let database = self.database
         let changed = self.changed
-        return PlatformTool(Self.askTool(for: agent), action: .writeRuns) { call in
+        let starter: @Sendable (PlatformCall) async throws -> JSONValue = { call in
+            try Self.startTask(call, agentID: agent.id, runtime: runtime, database: database, changed: changed)
+        }
+        return PlatformTool(Self.askTool(for: agent), action: .writeRuns, taskStarter: starter) { call in
             try await Self.startRun(call, agentID: agent.id, runtime: runtime, database: database) { run in
                 changed([.resourceUpdated(Self.scheme + "runs/" + run.id), .resourceUpdated(Self.scheme + "sessions/" + run.sessionID)])
             }
@@ -103,6 +106,12 @@ public final class PlatformCatalog: CatalogProvider {
         }
         let call = PlatformCall(caller: caller, arguments: arguments, context: context)
         do {
+            // A retried request (it carries state) continues as it began: not as a task.
+            if let starter = tool.taskStarter, TasksExtension.isDeclared(in: context.clientCapabilities), context.state == nil {
+                let task = try await starter(call)
+                audit(caller, tool: name, target: task["taskId"]?.stringValue, outcome: .ok)
+                return task
+            }
             let result = try await tool.handler(call)
             audit(caller, tool: name, target: Self.target(of: arguments), outcome: result.isError ? .failed : .ok)
             return result.json

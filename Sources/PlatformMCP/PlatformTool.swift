@@ -15,10 +15,15 @@ struct PlatformTool: Sendable {
     /// nor can call it.
     let action: Action
     let handler: @Sendable (PlatformCall) async throws -> ToolResult
+    /// For long work: starts it as a task and returns the `CreateTaskResult` (used instead of
+    /// `handler` when the request declared the Tasks extension).
+    let taskStarter: (@Sendable (PlatformCall) async throws -> JSONValue)?
 
-    init(_ definition: Tool, action: Action, handler: @escaping @Sendable (PlatformCall) async throws -> ToolResult) {
+    init(_ definition: Tool, action: Action, taskStarter: (@Sendable (PlatformCall) async throws -> JSONValue)? = nil,
+         handler: @escaping @Sendable (PlatformCall) async throws -> ToolResult) {
         self.definition = definition
         self.action = action
+        self.taskStarter = taskStarter
         self.handler = handler
     }
 }

@@ -48,7 +48,7 @@ struct RunFollower: Sendable {
     }
 
     func follow(_ runID: String) async throws -> ToolResult {
-        try decideAnswered(runID)
+        try Self.decide(runID, answers: context.inputResponses, runtime: runtime, database: database, caller: caller)
         var steps = 0.0
         for try await event in runtime.events(caller: caller, runID: runID) {
             if let message = Self.progressMessage(event) {
@@ -63,10 +63,11 @@ struct RunFollower: Sendable {
         return Self.result(of: run)
     }
 
-    /// Decides the approvals this (retried) request carries answers for.
-    private func decideAnswered(_ runID: String) throws {
+    /// Decides the pending approvals of `runID` that `answers` (input responses, keyed as asked)
+    /// answer; other keys are ignored.
+    static func decide(_ runID: String, answers: JSONObject, runtime: AgentRuntime, database: Database, caller: Caller) throws {
         for approval in try ApprovalStore(database: database).pending(runID: runID) {
-            guard let answer = context.inputResponses[Self.key(approval)] else { continue }
+            guard let answer = answers[Self.key(approval)] else { continue }
             let result = try ElicitResult(json: answer)
             let approve = result.action == .accept && result.content?["approve"]?.boolValue == true
             var edited: JSONValue?
@@ -96,23 +97,25 @@ struct RunFollower: Sendable {
                 + "Decide with decide_approval, then follow the run with get_run."
             return ToolResult(content: [.text(text)], structuredContent: ["run": run.json, "status": "paused", "approvals": .array(pending.map(\.json))])
         }
-        let questions: [(String, InputRequest)] = pending.map { approval in
-            let shown = JSONWriter.string(approval.arguments, sortKeys: true)
-            let message = "Agent \(approval.agentID) wants to call \(approval.toolName)"
-                + (approval.serverID.map { " on \($0)" } ?? "") + " with arguments \(shown). Approve it?"
-            let schema: JSONValue = [
-                "type": "object",
-                "properties": [
-                    "approve": ["type": "boolean", "title": "Approve this call"],
-                    "arguments": ["type": "string", "title": "Edited arguments (JSON object, optional)"],
-                    "reason": ["type": "string", "title": "Reason (shown to the agent)"],
-                ],
-                "required": ["approve"],
-            ]
-            return (Self.key(approval), InputRequest.elicitation(message: message, schema: schema))
-        }
-        _ = try context.inputs(questions, state: [Self.stateKey: .string(runID)])
+        _ = try context.inputs(pending.map(Self.question), state: [Self.stateKey: .string(runID)])
         return nil
+    }
+
+    /// The elicitation that asks a person to decide `approval`, under its key.
+    static func question(_ approval: Approval) -> (String, InputRequest) {
+        let shown = JSONWriter.string(approval.arguments, sortKeys: true)
+        let message = "Agent \(approval.agentID) wants to call \(approval.toolName)"
+            + (approval.serverID.map { " on \($0)" } ?? "") + " with arguments \(shown). Approve it?"
+        let schema: JSONValue = [
+            "type": "object",
+            "properties": [
+                "approve": ["type": "boolean", "title": "Approve this call"],
+                "arguments": ["type": "string", "title": "Edited arguments (JSON object, optional)"],
+                "reason": ["type": "string", "title": "Reason (shown to the agent)"],
+            ],
+            "required": ["approve"],
+        ]
+        return (key(approval), InputRequest.elicitation(message: message, schema: schema))
     }
 
     /// The question key of `approval`: its id and a digest of the exact arguments shown.

@@ -40,9 +40,11 @@ enum PlatformSurface {
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge"),
             options: .init(pageSize: pageSize, instructions: "AgentBridge: run agents, follow their runs and decide their approvals. "
                 + "list_agents shows what you can run; each agent's instructions are also a prompt."))
-        server.setCatalogProvider(PlatformCatalog(
+        let catalog = PlatformCatalog(
             database: database, principals: principals, registry: registry, runtime: runtime, origin: origin,
-            changed: { [weak server] events in for event in events { server?.publish(event) } }))
+            changed: { [weak server] events in for event in events { server?.publish(event) } })
+        server.setCatalogProvider(catalog)
+        server.setTaskProvider(catalog)
         return server
     }
 

@@ -6,7 +6,7 @@ import Testing
 /// `platform_scenario.py`: create an agent bound to the reference upstream, run it with progress,
 /// approve a confirmation through elicitation, read the run resource, cancel a run, and decide a
 /// paused run's approval with edited arguments from a client that cannot elicit.
-@Suite("The platform over MCP (Python SDK 2.3.0)", .serialized)
+@Suite("The platform over MCP (Python SDK clients; raw JSON-RPC for tasks)", .serialized)
 struct PlatformInteropTests {
     @Test(arguments: ["stdio", "http"], ["auto", "legacy"])
     func theScenarioRunsInEveryEraOverEveryTransport(transport: String, mode: String) async throws {
@@ -36,4 +36,43 @@ struct PlatformInteropTests {
         #expect(stopped.status == 0, "\(server.log)")
         #expect(!server.log.contains(key), "the key reached the server's log")
     }
+
+    /// The Tasks extension (2026, raw JSON-RPC: no SDK speaks it yet): a task for a run that
+    /// needs an approval, `notifications/tasks` on a listen stream, then `kill -9` of the server;
+    /// after a restart the same task is read, its approval answered with `tasks/update`, and it
+    /// completes. Plus: the extension in discover, -32021 without it, -32602 for unknown ids,
+    /// `tasks/cancel`, and plain results for clients without the extension.
+    @Test func runsAreTasksThatSurviveAServerKill() async throws {
+        try await Interop.ensureVenvs()
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("platform-tasks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let applied = await Interop.run(binary, ["--db", db, "apply", Interop.repoRoot.appendingPathComponent("Manifests").path], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+        let created = await Interop.run(binary, ["--db", db, "--json", "keys", "create", "--name", "tasks", "--scope", "admin"], timeout: 30)
+        let object = try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
+        let key = try #require(object?["secret"] as? String, "\(created.output)")
+        let script = Interop.scripts.appendingPathComponent("platform_tasks.py").path
+        let arguments = ["--db", db, "--auth", "keys", "--manifests", "none", "--surface", "platform"]
+
+        let first = try await HTTPServerProcess.start(arguments)
+        let checks = await Interop.run(Interop.modernPython, [script, "--url", first.url, "--key", key, "checks"], timeout: 120)
+        Interop.expectSuccess(checks, "platform_tasks.py checks")
+        let started = await Interop.run(Interop.modernPython, [script, "--url", first.url, "--key", key, "start"], timeout: 120)
+        Interop.expectSuccess(started, "platform_tasks.py start")
+        let taskID = try #require(started.output.split(separator: "\n").first { $0.hasPrefix("task ") }?.dropFirst(5), "\(started.output)")
+        // kill -9: nothing of the run or its approval may be lost.
+        if let pid = first.serverPID { kill(pid, SIGKILL) }
+        _ = await first.stop(grace: 5)
+
+        let second = try await HTTPServerProcess.start(arguments)
+        let finished = await Interop.run(Interop.modernPython, [script, "--url", second.url, "--key", key, "finish", "--task", String(taskID)], timeout: 120)
+        let stopped = await second.stop()
+        Interop.expectSuccess(finished, "platform_tasks.py finish (after kill -9 and restart)")
+        #expect(stopped.status == 0, "\(second.log)")
+        #expect(second.log.contains("resuming 1 unfinished run"), "\(second.log)")
+    }
 }
+
