@@ -74,5 +74,36 @@ struct PlatformInteropTests {
         #expect(stopped.status == 0, "\(second.log)")
         #expect(second.log.contains("resuming 1 unfinished run"), "\(second.log)")
     }
+
+    /// The `mcp<2` client (`ClientSession`, the handshake era most desktop clients speak), over
+    /// stdio and HTTP: list_changed, run_agent with progress, elicitation/create approvals, the
+    /// run resource and agent prompts.
+    @Test(arguments: ["stdio", "http"])
+    func theMcp1ClientDrivesThePlatform(transport: String) async throws {
+        try await Interop.ensureVenvs()
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("platform-v1-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let applied = await Interop.run(binary, ["--db", db, "apply", Interop.repoRoot.appendingPathComponent("Manifests").path], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+        let script = Interop.scripts.appendingPathComponent("platform_v1.py").path
+        if transport == "stdio" {
+            let result = await Interop.run(Interop.legacyPython, [script, "--db", db, "--", binary], timeout: 180)
+            Interop.expectSuccess(result, "platform_v1.py stdio")
+            #expect(result.output.contains("ok   the agent's instructions render as a prompt"))
+            return
+        }
+        let created = await Interop.run(binary, ["--db", db, "--json", "keys", "create", "--name", "v1", "--scope", "admin"], timeout: 30)
+        let object = try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
+        let key = try #require(object?["secret"] as? String, "\(created.output)")
+        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none", "--surface", "platform"])
+        let result = await Interop.run(Interop.legacyPython, [script, "--url", server.url, "--key", key], timeout: 180)
+        let stopped = await server.stop()
+        Interop.expectSuccess(result, "platform_v1.py http")
+        #expect(result.output.contains("ok   the agent's instructions render as a prompt"))
+        #expect(stopped.status == 0, "\(server.log)")
+    }
 }
 
