@@ -71,7 +71,7 @@ extension PlatformCatalog {
     static func startRun(_ call: PlatformCall, agentID: String, runtime: AgentRuntime, database: Database,
                          touched: @escaping @Sendable (Run) -> Void) async throws -> ToolResult {
         let (session, variables) = runParameters(call)
-        let follower = RunFollower(runtime: runtime, database: database, caller: call.caller, context: call.context, touched: touched)
+        let follower = RunFollower(runtime: runtime, database: database, caller: runReader(call.caller), context: call.context, touched: touched)
         if call.bool("wait") == false, call.context.state == nil {
             let run = try runtime.start(caller: call.caller, agentID: agentID, message: call.string("message")!, session: session,
                                         variables: variables, trigger: .mcp)
@@ -90,7 +90,7 @@ extension PlatformCatalog {
         let run = try runtime.start(caller: call.caller, agentID: agentID, message: call.string("message")!, session: session,
                                     variables: variables, trigger: .mcp)
         try runtime.launch(caller: call.caller, runID: run.id)
-        watch(run, runtime: runtime, database: database, caller: call.caller, changed: changed)
+        watch(run, runtime: runtime, database: database, caller: runReader(call.caller), changed: changed)
         return try createTaskResult(for: run, database: database)
     }
 

@@ -24,18 +24,18 @@ extension PlatformCatalog: TaskProvider {
     static let pollIntervalMs: Int64 = 1000
 
     public func getTask(id: String, context: RequestContext) async throws -> JSONValue? {
-        guard let caller = caller(context), let run = try? RunStore(database: database).get(caller: caller, id: id) else { return nil }
+        guard let caller = caller(context).map(Self.runReader), let run = try? RunStore(database: database).get(caller: caller, id: id) else { return nil }
         return try Self.task(for: run, database: database)
     }
 
     public func updateTask(id: String, inputResponses: JSONObject, context: RequestContext) async throws -> Bool {
-        guard let caller = caller(context), let runtime, (try? RunStore(database: database).get(caller: caller, id: id)) != nil else { return false }
+        guard let caller = caller(context).map(Self.runReader), let runtime, (try? RunStore(database: database).get(caller: caller, id: id)) != nil else { return false }
         try RunFollower.decide(id, answers: inputResponses, runtime: runtime, database: database, caller: caller)
         return true
     }
 
     public func cancelTask(id: String, context: RequestContext) async throws -> Bool {
-        guard let caller = caller(context), let runtime, let run = try? RunStore(database: database).get(caller: caller, id: id) else { return false }
+        guard let caller = caller(context).map(Self.runReader), let runtime, let run = try? RunStore(database: database).get(caller: caller, id: id) else { return false }
         if !run.status.isTerminal { _ = try runtime.cancel(caller: caller, runID: id, reason: "cancelled through tasks/cancel") }
         return true
     }
@@ -98,7 +98,8 @@ extension PlatformCatalog: TaskProvider {
                     comparable["lastUpdatedAt"] = nil
                     if last != .object(comparable) {
                         last = .object(comparable)
-                        changed([.taskChanged(id: run.id, task: task)])
+                        changed([.taskChanged(id: run.id, task: task), .resourceUpdated(scheme + "runs/" + run.id),
+                                 .resourceUpdated(scheme + "sessions/" + run.sessionID)])
                     }
                 }
             } catch {

@@ -29,6 +29,7 @@ public final class PlatformCatalog: CatalogProvider {
     let origin: Origin
     /// Tells the server's clients that lists or resources changed.
     let changed: @Sendable ([ServerEvent]) -> Void
+    private let watcher = Mutex<AgentChangeWatcher?>(nil)
     let tools: [String: PlatformTool]
     /// Tool names in listing order.
     let order: [String]
@@ -58,9 +59,32 @@ public final class PlatformCatalog: CatalogProvider {
         self.order = all.map(\.definition.name)
     }
 
+    /// Starts announcing agent changes made by other processes (checked every `interval`).
+    public func watchAgentChanges(every interval: Duration = .seconds(2)) {
+        let watcher = AgentChangeWatcher(database: database, interval: interval, changed: changed)
+        self.watcher.withLock { $0?.stop(); $0 = watcher }
+    }
+
+    /// Stops watching for agent changes.
+    public func stopWatching() {
+        watcher.withLock { $0?.stop(); $0 = nil }
+    }
+
     /// The caller a request acts as, or nil when nobody vouched for its principal.
     func caller(_ context: RequestContext) -> Caller? {
         principals.principal(for: context).map { Caller(principal: $0, origin: origin) }
+    }
+
+    /// `caller` for reading runs it may start: a key that may run agents (`runs:write`) may also
+    /// follow those runs (their events, status and result), within the same workspace and agent
+    /// restriction, even without `runs:read`.
+    static func runReader(_ caller: Caller) -> Caller {
+        let principal = caller.principal
+        guard principal.has(.runsWrite), !principal.has(.runsRead) else { return caller }
+        return Caller(
+            principal: Principal(workspaceID: principal.workspaceID, keyID: principal.keyID, scopes: principal.scopes.union([.runsRead]),
+                                 agentIDs: principal.agentIDs, rateLimitPerMinute: principal.rateLimitPerMinute),
+            origin: caller.origin)
     }
 
     /// Whether `caller` may see and call `tool`.

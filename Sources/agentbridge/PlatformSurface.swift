@@ -45,6 +45,7 @@ enum PlatformSurface {
             changed: { [weak server] events in for event in events { server?.publish(event) } })
         server.setCatalogProvider(catalog)
         server.setTaskProvider(catalog)
+        catalog.watchAgentChanges()
         return server
     }
 

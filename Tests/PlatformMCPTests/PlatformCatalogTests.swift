@@ -1,3 +1,4 @@
+import Bridge
 import Foundation
 import JSON
 import JSONRPC
@@ -5,7 +6,9 @@ import MCP
 import MCPServer
 import Platform
 @testable import PlatformMCP
+import Runtime
 import Storage
+import Synchronization
 import Testing
 
 /// The platform over MCP, in process on a real SQLite file: every tool is visible and callable
@@ -186,4 +189,51 @@ struct PlatformCatalogTests {
         ]).get()
         #expect(completed["completion"]?["values"] == ["beta"])
     }
+
+    @Test func agentChangesFromElsewhereAreAnnounced() async throws {
+        let fixture = try Fixture()
+        let events = Mutex<[ServerEvent]>([])
+        let catalog = PlatformCatalog(database: fixture.database, principals: PrincipalDirectory(fixed: .local()), registry: nil, origin: .http,
+                                      changed: { list in events.withLock { $0 += list } })
+        catalog.watchAgentChanges(every: .milliseconds(20))
+        defer { catalog.stopWatching() }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(events.withLock { $0 }.isEmpty, "nothing changed yet")
+        // Another writer (the CLI, `apply`): straight to the store.
+        _ = try AgentStore(database: fixture.database).create(caller: .local(.cli), id: "late", spec: try Fixture.spec("late"))
+        for _ in 0..<250 where !events.withLock({ $0.contains(.toolsChanged) }) { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(events.withLock { $0 }.contains(.toolsChanged) && events.withLock { $0 }.contains(.promptsChanged))
+    }
+
+    @Test func askToolsFollowExposureAndTheKeysAgentRestriction() async throws {
+        let fixture = try Fixture()
+        let admin = Caller.local(.cli)
+        for id in ["alpha", "beta"] {
+            let spec = try AgentSpec.parse(["name": .string(id), "instructions": "Help.", "model": "scripted/demo", "visibility": "exposed"])
+            _ = try AgentStore(database: fixture.database).update(caller: admin, id: id, spec: spec)
+        }
+        let registry = UpstreamRegistry(vault: nil, environment: [:])
+        let runtime = AgentRuntime(database: fixture.database, registry: registry, vault: nil, models: StandardModelClientFactory())
+        func server(_ principal: Principal) -> MCPServer {
+            let server = MCPServer(info: Implementation(name: "t", version: "1"))
+            server.setCatalogProvider(PlatformCatalog(database: fixture.database, principals: PrincipalDirectory(fixed: principal), registry: registry,
+                                                      runtime: runtime, origin: .http))
+            return server
+        }
+        let restricted = server(Self.key([.runsWrite], agents: ["alpha"]))
+        let names = try await Self.toolNames(restricted)
+        #expect(names.contains("ask_alpha") && !names.contains("ask_beta"), "\(names)")
+        let answered = try await Self.tool(restricted, "ask_alpha", ["message": "hello"]).get()
+        #expect(answered["isError"] != true && answered["content"]?[0]?["text"] == "You said: hello", "\(answered)")
+        guard case .failure(let hidden) = await Self.tool(restricted, "ask_beta", ["message": "hello"]) else {
+            Issue.record("ask_beta callable outside the key's agent restriction"); return
+        }
+        #expect(hidden.message == "Unknown tool: ask_beta")
+        let viaRunAgent = try await Self.tool(restricted, "run_agent", ["agent": "beta", "message": "hello"]).get()
+        #expect(viaRunAgent["structuredContent"]?["error"]?["code"] == "not_found", "run_agent cannot reach it either")
+        #expect(!(try await Self.toolNames(server(Self.key([.agentsRead])))).contains { $0.hasPrefix("ask_") }, "ask_ needs runs:write")
+        await runtime.shutdown()
+        await registry.stopAll()
+    }
 }
+
