@@ -97,10 +97,8 @@ public final class PlatformCatalog: CatalogProvider {
 
     public func listTools(_ context: RequestContext) async throws -> CatalogListing {
         guard let caller = caller(context) else { return CatalogListing([]) }
-        let fixed = order.compactMap { name -> JSONValue? in
-            let tool = tools[name]!
-            return Self.allows(caller, tool) ? tool.definition.json : nil
-        }
+        // (Filter, then map: `cond ? json : nil` would make a JSON null, not a skipped entry.)
+        let fixed = order.map { tools[$0]! }.filter { Self.allows(caller, $0) }.map(\.definition.json)
         return CatalogListing(fixed + (try exposedAgents(caller)).map { Self.askTool(for: $0).json })
     }
 

@@ -105,5 +105,40 @@ struct PlatformInteropTests {
         #expect(result.output.contains("ok   the agent's instructions render as a prompt"))
         #expect(stopped.status == 0, "\(server.log)")
     }
+
+    /// `agentbridge stdio` acts as the local administrator, or — with AGENTBRIDGE_KEY — with
+    /// exactly that key's rights; an invalid key stops it before it serves anything.
+    @Test func stdioActsWithTheRightsOfTheKeyInItsEnvironment() async throws {
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("platform-stdio-key-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let created = await Interop.run(binary, ["--db", db, "--json", "keys", "create", "--name", "reader", "--scope", "agents:read"], timeout: 30)
+        let object = try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
+        let key = try #require(object?["secret"] as? String, "\(created.output)")
+        // One 2026 tools/list over stdio; prints the tool names.
+        let probe = """
+            import json, os, subprocess, sys
+            env = dict(os.environ)
+            if sys.argv[3]: env["AGENTBRIDGE_KEY"] = sys.argv[3]
+            p = subprocess.Popen([sys.argv[1], "--db", sys.argv[2], "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+            out, err = p.communicate((json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}}) + "\\n").encode(), timeout=60)
+            lines = [l for l in out.decode().splitlines() if l.strip()]
+            if not lines:
+                print("NO-ANSWER", p.returncode, err.decode().strip().splitlines()[-1:])
+            else:
+                answer = json.loads(lines[0])
+                print(" ".join(sorted(t["name"] for t in answer["result"]["tools"])) if "result" in answer else lines[0])
+            """
+        let admin = await Interop.run("/usr/bin/env", ["python3", "-c", probe, binary, db, ""], timeout: 90)
+        #expect(admin.output.contains("create_agent") && admin.output.contains("decide_approval"), "the local administrator sees everything: \(admin.output)")
+        let reader = await Interop.run("/usr/bin/env", ["python3", "-c", probe, binary, db, key], timeout: 90)
+        #expect(reader.output.trimmingCharacters(in: .whitespacesAndNewlines) == "get_agent list_agents", "\(reader.output)")
+        let invalid = await Interop.run("/usr/bin/env", ["python3", "-c", probe, binary, db, "ab_" + String(repeating: "x", count: 43)], timeout: 90)
+        #expect(invalid.output.contains("NO-ANSWER") && invalid.output.contains("AGENTBRIDGE_KEY"), "\(invalid.output)")
+        #expect(!invalid.output.contains(String(repeating: "x", count: 43)), "the key is not echoed")
+    }
 }
 

@@ -57,8 +57,13 @@ struct PlatformCatalogTests {
         return await server.handleModern(JSONRPCRequest(id: .int(1), method: method, params: .object(p)), principal: "key_test", emit: { _ in })
     }
 
+    /// The listed tool names; every entry must be a tool object with a name (a null or nameless
+    /// entry would break clients).
     static func toolNames(_ server: MCPServer) async throws -> [String] {
-        try await call(server, "tools/list").get()["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        let tools = try await call(server, "tools/list").get()["tools"]?.arrayValue ?? []
+        let names = tools.compactMap { $0["name"]?.stringValue }
+        #expect(names.count == tools.count, "every listed tool is an object with a name: \(tools)")
+        return names
     }
 
     static func tool(_ server: MCPServer, _ name: String, _ arguments: JSONObject = [:]) async -> Result<JSONValue, JSONRPCError> {

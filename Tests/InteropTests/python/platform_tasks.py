@@ -176,6 +176,23 @@ def checks(c: Client) -> None:
     if final["status"] != "cancelled":
         fail("tasks/cancel cancels a working task", json.dumps(final))
     ok("tasks/cancel cancels a working task")
+    # A 2026 client hears list changes on a listen stream: creating an agent changes the tools
+    # (its ask_ tool), prompts and resources.
+    conn = http.client.HTTPConnection(c.url.hostname, c.url.port, timeout=60)
+    body = json.dumps({"jsonrpc": "2.0", "id": "changes", "method": "subscriptions/listen",
+                       "params": {"notifications": {"toolsListChanged": True, "promptsListChanged": True}, "_meta": c.meta(False)}})
+    conn.request("POST", c.url.path, body=body, headers=c.headers("subscriptions/listen", None))
+    stream = conn.getresponse()
+    read_events(stream, lambda m: m.get("method") == "notifications/subscriptions/acknowledged", 10)
+    created = c.tool("create_agent", {"id": "listened", "config": {"name": "L", "instructions": "i", "model": "scripted/x", "visibility": "exposed"}}, tasks=False)
+    if created.get("result", {}).get("isError"):
+        fail("create_agent", json.dumps(created))
+    seen = read_events(stream, lambda m: m.get("method") == "notifications/prompts/list_changed", 15)
+    conn.close()
+    methods = [m.get("method") for m in seen]
+    if "notifications/tools/list_changed" not in methods or "notifications/prompts/list_changed" not in methods:
+        fail("list_changed on a 2026 listen stream after create_agent", json.dumps(seen))
+    ok("a 2026 listen stream hears tools and prompts list_changed after create_agent")
     plain = c.tool("run_agent", {"agent": "assistant", "message": "hello", "variables": {"team": "blue"}}, tasks=False)
     if plain.get("result", {}).get("resultType") != "complete" or "taskId" in plain["result"]:
         fail("without the extension the result is a plain CallToolResult", json.dumps(plain))
