@@ -45,6 +45,21 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// The state of `key`'s bucket without taking from it (`allowed` says whether a request
+    /// would be).
+    public func peek(_ key: String, limit: Int) -> RateLimitStatus {
+        let now = clock.now
+        return buckets.withLock { buckets in
+            let perSecond = Double(limit) / 60
+            let stored = buckets[key]
+            let tokens = stored.map { min(Double(limit), $0.tokens + perSecond * (now - $0.updated).seconds) } ?? Double(limit)
+            return RateLimitStatus(
+                allowed: tokens >= 1, limit: limit, remaining: Int(tokens.rounded(.down)),
+                secondsUntilFull: (Double(limit) - tokens) / perSecond,
+                retryAfterSeconds: tokens >= 1 ? 0 : Int(((1 - tokens) / perSecond).rounded(.up)))
+        }
+    }
+
     /// Forgets buckets that would be full by now (their keys have been idle long enough).
     private static func dropFull(_ buckets: inout [String: Bucket], now: ContinuousClock.Instant) {
         buckets = buckets.filter { _, bucket in

@@ -2,6 +2,7 @@ import Hashing
 import HTTPServer
 import MCPHTTP
 import Platform
+import Storage
 import Synchronization
 
 /// Per-key rate limits on the HTTP surfaces (`/mcp`, `/mcp/agents/<id>`): each verified key takes
@@ -15,10 +16,13 @@ final class KeyRateLimits: Sendable {
     let limiter = RateLimiter()
     /// Requests per minute for keys without their own limit; nil for none.
     let defaultLimit: Int?
+    /// Failed authentications per client address (key guessing).
+    let failures: FailedAuthGuard
     private let admitted = Mutex<[String: RateLimitStatus]>([:])
 
-    init(defaultLimit: Int?) {
+    init(defaultLimit: Int?, failedAuthPerMinute: Int = 30, database: Database? = nil) {
         self.defaultLimit = defaultLimit
+        self.failures = FailedAuthGuard(budgetPerMinute: failedAuthPerMinute, database: database)
     }
 
     /// Takes one request of `principal` arriving with `request`; the refusal when over the limit.

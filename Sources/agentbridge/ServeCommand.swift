@@ -40,6 +40,7 @@ enum ServeCommand {
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
             PlatformSurface.option,
             Option("rate-limit", valueName: "n", help: "Requests per minute for API keys without their own limit (keys create --rate-limit); default: no limit.", environment: "AGENTBRIDGE_RATE_LIMIT"),
+            Option("failed-auth-limit", valueName: "n", help: "Failed authentications per minute one client address may make before it is refused with 429 (key guessing).", defaultValue: "30"),
         ],
         flags: [Flag("no-access-log", help: "Do not write an access log line per request to stderr.")])
 
@@ -69,7 +70,9 @@ enum ServeCommand {
         // every request), or — with a static token or no authentication — the local
         // administrator of the workspace.
         let principals: PrincipalDirectory
-        let limits = KeyRateLimits(defaultLimit: try args.int("rate-limit", in: 1...1_000_000))
+        let limits = KeyRateLimits(
+            defaultLimit: try args.int("rate-limit", in: 1...1_000_000),
+            failedAuthPerMinute: try args.int("failed-auth-limit", in: 1...1_000_000) ?? 30, database: database)
         switch token != nil ? "token" : (args.value("auth") ?? "keys") {
         case "keys":
             let directory = PrincipalDirectory()
@@ -202,6 +205,8 @@ enum ServeCommand {
     /// principal's key id, or the refusal (401 for a missing/unknown/expired/revoked key, 403
     /// without `mcp:tools`, as `Policy` decides).
     static func authenticateKey(_ request: HTTPRequest, _ keys: APIKeyStore, limits: KeyRateLimits) -> (principal: Principal?, outcome: Authenticator.Outcome) {
+        // An address that keeps presenting wrong keys is refused before any lookup.
+        if let refusal = limits.failures.refusal(request) { return (nil, refusal) }
         guard let presented = Authenticator.presentedToken(request) else {
             return (nil, .rejected(reason: "missing API key (send Authorization: Bearer <key> or X-API-Key)"))
         }
@@ -211,7 +216,10 @@ enum ServeCommand {
         } catch {
             return (nil, .rejected(reason: "the key could not be checked"))
         }
-        guard let principal else { return (nil, .rejected(reason: "invalid, expired or revoked API key")) }
+        guard let principal else {
+            limits.failures.recordFailure(request, reason: "invalid, expired or revoked API key")
+            return (nil, .rejected(reason: "invalid, expired or revoked API key"))
+        }
         if case .deny(let denial) = Policy.authorize(principal, action: .useMCP, object: nil), case .missingScope(let scope) = denial {
             return (nil, .forbidden(scope: scope.rawValue))
         }
