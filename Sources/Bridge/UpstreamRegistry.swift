@@ -16,7 +16,7 @@ public final class UpstreamRegistry: Sendable {
     private let environment: [String: String]
     private let options: UpstreamConnection.Options
     /// One HTTP client (its connection pools) for every HTTP upstream.
-    private let http = HTTPClient()
+    private let http: HTTPClient
     /// Upstream calls waiting for a 2026 caller's answer (see `ParkedCalls`).
     public let parkedCalls = ParkedCalls()
 
@@ -24,7 +24,13 @@ public final class UpstreamRegistry: Sendable {
     ///   - vault: resolves `${credential:NAME}` in environment values (nil: references fail).
     ///   - environment: our own environment, from which only PATH, HOME, LANG, LC_ALL, TZ and
     ///     TMPDIR pass to children.
-    public init(vault: CredentialStore?, environment: [String: String], options: UpstreamConnection.Options = .init()) {
+    ///   - addressPolicy: which networks HTTP upstreams may be on (`.publicOnly` refuses private,
+    ///     loopback and link-local addresses: server-side request forgery through an upstream URL).
+    public init(vault: CredentialStore?, environment: [String: String], options: UpstreamConnection.Options = .init(),
+                addressPolicy: AddressPolicy = .any) {
+        var configuration = HTTPClient.Configuration()
+        configuration.addressPolicy = addressPolicy
+        self.http = HTTPClient(configuration: configuration)
         self.vault = vault
         self.environment = environment
         self.options = options

@@ -264,6 +264,11 @@ final class ClientLoop: @unchecked Sendable {
     }
 
     private func startConnect(_ c: ClientConnection) {
+        if c.nextAddress == 0 {
+            let allowed = c.addresses.filter { configuration.addressPolicy.allows($0) }
+            guard !allowed.isEmpty else { return failConnection(c, .addressNotAllowed(host: c.origin.host)) }
+            c.addresses = allowed
+        }
         while c.nextAddress < c.addresses.count {
             let address = c.addresses[c.nextAddress]
             c.nextAddress += 1

@@ -72,6 +72,8 @@ public final class HTTPClient: Sendable {
         try Task.checkCancellation()
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         if url.scheme == .https || configuration.transportPreference == .urlSession {
+            // URLSession resolves on its own: check the host's addresses first.
+            if configuration.addressPolicy != .any { try await checkAddresses(of: url.origin.host) }
             return try await urlSession().execute(request, url: url, timeouts: timeouts, id: id, startedAt: startedAt)
         }
         let loop = try eventLoop()
@@ -89,6 +91,22 @@ public final class HTTPClient: Sendable {
                     startedAt: startedAt)))
         let head = try await exchange.head()
         return HTTPClientResponse(head: head, body: .init(handle: handle, expectedLength: head.contentLength))
+    }
+
+    /// Throws `addressNotAllowed` unless `host` resolves to at least one address the policy
+    /// allows and to none it refuses.
+    private func checkAddresses(of host: String) async throws {
+        let addresses: [String]
+        if Resolver.isNumeric(host) {
+            addresses = [host]
+        } else {
+            addresses = try await withCheckedThrowingContinuation { continuation in
+                Resolver.resolve(host) { continuation.resume(with: $0) }
+            }
+        }
+        guard !addresses.isEmpty, addresses.allSatisfy({ configuration.addressPolicy.allows($0) }) else {
+            throw HTTPClientError.addressNotAllowed(host: host)
+        }
     }
 
     /// Sends `request` and reads the whole body, failing with `bodyTooLarge` past

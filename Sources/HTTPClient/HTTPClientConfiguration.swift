@@ -54,6 +54,9 @@ extension HTTPClient {
 
         /// Disable Nagle on our sockets (requests leave in one write anyway).
         public var tcpNoDelay: Bool = true
+        /// Which addresses connections may go to (`.publicOnly`: no private, loopback or
+        /// link-local networks; see `AddressPolicy`).
+        public var addressPolicy: AddressPolicy = .any
 
         public init() {}
 

@@ -22,6 +22,8 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
     case nameResolutionFailed(host: String, reason: String)
     /// Every address refused or failed the TCP connect (`errno` of the last attempt).
     case connectFailed(errno: Int32)
+    /// Every address of the host is one the address policy refuses (private, loopback, …).
+    case addressNotAllowed(host: String)
     /// Resolving and connecting took longer than `Timeouts.connect`.
     case connectTimeout
     /// The final response head did not arrive within `Timeouts.responseHead` of sending.
@@ -64,6 +66,7 @@ public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidHeaderValue(let n): "invalid value for request header \(n) (CR, LF, NUL and control bytes are not allowed)"
         case .forbiddenHeader(let n): "request header \(n) is managed by the HTTP client and cannot be set"
         case .nameResolutionFailed(let h, let why): "cannot resolve \(h): \(why)"
+        case .addressNotAllowed(let h): "\(h) is a private, loopback or link-local address, which this client may not connect to (address policy: public only)"
         case .connectFailed(let e): "connect failed: errno \(e)"
         case .connectTimeout: "connect timed out"
         case .responseHeadTimeout: "timed out waiting for the response head"

@@ -39,6 +39,7 @@ enum ServeCommand {
             Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
             PlatformSurface.option,
+            UpstreamNetworks.option,
             Option("rate-limit", valueName: "n", help: "Requests per minute for API keys without their own limit (keys create --rate-limit); default: no limit.", environment: "AGENTBRIDGE_RATE_LIMIT"),
             Option("failed-auth-limit", valueName: "n", help: "Failed authentications per minute one client address may make before it is refused with 429 (key guessing).", defaultValue: "30"),
         ],
@@ -94,7 +95,7 @@ enum ServeCommand {
         let environment = ProcessInfo.processInfo.environment
         let vault = try CredentialStore(
             database: database, masterKey: try MasterKey.load(databasePath: database.path, environment: environment))
-        let registry = UpstreamRegistry(vault: vault, environment: environment)
+        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment))
         // Agent runs: resume what a previous process left unfinished, and keep adopting runs
         // whose process went away (a CLI run that stopped at an approval).
         var runtimeConfiguration = RuntimeConfiguration()
