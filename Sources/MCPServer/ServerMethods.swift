@@ -122,11 +122,8 @@ extension MCPServer {
             if let provider = catalogProvider.withLock({ $0 }) {
                 let args = arguments
                 do {
-                    return try await withInputRounds(call) { context -> JSONValue in
-                        guard let result = try await provider.callTool(name: name, arguments: args, context: context) else {
-                            throw JSONRPCError.invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])
-                        }
-                        return result
+                    return try await provided(call, unknown: .invalidParams("Unknown tool: \(name)", data: ["name": .string(name)])) { context in
+                        try await provider.callTool(name: name, arguments: args, context: context)
                     }
                 } catch let missing as MissingClientCapability {
                     return ToolResult.error(missing.message).json
@@ -161,6 +158,15 @@ extension MCPServer {
         }
     }
 
+    /// Runs a catalog provider's handler inside the input-round machinery; its nil ("no such
+    /// thing") becomes `unknown`, the same error a name nobody has gets.
+    func provided(_ call: Call, unknown: JSONRPCError, _ body: @escaping @Sendable (RequestContext) async throws -> JSONValue?) async throws -> JSONValue {
+        try await withInputRounds(call) { context in
+            guard let result = try await body(context) else { throw unknown }
+            return result
+        }
+    }
+
     // MARK: prompts
 
     func getPrompt(_ call: Call) async throws -> JSONValue {
@@ -179,11 +185,8 @@ extension MCPServer {
             if let provider = catalogProvider.withLock({ $0 }) {
                 let args = arguments
                 do {
-                    return try await withInputRounds(call) { context -> JSONValue in
-                        guard let result = try await provider.getPrompt(name: name, arguments: args, context: context) else {
-                            throw JSONRPCError.invalidParams("Unknown prompt: \(name)", data: ["name": .string(name)])
-                        }
-                        return result
+                    return try await provided(call, unknown: .invalidParams("Unknown prompt: \(name)", data: ["name": .string(name)])) { context in
+                        try await provider.getPrompt(name: name, arguments: args, context: context)
                     }
                 } catch let missing as MissingClientCapability {
                     throw JSONRPCError.invalidParams(missing.message)
@@ -212,11 +215,8 @@ extension MCPServer {
         guard let (reader, variables) = registry.withLock({ $0.reader(for: uri) }) else {
             if let provider = catalogProvider.withLock({ $0 }) {
                 do {
-                    return try await withInputRounds(call) { context -> JSONValue in
-                        guard let result = try await provider.readResource(uri: uri, context: context) else {
-                            throw MCPError.resourceNotFound(uri, version: context.version)
-                        }
-                        return result
+                    return try await provided(call, unknown: MCPError.resourceNotFound(uri, version: call.context.version)) { context in
+                        try await provider.readResource(uri: uri, context: context)
                     }
                 } catch let missing as MissingClientCapability {
                     throw JSONRPCError.invalidParams(missing.message)
