@@ -240,5 +240,20 @@ struct PlatformCatalogTests {
         await runtime.shutdown()
         await registry.stopAll()
     }
+
+    @Test(arguments: [
+        "agentbridge://agents/../runs/x", "agentbridge://agents/alpha/../../agents/beta", "agentbridge://agents/alpha/versions/../1",
+        "agentbridge://agents/%2e%2e/beta", "agentbridge://agents/alpha/versions/0", "agentbridge://agents/alpha/versions/-1",
+        "agentbridge://agents/", "agentbridge://agents//alpha", "agentbridge://sessions/../agents/alpha", "file:///etc/passwd",
+        "agentbridge://upstream/ref/../../etc/passwd",
+    ])
+    func traversalShapedResourceURIsAreNotFound(uri: String) async throws {
+        let fixture = try Fixture()
+        let reader = fixture.server(Self.key([.agentsRead, .runsRead]))
+        guard case .failure(let error) = await Self.call(reader, "resources/read", ["uri": .string(uri)]) else {
+            Issue.record("\(uri) was read"); return
+        }
+        #expect(error.code == .invalidParams && error.message.hasPrefix("Resource not found"), "\(uri): \(error.message)")
+    }
 }
 
