@@ -59,6 +59,12 @@ public final class PlatformCatalog: CatalogProvider {
         self.order = all.map(\.definition.name)
     }
 
+    /// Announces that run `runID` (of `sessionID`) changed: `resources/updated` for its run and
+    /// session resources, for the clients subscribed to them.
+    public func runChanged(runID: String, sessionID: String) {
+        changed([.resourceUpdated(Self.scheme + "runs/" + runID), .resourceUpdated(Self.scheme + "sessions/" + sessionID)])
+    }
+
     /// Starts announcing agent changes made by other processes (checked every `interval`).
     public func watchAgentChanges(every interval: Duration = .seconds(2)) {
         let watcher = AgentChangeWatcher(database: database, interval: interval, changed: changed)

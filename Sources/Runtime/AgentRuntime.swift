@@ -31,6 +31,17 @@ public final class AgentRuntime: Sendable {
     let agents: AgentStore
     let log: EventLog
     let signals = SessionSignals()
+    private let eventObservers = Mutex<[@Sendable (String, String, EventType) -> Void]>([])
+
+    /// Calls `observer` with (run id, session id, event type) after each event a run driven by
+    /// this runtime commits — for surfaces that announce changes (MCP `resources/updated`).
+    public func observeCommittedEvents(_ observer: @escaping @Sendable (String, String, EventType) -> Void) {
+        eventObservers.withLock { $0.append(observer) }
+    }
+
+    func eventCommitted(runID: String, sessionID: String, type: EventType) {
+        for observer in eventObservers.withLock({ $0 }) { observer(runID, sessionID, type) }
+    }
     let ticker: RuntimeTicker
     private let gate: AccessGate
     /// Where run leases live (nil for a database without a file: one process only).

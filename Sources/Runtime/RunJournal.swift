@@ -14,8 +14,12 @@ final class RunJournal: Sendable {
     private let log: EventLog
     private let signals: SessionSignals
     private let state: Mutex<Transcript>
+    /// Told about each committed event (see `AgentRuntime.observeCommittedEvents`).
+    private let committed: @Sendable (String, String, EventType) -> Void
 
-    init(runID: String, sessionID: String, log: EventLog, signals: SessionSignals, transcript: Transcript) {
+    init(runID: String, sessionID: String, log: EventLog, signals: SessionSignals, transcript: Transcript,
+         committed: @escaping @Sendable (String, String, EventType) -> Void = { _, _, _ in }) {
+        self.committed = committed
         self.runID = runID
         self.sessionID = sessionID
         self.log = log
@@ -28,6 +32,7 @@ final class RunJournal: Sendable {
         try log.append(sessionID: sessionID, runID: runID, type: type, data: data)
         try state.withLock { try $0.apply(type, data) }
         signals.fire(sessionID)
+        committed(runID, sessionID, type)
     }
 
     /// Wakes readers after a store appended events of its own (run and approval changes).

@@ -53,7 +53,9 @@ struct RunSetup: Sendable {
             atDepthLimit: input.depth >= runtime.configuration.maxSubAgentDepth, maxDepth: runtime.configuration.maxSubAgentDepth)
 
         let transcript = try Transcript(events: try runtime.allEvents(of: run))
-        let journal = RunJournal(runID: run.id, sessionID: run.sessionID, log: runtime.log, signals: runtime.signals, transcript: transcript)
+        let journal = RunJournal(
+            runID: run.id, sessionID: run.sessionID, log: runtime.log, signals: runtime.signals, transcript: transcript,
+            committed: { [weak runtime] runID, sessionID, type in runtime?.eventCommitted(runID: runID, sessionID: sessionID, type: type) })
         return RunSetup(
             input: input, spec: spec, system: rendered.text.isEmpty ? nil : rendered.text, client: client, tools: tools,
             history: try history(of: run, runs: spec.historyRuns, runtime: runtime), journal: journal)

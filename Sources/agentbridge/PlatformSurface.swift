@@ -46,6 +46,12 @@ enum PlatformSurface {
         server.setCatalogProvider(catalog)
         server.setTaskProvider(catalog)
         catalog.watchAgentChanges()
+        // Runs this process drives announce their changes to resource subscribers (text deltas
+        // excepted: a subscriber re-reads the run, once per step is enough).
+        runtime.observeCommittedEvents { runID, sessionID, type in
+            guard type != .messageDelta else { return }
+            catalog.runChanged(runID: runID, sessionID: sessionID)
+        }
         return server
     }
 

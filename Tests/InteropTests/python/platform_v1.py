@@ -84,6 +84,16 @@ async def scenario(session: ClientSession, changes: list[str], asked: list[str])
         fail("the run resource", json.dumps(body)[:300])
     ok("the run resource holds the completed run")
 
+    r = await session.call_tool("run_agent", {"agent": "helper-v1", "message": '/sleep 800\n/call reference__echo {"text": "later"}',
+                                              "variables": {"who": "me"}, "wait": False})
+    later = r.structuredContent["run"]["id"]
+    uri = f"agentbridge://runs/{later}"
+    await session.subscribe_resource(uri)
+    with anyio.fail_after(20):
+        while not any(c == f"notifications/resources/updated:{uri}" for c in changes):
+            await anyio.sleep(0.05)
+    ok("resources/subscribe to a run brings resources/updated while it works")
+
     prompt = await session.get_prompt("helper-v1", {"who": "the team"})
     if "Help the team." not in prompt.messages[0].content.text:
         fail("agent instructions as a prompt", f"{prompt}")
@@ -99,6 +109,8 @@ async def run(args: argparse.Namespace) -> None:
         method = getattr(root, "method", None)
         if isinstance(method, str):
             changes.append(method)
+            if method == "notifications/resources/updated":
+                changes.append(f"{method}:{root.params.uri}")
 
     async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
         asked.append(params.message)
