@@ -7,7 +7,7 @@
 // anything the key may not read is "not found", exactly like a URI that names nothing.
 // Prompts: each visible agent's instructions, one prompt per agent named by its id, whose
 // arguments are the template's `{{variables}}`. Completion offers agent ids for the `{id}` of the
-// agent templates.
+// agent templates, and for a prompt's variables the values they had in the agent's recent runs.
 
 import JSON
 import JSONRPC
@@ -142,7 +142,11 @@ extension PlatformCatalog {
             guard let name = reference["name"]?.stringValue, (try? AgentStore(database: database).get(caller: caller, id: name)) != nil,
                   case .allow = Policy.authorize(caller.principal, action: .readAgents, object: nil)
             else { return nil }
-            return []
+            // Values this variable had in the agent's recent runs the caller may read.
+            let runs = (try? RunStore(database: database).list(caller: caller, agentID: name, limit: 100)) ?? []
+            var seen = Set<String>()
+            return runs.compactMap { $0.input["variables"]?[argument]?.stringValue }
+                .filter { $0.hasPrefix(value) && seen.insert($0).inserted }
         default:
             return nil
         }

@@ -193,6 +193,19 @@ struct PlatformCatalogTests {
             "ref": ["type": "ref/resource", "uri": "agentbridge://agents/{id}"], "argument": ["name": "id", "value": "b"],
         ]).get()
         #expect(completed["completion"]?["values"] == ["beta"])
+
+        // A prompt's variable completes from the values it had in the agent's earlier runs.
+        let admin = Caller.local(.cli)
+        let session = try SessionStore(database: fixture.database).resolve(caller: admin, agentID: "alpha", userReference: "u").session
+        for team in ["blue", "black", "red", "blue"] {
+            _ = try RunStore(database: fixture.database).create(
+                caller: admin, sessionID: session.id, trigger: .api, input: ["message": "m", "variables": ["team": .string(team)]])
+        }
+        let withRuns = fixture.server(Self.key([.agentsRead, .runsRead]))
+        let teams = try await Self.call(withRuns, "completion/complete", [
+            "ref": ["type": "ref/prompt", "name": "alpha"], "argument": ["name": "team", "value": "b"],
+        ]).get()
+        #expect(Set(teams["completion"]?["values"]?.arrayValue?.compactMap(\.stringValue) ?? []) == ["blue", "black"])
     }
 
     @Test func agentChangesFromElsewhereAreAnnounced() async throws {
