@@ -16,6 +16,7 @@
 //   Supervision            child processes for stdio upstreams: spawn, reap, restart, stop (no MCP words)
 //   CSQLite, Storage       system SQLite and our safe wrapper: bound parameters, WAL, migrations
 //   Platform               the agent platform's domain: workspaces, API keys, scopes, the policy
+//   FuzzTargets, Fuzz*     libFuzzer targets for the parsers: fuzz with `.ci/fuzz`; a plain build replays a corpus
 //   Runtime                the agent runtime: runs (model ↔ tools loop), approvals, durable resume, live events
 //   Models                 model providers behind one streaming protocol: Anthropic, OpenAI-compatible, scripted (no storage words)
 //   Bridge                 the gateway: upstream connections (supervised + MCP client), governed agent tool sets
@@ -47,6 +48,12 @@ let package = Package(
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
         .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "Platform", "Storage", "Supervision"]),
         .target(name: "Models", dependencies: ["JSON", "HTTPClient", "HTTPServer"]),
+        .target(name: "FuzzTargets", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "HTTPServer", "HTTPClient", "Platform"]),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzHTTPRequest", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzJSONRPC", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzSSE", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzTargets"]),
         .target(name: "Runtime", dependencies: ["JSON", "Models", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient"]),
         .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge", "Runtime", "Hashing"]),
         .target(name: "CLIKit"),
@@ -75,6 +82,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSQLite"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "HTTPClient", "HTTPServer", "JSON"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON", "HTTPServer", "HTTPClient"], exclude: ["fixtures"]),
         .testTarget(name: "PlatformMCPTests", dependencies: ["PlatformMCP", "Platform", "Storage", "MCPServer", "MCP", "JSON", "JSONRPC", "Runtime", "Bridge"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform"]),

@@ -45,9 +45,8 @@ final class Connection {
     // Input
     var input: [UInt8] = []
     var inputStart = 0
-    var scanFrom = 0
-    /// Length of the request line once its CRLF was seen (decides 414 versus 431).
-    var requestLineLength: Int?
+    /// Head finding, head parsing and body framing over `input` (pure; shared with the fuzzer).
+    var framer: RequestFramer
     var peerClosed = false
     /// Parsing paused because too much output is unsent (a client pipelining without reading).
     var inputBlocked = false
@@ -56,8 +55,6 @@ final class Connection {
     // Current request
     var head: RequestHead?
     var body: [UInt8] = []
-    var bodyRemaining = 0
-    var chunkDecoder: ChunkedDecoder?
     var keepAlive = false
     var task: Task<Void, Never>?
     var channel: ResponseChannel?
@@ -84,6 +81,7 @@ final class Connection {
         self.remote = remote
         self.loop = loop
         self.settings = loop.core.settings
+        self.framer = RequestFramer(limits: settings.framerLimits)
     }
 
     var outputPending: Bool { outputSent < output.count }
@@ -176,164 +174,50 @@ final class Connection {
     func advance() {
         while !closed {
             switch phase {
-            case .awaitingRequest:
-                // RFC 9112 §2.2: ignore empty lines before a request line.
-                while inputStart < input.count, input[inputStart] == 0x0D || input[inputStart] == 0x0A {
-                    inputStart += 1
-                }
-                if inputStart == input.count {
-                    compactInput()
-                    return
-                }
+            case .awaitingRequest, .readingHead, .readingBody: break
+            case .handling, .streaming, .closing, .lingering: return
+            }
+            let event = input.withUnsafeBufferPointer { p in framer.next(p, from: &inputStart) }
+            switch event {
+            case .needMore:
+                if phase != .readingHead { compactInput() }
+                return
+            case .headStarted:
                 phase = .readingHead
                 // A new connection's first head is due `headerTimeout` after accept (set by
                 // adopt), so a late first byte does not buy a fresh deadline.
                 if served > 0 { deadline = loop.now + settings.headerTimeout }
-                scanFrom = inputStart
-                requestLineLength = nil
-            case .readingHead:
-                guard let headEnd = findHeadEnd() else {
+            case .head(let h):
+                head = h
+                keepAlive = h.keepAlive
+                requestStart = loop.now
+            case .bodyStarted:
+                if let h = head, h.expectContinue && h.minorVersion >= 1 && bufferedInput == 0 {
+                    appendOutput(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                    flushOutput()
                     if closed { return }
-                    if bufferedInput > settings.maxHeaderBytes { failHeadTooLarge() }
-                    return
                 }
-                if headEnd - inputStart > settings.maxHeaderBytes {
-                    failHeadTooLarge()
-                    return
-                }
-                let parsed = input.withUnsafeBufferPointer { p in
-                    RequestHeadParser.parse(UnsafeBufferPointer(rebasing: p[inputStart..<headEnd]), maxHeaderCount: settings.maxHeaderCount)
-                }
-                inputStart = headEnd
-                switch parsed {
-                case .failure(let r):
-                    fail(r.status, r.reason)
-                    return
-                case .success(let h):
-                    head = h
-                    keepAlive = h.keepAlive
-                    requestStart = loop.now
-                }
-                guard beginBody() else { return }
-            case .readingBody:
-                guard readBody() else { return }
+                phase = .readingBody
+                deadline = loop.now + settings.bodyTimeout
+            case .request(_, let requestBody):
+                body = requestBody
                 dispatch()
                 return
-            case .handling, .streaming, .closing, .lingering:
+            case .failure(let r):
+                fail(r.status, r.reason)
                 return
             }
         }
-    }
-
-    /// 414 when the request line alone exceeds the head limit, 431 otherwise.
-    private func failHeadTooLarge() {
-        if (requestLineLength ?? Int.max) > settings.maxHeaderBytes {
-            fail(414, "request line too long")
-        } else {
-            fail(431, "request head too large")
-        }
-    }
-
-    /// Scans new input for the blank line ending the head. Returns the index just past it.
-    /// Every LF must follow a CR (bare LF is rejected here, before the whole head has arrived).
-    private func findHeadEnd() -> Int? {
-        let result: Int? = input.withUnsafeBufferPointer { p -> Int? in
-            guard let base = p.baseAddress else { return nil }
-            var i = scanFrom
-            while i < p.count {
-                guard let hit = memchr(base + i, 0x0A, p.count - i) else {
-                    scanFrom = p.count
-                    return nil
-                }
-                let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                guard lf > inputStart, p[lf - 1] == 0x0D else {
-                    scanFrom = lf
-                    return -1
-                }
-                if lf >= inputStart + 2, p[lf - 2] == 0x0A, requestLineLength != nil {
-                    return lf + 1  // CRLF CRLF
-                }
-                if requestLineLength == nil { requestLineLength = lf + 1 - inputStart }
-                i = lf + 1
-                scanFrom = i
-            }
-            return nil
-        }
-        if result == -1 {
-            fail(400, "bare LF in request head")
-            return nil
-        }
-        return result
-    }
-
-    /// Sets up body reading after a head. Returns false when the request was dispatched or refused.
-    private func beginBody() -> Bool {
-        guard let h = head else { return false }
-        if let n = h.contentLength, n > settings.maxBodyBytes {
-            fail(413, "request body too large")
-            return false
-        }
-        guard h.hasBody else {
-            dispatch()
-            return false
-        }
-        if h.expectContinue && h.minorVersion >= 1 && bufferedInput == 0 {
-            appendOutput(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-            flushOutput()
-            if closed { return false }
-        }
-        body = []
-        if h.chunked {
-            chunkDecoder = ChunkedDecoder()
-        } else {
-            bodyRemaining = h.contentLength ?? 0
-            body.reserveCapacity(bodyRemaining)
-        }
-        phase = .readingBody
-        deadline = loop.now + settings.bodyTimeout
-        return true
-    }
-
-    /// Moves buffered bytes into the body. Returns true when the body is complete.
-    private func readBody() -> Bool {
-        if var decoder = chunkDecoder {
-            let (consumed, outcome) = input.withUnsafeBufferPointer { p in
-                decoder.decode(
-                    UnsafeBufferPointer(rebasing: p[inputStart...]), into: &body, maxBody: settings.maxBodyBytes,
-                    maxTrailerBytes: settings.maxHeaderBytes)
-            }
-            chunkDecoder = decoder
-            inputStart += consumed
-            switch outcome {
-            case .needMore:
-                compactInput()
-                return false
-            case .done:
-                chunkDecoder = nil
-                return true
-            case .failure(let r):
-                fail(r.status, r.reason)
-                return false
-            }
-        }
-        let n = min(bodyRemaining, bufferedInput)
-        if n > 0 {
-            body.append(contentsOf: input[inputStart..<(inputStart + n)])
-            inputStart += n
-            bodyRemaining -= n
-        }
-        compactInput()
-        return bodyRemaining == 0
     }
 
     private func compactInput() {
         if inputStart == input.count {
             if input.capacity > 256 * 1024 { input = [] } else { input.removeAll(keepingCapacity: true) }
+            framer.bufferShifted(by: inputStart)
             inputStart = 0
-            scanFrom = 0
         } else if inputStart >= 32 * 1024 && inputStart * 2 >= input.count {
             input.removeSubrange(0..<inputStart)
-            scanFrom -= inputStart
+            framer.bufferShifted(by: inputStart)
             inputStart = 0
         }
     }
@@ -469,7 +353,7 @@ final class Connection {
         keepAlive = false
         input = []
         inputStart = 0
-        scanFrom = 0
+        framer = RequestFramer(limits: settings.framerLimits)
         prepareAppend()
         responseBytes = ResponseEncoder.appendError(into: &output, status: status, reason: reason, date: loop.date)
         if head == nil { requestStart = loop.now }

@@ -24,6 +24,10 @@ struct LoopSettings: Sendable {
     var accessLog: Bool
     var tcpNoDelay: Bool
     var batchScheduling: Bool
+    /// The head and body limits, as the request framer takes them.
+    var framerLimits: RequestFramer.Limits {
+        RequestFramer.Limits(maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes)
+    }
 
     init(_ c: HTTPServer.Configuration) {
         headerTimeout = c.headerTimeout.nanoseconds

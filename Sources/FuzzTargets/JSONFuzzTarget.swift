@@ -1,0 +1,60 @@
+import JSON
+
+/// Fuzzes `JSONParser` and `JSONWriter` together.
+///
+/// Invariants: the parser either returns a value or throws a `JSONError` whose offset lies within
+/// the input; a parsed value's nesting depth is exactly what `maxDepth` admits (depth `d` parses
+/// with `maxDepth: d` and fails `tooDeep` with `d - 1`); the writer's output (plain and with sorted
+/// keys) contains no raw control character — so never a newline, which the stdio framing relies
+/// on — parses back to an equal value, and is a fixed point (writing the re-parsed value gives the
+/// same bytes).
+public enum JSONFuzzTarget {
+    public static func run(_ input: UnsafeBufferPointer<UInt8>) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(buffer: input)
+        } catch {
+            Invariant.check(error.offset >= 0 && error.offset <= input.count, "error offset \(error.offset) outside the input")
+            return
+        }
+        checkDepth(value, input)
+        for sortKeys in [false, true] {
+            let written = JSONWriter.bytes(value, sortKeys: sortKeys)
+            Invariant.check(!written.contains { $0 < 0x20 }, "writer emitted a raw control character")
+            let reparsed: JSONValue
+            do {
+                reparsed = try JSONParser.parse(written)
+            } catch {
+                Invariant.check(false, "writer output does not parse: \(error)")
+                return
+            }
+            Invariant.check(reparsed == value, "round trip changed the value")
+            Invariant.check(JSONWriter.bytes(reparsed, sortKeys: sortKeys) == written, "writer output is not a fixed point")
+        }
+    }
+
+    private static func checkDepth(_ value: JSONValue, _ input: UnsafeBufferPointer<UInt8>) {
+        let d = depth(value)
+        do {
+            _ = try JSONParser.parse(buffer: input, limits: .init(maxDepth: d))
+        } catch {
+            Invariant.check(false, "depth \(d) value refused with maxDepth \(d): \(error)")
+        }
+        guard d > 0 else { return }
+        do {
+            _ = try JSONParser.parse(buffer: input, limits: .init(maxDepth: d - 1))
+            Invariant.check(false, "depth \(d) value accepted with maxDepth \(d - 1)")
+        } catch {
+            Invariant.check(error.kind == .tooDeep, "depth \(d) value with maxDepth \(d - 1) failed with \(error.kind), not tooDeep")
+        }
+    }
+
+    /// Arrays and objects count one level each; scalars none.
+    private static func depth(_ value: JSONValue) -> Int {
+        switch value {
+        case .array(let elements): 1 + (elements.map(depth).max() ?? 0)
+        case .object(let members): 1 + (members.values.map(depth).max() ?? 0)
+        default: 0
+        }
+    }
+}
