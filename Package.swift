@@ -71,7 +71,7 @@ let package = Package(
             dependencies: ["CLIKit", "MCPServer", "MCPStdio", "ReferenceServer"]),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "Platform", "Storage"]),
+            dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Hashing", "Platform", "Storage", "CShim"]),
         .executableTarget(name: "StorageProbe", dependencies: ["JSON", "Platform"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),

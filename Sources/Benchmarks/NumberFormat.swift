@@ -26,3 +26,14 @@ enum NumberFormat {
         return String(out.reversed())
     }
 }
+
+extension NumberFormat {
+    /// A ratio for the comparison columns: "12.3×", "0.82×"; "–" when either side is missing.
+    static func ratio(_ value: Double?) -> String {
+        guard let value, value.isFinite, value > 0 else { return "–" }
+        return significant(value) + "×"
+    }
+
+    /// Kibibytes as megabytes with one decimal.
+    static func megabytes(kilobytes: Int) -> String { fixed(Double(kilobytes) / 1024, 1) }
+}

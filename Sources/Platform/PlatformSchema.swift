@@ -216,6 +216,11 @@ public enum PlatformSchema {
             ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute INTEGER
                 CHECK (rate_limit_per_minute IS NULL OR rate_limit_per_minute BETWEEN 1 AND 1000000);
             """),
+        Migration(version: 6, name: "events by run", sql: """
+            -- A run's events are read by (session, run, seq); without this index every read of a
+            -- run scanned its whole session, so long sessions made each new run slower.
+            CREATE INDEX events_by_run ON events (session_id, run_id, seq);
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and

@@ -1,7 +1,7 @@
 // CShim: the few Linux calls Swift's Glibc module does not export.
 //
 // Why this exists: Glibc (as imported by Swift 6.3) lacks <sys/epoll.h>, <sys/eventfd.h> and the
-// _GNU_SOURCE functions accept4, memmem, pipe2 and sched_getaffinity (measured, TOOLCHAIN.md §2).
+// _GNU_SOURCE functions accept4, memmem, pipe2, sched_getaffinity and sched_setaffinity (measured, TOOLCHAIN.md §2).
 // The wrappers below are deliberately thin, return `-errno` on failure instead of making Swift read
 // the thread-local `errno`, and use plain (non-packed) structs so the Swift side never touches the
 // x86_64-packed `struct epoll_event`.
@@ -67,6 +67,9 @@ void cshim_ignore_sigpipe(void);
 long cshim_raise_nofile_limit(long wanted);
 /// CPUs in this thread's affinity mask (honours `taskset`); at least 1.
 int cshim_available_cpus(void);
+/// Pins the calling thread to `cpu`, or lets it run on every online CPU when `cpu` < 0; threads and
+/// processes it starts afterwards inherit the mask. Returns 0 or -errno.
+int cshim_pin_thread(int cpu);
 
 /// Switches the calling thread to SCHED_BATCH (nice unchanged). Returns 0 or -errno.
 int cshim_set_batch_scheduling(void);
