@@ -153,6 +153,9 @@ struct RunCommandTests {
         #expect(upstream.filter { $0 == #"record {"text": "before"}"# }.count == 1)
         #expect(calls("call_1") == 1)
         #expect(upstream.filter { $0.hasPrefix("start crash ") }.count == calls("call_2"))
-        #expect(upstream.filter { $0 == #"record {"text": "beside"}"# }.count == calls("call_3"))
+        // call_3 ran beside the crashing call: the kill may land after its tool.call was recorded
+        // but before the upstream saw it, so it may be recorded once more than it ran — never less.
+        let besides = upstream.filter { $0 == #"record {"text": "beside"}"# }.count
+        #expect(besides >= 1 && besides <= calls("call_3"), "executed \(besides)×, recorded \(calls("call_3"))×")
     }
 }
