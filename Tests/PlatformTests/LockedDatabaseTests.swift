@@ -27,17 +27,24 @@ struct LockedDatabaseTests {
             import sqlite3, sys
             c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
             c.execute("BEGIN IMMEDIATE")
-            print("locked", flush=True)
+            open(sys.argv[2], "w").close()
             sys.stdin.read()
             c.execute("ROLLBACK")
             """, path]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let marker = directory.file("locked")
         holder.standardInput = input
-        holder.standardOutput = output
+        holder.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        holder.arguments! += [marker]
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
-        let ready = output.fileHandleForReading.availableData
-        #expect(String(decoding: ready, as: UTF8.self).contains("locked"))
+        // Wait without blocking a thread of the shared pool (other tests run beside this one).
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: marker), waited < 600 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(FileManager.default.fileExists(atPath: marker), "the other process took the lock")
 
         #expect {
             _ = try log.append(sessionID: session.id, type: .messageDelta, data: ["text": "while locked"])
@@ -47,7 +54,11 @@ struct LockedDatabaseTests {
         }
 
         try input.fileHandleForWriting.close()
-        holder.waitUntilExit()
+        waited = 0
+        while holder.isRunning, waited < 600 {
+            try await Task.sleep(for: .milliseconds(20))
+            waited += 1
+        }
         let seq = try log.append(sessionID: session.id, type: .messageDelta, data: ["text": "after"])
         #expect(seq == 2, "the failed write left nothing behind and the sequence continues")
         let texts = try log.read(caller: admin, sessionID: session.id, after: 0, limit: 10).compactMap { $0.data["text"]?.stringValue }
