@@ -98,8 +98,7 @@ extension PlatformCatalog: TaskProvider {
                     comparable["lastUpdatedAt"] = nil
                     if last != .object(comparable) {
                         last = .object(comparable)
-                        changed([.taskChanged(id: run.id, task: task), .resourceUpdated(scheme + "runs/" + run.id),
-                                 .resourceUpdated(scheme + "sessions/" + run.sessionID)])
+                        changed([.taskChanged(id: run.id, task: task)] + runEvents(runID: run.id, sessionID: run.sessionID))
                     }
                 }
             } catch {

@@ -48,7 +48,7 @@ public final class PlatformCatalog: CatalogProvider {
         self.origin = origin
         self.changed = changed
         let touched: @Sendable (Run) -> Void = { run in
-            changed([.resourceUpdated(Self.scheme + "runs/" + run.id), .resourceUpdated(Self.scheme + "sessions/" + run.sessionID)])
+            changed(Self.runEvents(runID: run.id, sessionID: run.sessionID))
         }
         let agentsChanged: @Sendable () -> Void = { changed([.toolsChanged, .promptsChanged, .resourcesChanged]) }
         let all = Self.agentTools(database, changed: agentsChanged) + Self.agentRunTools(database, runtime, touched: touched, changed: changed)
@@ -62,7 +62,12 @@ public final class PlatformCatalog: CatalogProvider {
     /// Announces that run `runID` (of `sessionID`) changed: `resources/updated` for its run and
     /// session resources, for the clients subscribed to them.
     public func runChanged(runID: String, sessionID: String) {
-        changed([.resourceUpdated(Self.scheme + "runs/" + runID), .resourceUpdated(Self.scheme + "sessions/" + sessionID)])
+        changed(Self.runEvents(runID: runID, sessionID: sessionID))
+    }
+
+    /// The `resources/updated` events for a change of run `runID` (its run and session resources).
+    static func runEvents(runID: String, sessionID: String) -> [ServerEvent] {
+        [.resourceUpdated(scheme + "runs/" + runID), .resourceUpdated(scheme + "sessions/" + sessionID)]
     }
 
     /// Starts announcing agent changes made by other processes (checked every `interval`).
@@ -119,7 +124,7 @@ public final class PlatformCatalog: CatalogProvider {
         }
         return PlatformTool(Self.askTool(for: agent), action: .writeRuns, taskStarter: starter) { call in
             try await Self.startRun(call, agentID: agent.id, runtime: runtime, database: database) { run in
-                changed([.resourceUpdated(Self.scheme + "runs/" + run.id), .resourceUpdated(Self.scheme + "sessions/" + run.sessionID)])
+                changed(Self.runEvents(runID: run.id, sessionID: run.sessionID))
             }
         }
     }
