@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HTTPServer
 import HTTPTestSupport
@@ -5,29 +6,31 @@ import HTTPTestSupport
 @Suite("Timeouts", .serialized)
 struct TimeoutTests {
     @Test func aSlowlorisTricklingOneByteEvery50msIsCutOffAtTheHeaderDeadlineWith408() async throws {
-        // A 3 s deadline: under a fully loaded CI machine the test itself can stall for a second
-        // between connect and its first byte, which the server rightly treats as a silent client.
+        // The client runs on its own threads from connect to the response: on a saturated
+        // cooperative pool a Task can wait seconds between connecting and sending its first
+        // byte, and the server then rightly treats the connection as silent (another test).
         try await withServer({ $0.headerTimeout = .milliseconds(3000) }, handler: echoHandler) { _, address in
-            let c = try await RawClient.connect(address)
             let request = Array("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: \(String(repeating: "s", count: 120))\r\n\r\n".utf8)
-            let start = ContinuousClock.now
-            // The first byte goes out at once (a connection that never sends is closed silently,
-            // which is another test); the rest trickles from another task and would take ~7 s.
-            try await c.send([request[0]])
-            let trickler = Task.detached {
-                for b in request.dropFirst() {
-                    do { try await c.send([b]) } catch { return }
-                    try? await Task.sleep(for: .milliseconds(50))
+            let (r, elapsed) = try await offload { () throws -> (RawResponse, Duration) in
+                let c = try RawClient.connectBlocking(address)
+                let start = ContinuousClock.now
+                try c.sendBlocking([request[0]])
+                // The rest trickles from another thread and would take ~7 s; it stops when the
+                // server closes the connection.
+                let trickler = Thread {
+                    for b in request.dropFirst() {
+                        guard (try? c.sendBlocking([b])) != nil else { return }
+                        usleep(50_000)
+                    }
                 }
+                trickler.start()
+                let r = try c.readResponseBlocking(forHead: false, timeout: .seconds(10))
+                return (r, ContinuousClock.now - start)
             }
-            let r = try await c.readResponse(timeout: .seconds(10))
-            let elapsed = ContinuousClock.now - start
             // A 408 can only come from the deadline: the whole trickle takes ~7 s.
             #expect(r.status == 408)
             #expect(r.header("Connection") == "close")
             #expect(elapsed < .milliseconds(6500))
-            trickler.cancel()
-            _ = await trickler.value
         }
     }
 

@@ -63,6 +63,12 @@ public final class RawClient: @unchecked Sendable {
         return RawClient(fd: fd)
     }
 
+    /// Connects on the calling thread (for tests that must not wait for the cooperative pool
+    /// between connecting and their first byte).
+    public static func connectBlocking(_ address: SocketAddress) throws -> RawClient {
+        RawClient(fd: try openSocket(address, receiveBuffer: nil))
+    }
+
     public static func openSocket(_ address: SocketAddress, receiveBuffer: Int?) throws -> Int32 {
         let v6 = address.host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -103,17 +109,19 @@ public final class RawClient: @unchecked Sendable {
     }
 
     public func send(_ bytes: [UInt8]) async throws {
-        let fd = self.fd
-        try await offload {
-            var off = 0
-            while off < bytes.count {
-                let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw errno == ECONNRESET || errno == EPIPE ? ClientError.reset : ClientError.closed
-                }
-                off += n
+        try await offload { [self] in try self.sendBlocking(bytes) }
+    }
+
+    /// Sends on the calling thread (only from an `offload`ed thread, never from a Task).
+    public func sendBlocking(_ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw errno == ECONNRESET || errno == EPIPE ? ClientError.reset : ClientError.closed
             }
+            off += n
         }
     }
 
