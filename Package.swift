@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "HTTPTestSupport"]),
         .testTarget(name: "MCPHTTPTests", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "MCPHTTP", "HTTPServer", "ReferenceServer", "HTTPTestSupport"]),
-        .testTarget(name: "InteropTests", dependencies: ["JSON"], exclude: ["python", "setup-venvs.sh"]),
+        .testTarget(name: "InteropTests", dependencies: ["JSON", "HTTPServer", "HTTPTestSupport"], exclude: ["python", "setup-venvs.sh"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -87,6 +87,28 @@ public struct ParsedArguments: Sendable {
         return number
     }
 
+    /// The value of option `name` as a duration written in seconds, with an optional fraction
+    /// ("30", "0.25"); `nil` if absent. Throws a `UsageError` naming the option when the text is
+    /// not a plain decimal number (no sign, exponent, `inf` or `nan`) or lies outside `range`.
+    public func seconds(_ name: String, in range: ClosedRange<Double>) throws(UsageError) -> Duration? {
+        guard let (text, subject) = lookup(name) else { return nil }
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let plain = !text.isEmpty && parts.allSatisfy { $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+            && !parts[0].isEmpty && (parts.count == 1 || !parts[1].isEmpty)
+        guard plain, let value = Double(text) else {
+            throw error(.invalidValue, "invalid value '\(text)' for \(subject): expected seconds, such as 30 or 0.5")
+        }
+        guard range.contains(value) else {
+            throw error(.invalidValue,
+                "invalid value '\(text)' for \(subject): must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)) seconds")
+        }
+        return .nanoseconds(Int64((value * 1e9).rounded()))
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int64(value)) : String(value)
+    }
+
     /// Where an option's effective value came from.
     enum Source {
         case commandLine, environment(String), defaultValue

@@ -35,7 +35,13 @@ enum ServeCommand {
             Option("loops", valueName: "n", help: "Event-loop threads (default: available CPUs)."),
             Option("max-body-bytes", valueName: "bytes", help: "Largest request body.", defaultValue: String(4 << 20)),
             Option("max-header-bytes", valueName: "bytes", help: "Largest request head.", defaultValue: "16384"),
+            Option("max-header-count", valueName: "n", help: "Most header fields in one request (431 beyond).", defaultValue: "100"),
+            Option("max-json-depth", valueName: "n", help: "Deepest nesting of a JSON body (a parse error beyond).", defaultValue: "128"),
             Option("max-connections", valueName: "n", help: "Open connections before new ones are refused.", defaultValue: "1024"),
+            Option("header-timeout", valueName: "seconds", help: "From a request's first byte (or accept) to the end of its head; 408 beyond (slow clients).", defaultValue: "10"),
+            Option("body-timeout", valueName: "seconds", help: "From the end of the head to the last body byte; 408 beyond.", defaultValue: "30"),
+            Option("idle-timeout", valueName: "seconds", help: "How long a keep-alive connection may wait for its next request.", defaultValue: "60"),
+            Option("write-timeout", valueName: "seconds", help: "How long a response may make no progress towards a client that does not read.", defaultValue: "30"),
             Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
             PlatformSurface.option,
@@ -52,6 +58,12 @@ enum ServeCommand {
         http.maxBodyBytes = try args.int("max-body-bytes", in: 1024...(1 << 30)) ?? http.maxBodyBytes
         http.maxHeaderBytes = try args.int("max-header-bytes", in: 1024...(1 << 20)) ?? http.maxHeaderBytes
         http.maxConnections = try args.int("max-connections", in: 1...1_000_000) ?? http.maxConnections
+        http.maxHeaderCount = try args.int("max-header-count", in: 1...10_000) ?? http.maxHeaderCount
+        http.headerTimeout = try args.seconds("header-timeout", in: 0.01...3600) ?? http.headerTimeout
+        http.bodyTimeout = try args.seconds("body-timeout", in: 0.01...3600) ?? http.bodyTimeout
+        http.idleTimeout = try args.seconds("idle-timeout", in: 0.01...86400) ?? http.idleTimeout
+        http.writeStallTimeout = try args.seconds("write-timeout", in: 0.01...3600) ?? http.writeStallTimeout
+        let jsonDepth = try args.int("max-json-depth", in: 2...10_000) ?? 128
         http.accessLog = !args.flag("no-access-log")
         for address in http.addresses where SocketAddress(parsing: address) == nil {
             throw args.usageError("invalid --listen address '\(address)'; expected host:port such as 127.0.0.1:8080 or [::1]:8080")
@@ -61,7 +73,7 @@ enum ServeCommand {
 
         var mcp = MCPHTTPEndpoint.Configuration()
         mcp.sessionIdleTimeout = .seconds(idle)
-        mcp.jsonLimits = .init(maxBytes: http.maxBodyBytes)
+        mcp.jsonLimits = .init(maxDepth: jsonDepth, maxBytes: http.maxBodyBytes)
         let database = try PlatformSchema.open(path: try databasePath(args))
         try applyManifests(args, database: database)
         let keys = APIKeyStore(database: database)

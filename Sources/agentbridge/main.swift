@@ -36,7 +36,7 @@ let root = Command(
     subcommands: [
         stdio, ServeCommand.command, RunCommand.command, ConnectCommand.command, ApplyCommand.command, KeysCommand.command, AgentsCommand.command, AgentsCommand.serversCommand,
         CredentialsCommand.command, RunsCommand.sessionsCommand, RunsCommand.runsCommand, RunsCommand.approvalsCommand,
-        ExplainCommand.command, AuditCommand.command, DoctorCommand.command, referenceServer,
+        ExplainCommand.command, AuditCommand.command, WorkspacesCommand.command, DoctorCommand.command, referenceServer,
     ])
 
 await CLI.main(root: root, version: version) { args in
@@ -80,6 +80,8 @@ await CLI.main(root: root, version: version) { args in
         return try ExplainCommand.run(args)
     case "agents":
         return try AgentsCommand.run(args)
+    case "workspaces":
+        return try WorkspacesCommand.run(args)
     case "servers":
         return try AgentsCommand.runServers(args)
     case "credentials":

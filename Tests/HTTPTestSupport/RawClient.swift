@@ -148,15 +148,18 @@ public final class RawClient: @unchecked Sendable {
 
     /// Reads until the server closes; returns the bytes and how it closed.
     public func readToClose(timeout: Duration = .seconds(10)) async throws -> ([UInt8], CloseKind) {
-        try await offload { [self] in
-            let deadline = ContinuousClock.now + timeout
-            while true {
-                switch try self.fill(until: deadline, allowTimeout: true) {
-                case .data: continue
-                case .eof: return (self.takeBuffer(), .eof)
-                case .reset: return (self.takeBuffer(), .reset)
-                case .timeout: return (self.takeBuffer(), .stillOpen)
-                }
+        try await offload { [self] in try self.readToCloseBlocking(timeout: timeout) }
+    }
+
+    /// `readToClose` on the calling thread (only from an `offload`ed thread).
+    public func readToCloseBlocking(timeout: Duration) throws -> ([UInt8], CloseKind) {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            switch try fill(until: deadline, allowTimeout: true) {
+            case .data: continue
+            case .eof: return (takeBuffer(), .eof)
+            case .reset: return (takeBuffer(), .reset)
+            case .timeout: return (takeBuffer(), .stillOpen)
             }
         }
     }

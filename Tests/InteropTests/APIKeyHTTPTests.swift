@@ -132,39 +132,4 @@ struct APIKeyHTTPTests {
         #expect(stopped.status == 0, "\(server.log)")
         #expect(!server.log.contains(limited) && !server.log.contains(other))
     }
-
-    @Test func guessingKeysIsLimitedPerAddressAndAudited() async throws {
-        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-guess-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let db = dir.appendingPathComponent("agentbridge.sqlite").path
-        let good = try secret(from: await Interop.run(
-            binary, ["--db", db, "--json", "keys", "create", "--name", "good", "--scope", "mcp:tools"], timeout: 30).output)
-        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none", "--failed-auth-limit", "3"])
-        let guesses = (0..<3).map { i in "ab_" + String(repeating: String(i), count: 43) }
-        do {
-            for guess in guesses {
-                let reply = try await post(server.url, headers: ["Authorization": "Bearer \(guess)"])
-                #expect(reply.status == 401, "\(reply.body)")
-            }
-            // Out of guesses: refused before any lookup, even with a valid key, until the bucket refills.
-            let limited = try await post(server.url, headers: ["Authorization": "Bearer \(good)"])
-            #expect(limited.status == 429, "\(limited.body)")
-            #expect((Int(limited.headers["retry-after"] ?? "") ?? 0) >= 1)
-            let missing = try await post(server.url, headers: [:])
-            #expect(missing.status == 429, "the address stays limited")
-        }
-        let stopped = await server.stop()
-        #expect(stopped.status == 0, "\(server.log)")
-        let audit = await Interop.run(binary, ["--db", db, "--json", "audit", "list", "--limit", "200"], timeout: 30)
-        let records = (try JSONSerialization.jsonObject(with: Data(audit.output.utf8)) as? [[String: Any]]) ?? []
-        let actions = records.compactMap { $0["action"] as? String }
-        #expect(actions.filter { $0 == "auth.failed" }.count == 3, "\(actions)")
-        #expect(actions.filter { $0 == "auth.limited" }.count == 1, "\(actions)")
-        for guess in guesses { #expect(!audit.output.contains(guess) && !server.log.contains(guess), "a presented key was recorded") }
-        let verified = await Interop.run(binary, ["--db", db, "audit", "verify"], timeout: 30)
-        #expect(verified.status == 0, "\(verified.output)")
-    }
 }
-
