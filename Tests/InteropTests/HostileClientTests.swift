@@ -146,7 +146,7 @@ struct HostileClientTests {
     // MARK: - Floods and sizes
 
     @Test func headerFloodsAndOversizedHeadsAreRefused() async throws {
-        let target = try await Target.start(["--max-header-bytes", "4096", "--max-header-count", "40"])
+        let target = try await Target.start(["--max-header-bytes", "4096", "--max-header-count", "40", "--idle-timeout", "0.5"])
         let many = (0..<60).map { "X-Flood-\($0): 1" }
         let flooded = try await target.exchange(target.request("tools/list", extra: many))
         #expect(flooded.status == 431 && flooded.header("Connection") == "close", "\(flooded.status)")
@@ -157,6 +157,17 @@ struct HostileClientTests {
         // 40 fields is the limit, not an error.
         let atLimit = try await target.exchange(target.request("tools/list", extra: (0..<32).map { "X-Ok-\($0): 1" }))
         #expect(atLimit.status == 200, "\(atLimit.status) \(atLimit.text)")
+        // A keep-alive connection that sends nothing more is closed at --idle-timeout (the
+        // default would keep it a minute, far past this read's 20 s).
+        let address = target.address
+        let request = Array(target.request("tools/list").utf8)
+        let idle = try await offload { () throws -> (Int, CloseKind) in
+            let c = try RawClient.connectBlocking(address)
+            try c.sendBlocking(request)
+            let first = try c.readResponseBlocking(forHead: false, timeout: .seconds(20))
+            return (first.status, try c.readToCloseBlocking(timeout: .seconds(20)).1)
+        }
+        #expect(idle.0 == 200 && idle.1 == .eof, "\(idle)")
         try await target.finish()
     }
 
