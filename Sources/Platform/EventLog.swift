@@ -130,12 +130,16 @@ public struct EventLog: Sendable {
         }
         try gate.check(caller, .readRuns, run.objectRef)
         let rows = try database.read { connection in
-            try connection.query(
-                "SELECT * FROM events WHERE session_id = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                [.text(run.sessionID), .text(runID), .integer(after), .int(limit)])
+            try connection.query(Self.runEventsSQL, [.text(run.sessionID), .text(runID), .integer(after), .int(limit)])
         }
         return try rows.map(Self.event(from:))
     }
+
+    /// A run's events after a seq. INDEXED BY: left to itself the planner prefers the primary
+    /// key (session_id, seq), which satisfies ORDER BY but walks every event of the session —
+    /// each run read then cost O(session length), and runs of long sessions slowed down linearly.
+    static let runEventsSQL =
+        "SELECT * FROM events INDEXED BY events_by_run WHERE session_id = ? AND run_id = ? AND seq > ? ORDER BY seq LIMIT ?"
 
     private static func checkPage(after: Int64, limit: Int) throws {
         let issues = ValidationIssues()

@@ -221,6 +221,10 @@ public enum PlatformSchema {
             -- run scanned its whole session, so long sessions made each new run slower.
             CREATE INDEX events_by_run ON events (session_id, run_id, seq);
             """),
+        Migration(version: 7, name: "runs by agent", sql: """
+            -- Run lists filtered by agent (list_runs, `runs list --agent`), newest first.
+            CREATE INDEX runs_by_agent ON runs (workspace_id, agent_id, created_at);
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and

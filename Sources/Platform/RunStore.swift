@@ -114,19 +114,36 @@ public struct RunStore: Sendable {
         let rows = try database.read { connection in
             let anchor = try ListQuery.anchor(table: .runs, after: after, workspace: caller.workspaceID, connection: connection, issues: issues)
             try issues.throwIfAny()
+            var parameters: [SQLValue] = [.text(caller.workspaceID)]
+            if let agentID { parameters.append(.text(agentID)) }
+            if let sessionID { parameters.append(.text(sessionID)) }
+            if let statusText { parameters.append(.text(statusText)) }
+            parameters += [restriction, restriction] + ListQuery.afterParameters(anchor) + [.int(limit)]
             return try connection.query(
-                """
-                SELECT * FROM runs
-                WHERE workspace_id = ? AND (? IS NULL OR session_id = ?) AND (? IS NULL OR agent_id = ?)
-                    AND (? IS NULL OR status = ?) AND \(ListQuery.restrictionCondition) AND \(ListQuery.afterCondition)
-                ORDER BY created_at DESC, id DESC LIMIT ?
-                """,
-                [
-                    .text(caller.workspaceID), .optionalText(sessionID), .optionalText(sessionID), .optionalText(agentID),
-                    .optionalText(agentID), .optionalText(statusText), .optionalText(statusText), restriction, restriction,
-                ] + ListQuery.afterParameters(anchor) + [.int(limit)])
+                Self.listSQL(agent: agentID != nil, session: sessionID != nil, status: statusText != nil), parameters)
         }
         return try rows.map(Self.run(from:))
+    }
+
+    /// The run list query for the filters given, each a plain equality, with its index named
+    /// (parameters: workspace, then agent, session and status when given, then the restriction,
+    /// cursor and limit). With `(? IS NULL OR session_id = ?)` the planner could use no index
+    /// but the workspace's and read every run of the workspace — on every run start, because
+    /// the session history is such a list.
+    static func listSQL(agent: Bool, session: Bool, status: Bool) -> String {
+        var conditions = ["workspace_id = ?"]
+        var index = "runs_by_workspace"
+        if agent {
+            conditions.append("agent_id = ?")
+            index = "runs_by_agent"
+        }
+        if session {
+            conditions.append("session_id = ?")
+            index = "runs_by_session"
+        }
+        if status { conditions.append("status = ?") }
+        conditions += [ListQuery.restrictionCondition, ListQuery.afterCondition]
+        return "SELECT * FROM runs INDEXED BY \(index) WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at DESC, id DESC LIMIT ?"
     }
 
     /// Cancels run `id` (queued, running or paused); a run that already ended is a conflict. The

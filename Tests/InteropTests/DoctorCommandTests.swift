@@ -14,7 +14,7 @@ struct DoctorCommandTests {
 
         let first = await Interop.run(binary, ["doctor", "--db", db], timeout: 30)
         #expect(first.status == 0, "\(first.output)")
-        #expect(first.output.contains("schema version: 6 (this agentbridge knows 6)"))
+        #expect(first.output.contains("schema version: 7 (this agentbridge knows 7)"))
         #expect(first.output.contains("journal mode: wal"))
         #expect(FileManager.default.fileExists(atPath: db))
 
