@@ -250,17 +250,11 @@ public struct ApprovalStore: Sendable {
             let anchor = try ListQuery.anchor(
                 table: .approvals, after: after, workspace: caller.workspaceID, connection: connection, issues: issues)
             try issues.throwIfAny()
-            return try connection.query(
-                """
-                SELECT * FROM approvals
-                WHERE workspace_id = ? AND (? IS NULL OR status = ?) AND (? IS NULL OR run_id = ?)
-                    AND \(ListQuery.restrictionCondition) AND \(ListQuery.afterCondition)
-                ORDER BY created_at DESC, id DESC LIMIT ?
-                """,
-                [
-                    .text(caller.workspaceID), .optionalText(statusText), .optionalText(statusText), .optionalText(runID),
-                    .optionalText(runID), restriction, restriction,
-                ] + ListQuery.afterParameters(anchor) + [.int(limit)])
+            var parameters: [SQLValue] = [.text(caller.workspaceID)]
+            if let statusText { parameters.append(.text(statusText)) }
+            if let runID { parameters.append(.text(runID)) }
+            parameters += [restriction, restriction] + ListQuery.afterParameters(anchor) + [.int(limit)]
+            return try connection.query(Self.listSQL(status: statusText != nil, run: runID != nil), parameters)
         }
         return try rows.map(Self.approval(from:))
     }
@@ -285,5 +279,26 @@ public struct ApprovalStore: Sendable {
             decidedBy: try row.optionalString("decided_by"), decidedAt: try row.optionalInt64("decided_at"),
             reason: try row.optionalString("reason"), expiresAt: try row.int64("expires_at"),
             createdAt: try row.int64("created_at"))
+    }
+}
+
+extension ApprovalStore {
+    /// The approval list query for the filters given (parameters: workspace, then status and
+    /// run when given, then the restriction, cursor and limit), with its index named: a run's
+    /// approvals are read at every step of a run that asks for confirmation, and
+    /// `(? IS NULL OR run_id = ?)` left the planner only the workspace-wide index.
+    static func listSQL(status: Bool, run: Bool) -> String {
+        var conditions = ["workspace_id = ?"]
+        var index = "approvals_by_workspace_created"
+        if status {
+            conditions.append("status = ?")
+            index = "approvals_pending"
+        }
+        if run {
+            conditions.append("run_id = ?")
+            index = "approvals_by_run"
+        }
+        conditions += [ListQuery.restrictionCondition, ListQuery.afterCondition]
+        return "SELECT * FROM approvals INDEXED BY \(index) WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at DESC, id DESC LIMIT ?"
     }
 }

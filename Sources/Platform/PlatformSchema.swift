@@ -221,9 +221,11 @@ public enum PlatformSchema {
             -- run scanned its whole session, so long sessions made each new run slower.
             CREATE INDEX events_by_run ON events (session_id, run_id, seq);
             """),
-        Migration(version: 7, name: "runs by agent", sql: """
+        Migration(version: 7, name: "run and approval list indexes", sql: """
             -- Run lists filtered by agent (list_runs, `runs list --agent`), newest first.
             CREATE INDEX runs_by_agent ON runs (workspace_id, agent_id, created_at);
+            -- Approval lists without a status or run filter, newest first.
+            CREATE INDEX approvals_by_workspace_created ON approvals (workspace_id, created_at);
             """),
     ]
 

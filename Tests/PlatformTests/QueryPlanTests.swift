@@ -37,4 +37,18 @@ struct QueryPlanTests {
         #expect(detail.contains("SEARCH runs USING INDEX \(index)"), "\(detail)")
         #expect(!detail.contains("SCAN runs"), "\(detail)")
     }
+
+    @Test(arguments: [
+        (false, false, "approvals_by_workspace_created (workspace_id=?)"),
+        (true, false, "approvals_pending (workspace_id=? AND status=?)"),
+        (true, true, "approvals_by_run (run_id=?)"),
+        (false, true, "approvals_by_run (run_id=?)"),
+    ])
+    func approvalListsSearchTheNarrowestIndex(status: Bool, run: Bool, index: String) throws {
+        let sql = ApprovalStore.listSQL(status: status, run: run)
+        let parameters = 1 + [status, run].filter { $0 }.count + 2 + 4 + 1
+        let detail = try plan(sql, parameters: parameters)
+        #expect(detail.contains("SEARCH approvals USING INDEX \(index)"), "\(detail)")
+        #expect(!detail.contains("SCAN approvals"), "\(detail)")
+    }
 }
