@@ -76,13 +76,18 @@ enum ExplainCommand {
                 "run behaviour: \(route.runBehavior.value.rawValue) (\(route.runBehavior.source))",
                 "timeout: \(route.timeoutSeconds.value) s (\(route.timeoutSeconds.source))",
                 "headers added: " + (headerLines.isEmpty ? "none" : ""),
-            ] + headerLines
+            ] + headerLines + [
+                "prompts this binding exposes: " + Self.patterns(binding.allowedPrompts),
+                "resources this binding exposes: " + Self.patterns(binding.allowedResources),
+            ]
             documents.append([
                 "server": .string(binding.server), "binding_index": .int(Int64(index)), "upstream_tool": .string(route.upstreamTool),
                 "exposed_name": .string(route.exposedName), "allowed": .bool(route.isAllowed),
                 "matching_pattern": route.matchingPattern.map { .string($0.text) } ?? .null,
                 "run_behavior": .string(route.runBehavior.value.rawValue), "timeout_s": .int(Int64(route.timeoutSeconds.value)),
                 "headers": .array(headerDocs), "upstream": .string(target),
+                "allowed_prompts": .array(binding.allowedPrompts.map { .string($0.text) }),
+                "allowed_resources": .array(binding.allowedResources.map { .string($0.text) }),
             ])
         }
         if context.json {
@@ -91,5 +96,10 @@ enum ExplainCommand {
             print(lines.joined(separator: "\n"))
         }
         return anyAllowed ? 0 : 1
+    }
+
+    /// An allow-list for display: its entries, or what an empty one means.
+    static func patterns(_ list: [ToolPattern]) -> String {
+        list.isEmpty ? "none (default deny)" : list.map { "\"\($0.text)\"" }.joined(separator: ", ")
     }
 }

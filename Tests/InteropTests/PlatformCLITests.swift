@@ -62,7 +62,7 @@ struct PlatformCLITests {
         let secret = "ghp_" + UUID().uuidString
         let stored = await cli(["credentials", "set", "github", "--kind", "bearer_token", "--from-env", "GH_TEST_TOKEN"], environment: ["GH_TEST_TOKEN": secret])
         #expect(stored.status == 0 && stored.output.contains("stored credential github"), "\(stored.output)")
-        let bound = try write("bound.json", #"{"agents":{"assistant":{"name":"Assistant","instructions":"Hi {{team}}.","model":"scripted/demo","bindings":[{"server":"reference","allowed_tools":["echo"],"override_headers":{"Authorization":"Bearer ${credential:github}"}}]}}}"#)
+        let bound = try write("bound.json", #"{"agents":{"assistant":{"name":"Assistant","instructions":"Hi {{team}}.","model":"scripted/demo","bindings":[{"server":"reference","allowed_tools":["echo"],"allowed_prompts":["test_simple_prompt"],"override_headers":{"Authorization":"Bearer ${credential:github}"}}]}}}"#)
         let updated = await cli(["apply", bound])
         #expect(updated.output.contains("updated   agents.assistant (version 1 → 2)"), "\(updated.output)")
         let history = try json(await cli(["--json", "agents", "history", "assistant"])) as? [[String: Any]] ?? []
@@ -74,6 +74,8 @@ struct PlatformCLITests {
         #expect(explained.output.contains("allowed by allowed_tools entry \"echo\""))
         #expect(explained.output.contains("Authorization: Bearer «github: redacted»"), "\(explained.output)")
         #expect(explained.output.contains("credential \"github\" (bearer_token"))
+        #expect(explained.output.contains("prompts this binding exposes: \"test_simple_prompt\""), "\(explained.output)")
+        #expect(explained.output.contains("resources this binding exposes: none (default deny)"), "\(explained.output)")
         #expect(!explained.output.contains(secret))
         let refusedTool = await cli(["explain", "--agent", "assistant", "--tool", "reference__get_weather"])
         #expect(refusedTool.status == 1 && refusedTool.output.contains("NOT allowed"), "\(refusedTool.output)")
