@@ -167,8 +167,7 @@ extension MCPHTTPEndpoint {
         case .success(let s): session = s
         case .failure(let box): return box.response
         }
-        let accept = http.headers.values("accept").joined(separator: ",").lowercased()
-        guard accept.contains("text/event-stream") || accept.contains("*/*") else {
+        guard HTTPSyntax.accepts(http.headers.values("accept"), "text/event-stream") else {
             return Self.plain(406, "Not Acceptable: the client must accept text/event-stream")
         }
         session.touch()

@@ -79,7 +79,7 @@ extension MCPHTTPEndpoint {
         guard let session = sseSessions.get(id), ConstantTime.equals(Array(session.principal.utf8), Array(principal.utf8)) else {
             return Self.plain(404, "Could not find session")
         }
-        guard let contentType = http.headers["content-type"]?.lowercased(), contentType.hasPrefix("application/json") else {
+        guard HTTPSyntax.isMediaType(http.headers["content-type"], "application/json") else {
             return Self.plain(415, "Unsupported Media Type: Content-Type must be application/json")
         }
         // Malformed input is answered on the stream, like any other message of this transport.

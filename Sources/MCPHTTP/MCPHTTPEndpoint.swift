@@ -176,12 +176,11 @@ public final class MCPHTTPEndpoint: Sendable {
     // MARK: POST /mcp
 
     private func post(_ request: HTTPRequest, principal: String) async -> HTTPResponse {
-        let accept = (request.headers.values("accept").joined(separator: ",")).lowercased()
-        let acceptsAll = accept.contains("*/*")
-        guard acceptsAll || (accept.contains("application/json") && accept.contains("text/event-stream")) else {
+        let accept = request.headers.values("accept")
+        guard HTTPSyntax.accepts(accept, "application/json") && HTTPSyntax.accepts(accept, "text/event-stream") else {
             return Self.plain(406, "Not Acceptable: the client must accept both application/json and text/event-stream")
         }
-        guard let contentType = request.headers["content-type"]?.lowercased(), contentType.hasPrefix("application/json") else {
+        guard HTTPSyntax.isMediaType(request.headers["content-type"], "application/json") else {
             return Self.plain(415, "Unsupported Media Type: Content-Type must be application/json")
         }
         let incoming = request.body.withUnsafeBufferPointer { JSONRPCClassifier.classify(bytes: $0, limits: configuration.jsonLimits) }
