@@ -30,6 +30,10 @@ public final class AgentCatalogProvider: CatalogProvider {
     let log: @Sendable (String) -> Void
     private let toolsChanged: (@Sendable () -> Void)?
     private let watched = Mutex<Set<UpstreamKey>>([])
+    /// The platform session this provider calls tools for (a run's session), which selects the
+    /// process of `per_session` servers; nil where there is no platform session (a gateway
+    /// process is its own session).
+    let sessionID: String?
 
     /// - Parameters:
     ///   - caller: whose view this is (authorization of the agent and servers goes through it).
@@ -37,8 +41,10 @@ public final class AgentCatalogProvider: CatalogProvider {
     ///   - toolsChanged: called when an upstream's tool list changed (the gateway announces
     ///     `tools/list_changed` to its own clients); nil registers nothing on the shared
     ///     connections (the runtime makes a provider per run, which must not pile handlers up).
-    public init(database: Database, caller: Caller, agentID: String, registry: UpstreamRegistry,
+    ///   - sessionID: the platform session whose `per_session` upstream processes to use.
+    public init(database: Database, caller: Caller, agentID: String, registry: UpstreamRegistry, sessionID: String? = nil,
                 log: @escaping @Sendable (String) -> Void, toolsChanged: (@Sendable () -> Void)? = nil) {
+        self.sessionID = sessionID
         self.toolsChanged = toolsChanged
         self.database = database
         self.caller = caller
@@ -52,6 +58,9 @@ public final class AgentCatalogProvider: CatalogProvider {
     private struct Snapshot {
         var agent: Agent
         var connections: [String: any Upstream] = [:]
+        /// Servers of `per_session` bindings: their connection is asked of the registry on every
+        /// use (it may have been stopped as idle), without reading the server again.
+        var sessionServers: [String: UpstreamServer] = [:]
         var takenAt: ContinuousClock.Instant
     }
 
@@ -71,11 +80,21 @@ public final class AgentCatalogProvider: CatalogProvider {
     }
 
     func connection(for binding: BindingSpec) throws -> any Upstream {
-        if let cached = snapshot.withLock({ $0?.connections[binding.server] }) { return cached }
+        let (cached, sessionServer) = snapshot.withLock { ($0?.connections[binding.server], $0?.sessionServers[binding.server]) }
+        if let cached { return cached }
+        if let sessionServer {
+            return try registry.upstream(for: sessionServer, binding: binding, agentID: agentID, sessionID: sessionID)
+        }
         let server = try UpstreamServerStore(database: database).get(caller: caller, id: binding.server)
         guard server.enabled else { throw UpstreamError.unavailable(server: server.id, reason: "disabled") }
-        let connection = try registry.upstream(for: server, binding: binding, agentID: agentID)
-        snapshot.withLock { $0?.connections[binding.server] = connection }
+        let connection = try registry.upstream(for: server, binding: binding, agentID: agentID, sessionID: sessionID)
+        snapshot.withLock { snapshot in
+            if UpstreamRegistry.isSessionScoped(connection.key) {
+                snapshot?.sessionServers[binding.server] = server
+            } else {
+                snapshot?.connections[binding.server] = connection
+            }
+        }
         if let changed = toolsChanged, watched.withLock({ $0.insert(connection.key).inserted }) {
             connection.onToolsChanged { changed() }
         }
@@ -190,7 +209,9 @@ public final class AgentCatalogProvider: CatalogProvider {
         let timeout = Duration.seconds(route.timeoutSeconds.value)
         do {
             let connection = try connection(for: route.binding)
-            return try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input).json
+            return try await registry.using(connection.key) {
+                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input).json
+            }
         } catch let error as MCPClientError {
             if case .server(let code, let message, _) = error, code == -32602 {
                 // Invalid arguments (or a tool the upstream no longer has): the model can correct it.

@@ -10,8 +10,23 @@ import Supervision
 import Synchronization
 
 /// All live upstream connections.
+///
+/// `per_session` servers get a process per platform session; sessions end without telling us,
+/// so such a connection is stopped once it has had no call in flight for `sessionIdle` (the
+/// next call of that session starts it again). Shared and per-agent connections live until
+/// shutdown.
 public final class UpstreamRegistry: Sendable {
     private let connections = Mutex<[UpstreamKey: any Upstream]>([:])
+    /// Use of the session-scoped connections (lock order: `connections`, then `sessionUse`).
+    private let sessionUse = Mutex<[UpstreamKey: SessionUse]>([:])
+    private let reaper = Mutex<Task<Void, Never>?>(nil)
+    /// How long a session-scoped connection may sit without calls before it is stopped.
+    public let sessionIdle: Duration
+
+    struct SessionUse {
+        var lastUse: ContinuousClock.Instant
+        var calls: Int
+    }
     private let vault: CredentialStore?
     private let environment: [String: String]
     private let options: UpstreamConnection.Options
@@ -26,14 +41,20 @@ public final class UpstreamRegistry: Sendable {
     ///     TMPDIR pass to children.
     ///   - addressPolicy: which networks HTTP upstreams may be on (`.publicOnly` refuses private,
     ///     loopback and link-local addresses: server-side request forgery through an upstream URL).
+    ///   - sessionIdle: how long a `per_session` upstream may go without calls before it is stopped.
     public init(vault: CredentialStore?, environment: [String: String], options: UpstreamConnection.Options = .init(),
-                addressPolicy: AddressPolicy = .any) {
+                addressPolicy: AddressPolicy = .any, sessionIdle: Duration = .seconds(600)) {
+        self.sessionIdle = sessionIdle
         var configuration = HTTPClient.Configuration()
         configuration.addressPolicy = addressPolicy
         self.http = HTTPClient(configuration: configuration)
         self.vault = vault
         self.environment = environment
         self.options = options
+    }
+
+    deinit {
+        reaper.withLock { $0?.cancel() }
     }
 
     /// The upstream for `server` as `binding` of `agentID` (in `sessionID`) uses it, created and
@@ -43,16 +64,85 @@ public final class UpstreamRegistry: Sendable {
             return try httpUpstream(server, endpoint: endpoint, binding: binding, agentID: agentID, sessionID: sessionID)
         }
         let key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
-        if let existing = connections.withLock({ $0[key] }) { return existing }
+        if let existing = lookup(key) { return existing }
         let launch = try launchSpec(for: server)
         let (connection, created) = connections.withLock { map -> (any Upstream, Bool) in
             if let existing = map[key] { return (existing, false) }
             let connection = UpstreamConnection(key: key, launch: launch, options: options)
             map[key] = connection
+            if Self.isSessionScoped(key) {
+                sessionUse.withLock { $0[key] = SessionUse(lastUse: .now, calls: 0) }
+            }
             return (connection, true)
         }
         if created, let stdio = connection as? UpstreamConnection { stdio.start() }
+        if created, Self.isSessionScoped(key) { ensureReaper() }
         return connection
+    }
+
+    /// The live connection under `key`, counting as a use when it is session-scoped.
+    private func lookup(_ key: UpstreamKey) -> (any Upstream)? {
+        connections.withLock { map in
+            guard let existing = map[key] else { return nil }
+            if Self.isSessionScoped(key) {
+                sessionUse.withLock { $0[key]?.lastUse = .now }
+            }
+            return existing
+        }
+    }
+
+    /// Whether `key` names a `per_session` connection (stopped when idle).
+    public static func isSessionScoped(_ key: UpstreamKey) -> Bool {
+        key.scope?.hasPrefix("session:") == true
+    }
+
+    /// Runs `body` (a call on the connection under `key`) as a use that keeps a session-scoped
+    /// connection from being stopped while it runs.
+    public func using<T>(_ key: UpstreamKey, _ body: () async throws -> T) async rethrows -> T {
+        guard Self.isSessionScoped(key) else { return try await body() }
+        sessionUse.withLock { use in
+            use[key, default: SessionUse(lastUse: .now, calls: 0)].calls += 1
+        }
+        defer {
+            sessionUse.withLock { use in
+                use[key]?.calls -= 1
+                use[key]?.lastUse = .now
+            }
+        }
+        return try await body()
+    }
+
+    /// Stops the session-scoped connections that have had no call in flight for `sessionIdle`
+    /// (as of `now`); returns their keys. Runs periodically once such a connection exists.
+    @discardableResult
+    public func stopIdleSessionUpstreams(now: ContinuousClock.Instant = .now) async -> [UpstreamKey] {
+        let idle = connections.withLock { map -> [any Upstream] in
+            sessionUse.withLock { use -> [any Upstream] in
+                let keys = use.filter { $0.value.calls == 0 && now - $0.value.lastUse >= sessionIdle }.map(\.key)
+                return keys.compactMap { key in
+                    use[key] = nil
+                    return map.removeValue(forKey: key)
+                }
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in idle { group.addTask { await connection.stop() } }
+        }
+        return idle.map(\.key)
+    }
+
+    private func ensureReaper() {
+        reaper.withLock { task in
+            guard task == nil else { return }
+            let period = max(min(sessionIdle / 4, .seconds(60)), .milliseconds(50))
+            task = Task.detached { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: period)
+                    guard let self else { return }
+                    await self.stopIdleSessionUpstreams()
+                }
+            }
+        }
     }
 
     /// The HTTP upstream for `binding`: the server's headers, then the binding's overrides (an
@@ -64,7 +154,7 @@ public final class UpstreamRegistry: Sendable {
         if !binding.overrideHeaders.isEmpty, key.scope == nil {
             key = UpstreamKey(workspaceID: key.workspaceID, serverID: key.serverID, scope: "agent:" + agentID)
         }
-        if let existing = connections.withLock({ $0[key] }) { return existing }
+        if let existing = lookup(key) { return existing }
         var templates = endpoint.headers
         for override in binding.overrideHeaders {
             templates.removeAll { $0.name.lowercased() == override.name.lowercased() }
@@ -78,11 +168,16 @@ public final class UpstreamRegistry: Sendable {
         let upstream = HTTPUpstream(
             key: key, url: endpoint.url, headers: headers, http: http, legacySSE: endpoint.isLegacySSE,
             catalogTTL: options.catalogTTL, callCeiling: options.callCeiling)
-        return connections.withLock { map in
-            if let existing = map[key] { return existing }
+        let (connection, created) = connections.withLock { map -> (any Upstream, Bool) in
+            if let existing = map[key] { return (existing, false) }
             map[key] = upstream
-            return upstream
+            if Self.isSessionScoped(key) {
+                sessionUse.withLock { $0[key] = SessionUse(lastUse: .now, calls: 0) }
+            }
+            return (upstream, true)
         }
+        if created, Self.isSessionScoped(key) { ensureReaper() }
+        return connection
     }
 
     /// How to launch a stdio server; throws for unresolvable credential references (naming the
@@ -108,6 +203,11 @@ public final class UpstreamRegistry: Sendable {
 
     /// Stops every connection (shutdown sequence for each child, in parallel).
     public func stopAll() async {
+        reaper.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+        sessionUse.withLock { $0.removeAll() }
         let all = connections.withLock { map -> [any Upstream] in
             defer { map.removeAll() }
             return Array(map.values)

@@ -46,7 +46,7 @@ struct RunSetup: Sendable {
                 tool: ModelTool(name: name, description: "Ask agent \(agent.spec.name)\(about)", inputSchema: RunTools.subAgentSchema))
         }
         let provider = AgentCatalogProvider(
-            database: runtime.database, caller: caller, agentID: run.agentID, registry: runtime.registry,
+            database: runtime.database, caller: caller, agentID: run.agentID, registry: runtime.registry, sessionID: run.sessionID,
             log: runtime.configuration.log)
         let tools = RunTools(
             spec: spec, provider: provider, subAgents: subAgents,

@@ -43,6 +43,7 @@ enum ServeCommand {
             Option("idle-timeout", valueName: "seconds", help: "How long a keep-alive connection may wait for its next request.", defaultValue: "60"),
             Option("write-timeout", valueName: "seconds", help: "How long a response may make no progress towards a client that does not read.", defaultValue: "30"),
             Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
+            Option("upstream-session-idle", valueName: "seconds", help: "A per_session upstream (one process per platform session) is stopped after this long without calls.", defaultValue: "600"),
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
             PlatformSurface.option,
             UpstreamNetworks.option,
@@ -107,7 +108,9 @@ enum ServeCommand {
         let environment = ProcessInfo.processInfo.environment
         let vault = try CredentialStore(
             database: database, masterKey: try MasterKey.load(databasePath: database.path, environment: environment))
-        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment))
+        let registry = UpstreamRegistry(
+            vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment),
+            sessionIdle: try args.seconds("upstream-session-idle", in: 0.05...86400) ?? .seconds(600))
         // Agent runs: resume what a previous process left unfinished, and keep adopting runs
         // whose process went away (a CLI run that stopped at an approval).
         var runtimeConfiguration = RuntimeConfiguration()
