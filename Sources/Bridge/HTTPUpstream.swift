@@ -150,8 +150,8 @@ public final class HTTPUpstream: Upstream {
     static func isConnectionLoss(_ error: any Error) -> Bool {
         guard let error = error as? MCPClientError else { return false }
         switch error {
-        case .closed: return true
-        case .server(let code, let message, _): return isSessionLoss(error) || (code == -32603 && message.hasPrefix("HTTP request failed"))
+        case .closed, .transport: return true
+        case .server: return isSessionLoss(error)
         default: return false
         }
     }

@@ -45,7 +45,7 @@ extension HTTPClientTransport {
                 lastProblem = error.description
             } catch {
                 // An oversized event would only be replayed again.
-                return JSONRPCError(.internalError, "HTTP request failed: \(Self.describe(error))")
+                return MCPClientError.transportFailure("HTTP request failed: \(Self.describe(error))")
             }
             if answered { return nil }
             fruitless = delivered ? 0 : fruitless + 1

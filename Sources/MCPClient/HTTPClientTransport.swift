@@ -138,7 +138,7 @@ public final class HTTPClientTransport: MCPClientTransport {
             return false
         }
         if refused, let requestID {
-            deliverFailure(requestID, JSONRPCError(.internalError, "the HTTP transport is closed"))
+            deliverFailure(requestID, MCPClientError.transportFailure("the HTTP transport is closed"))
         }
     }
 
@@ -266,7 +266,7 @@ public final class HTTPClientTransport: MCPClientTransport {
                 if !Self.isModern(message), !cursor.lastEventID.isEmpty, resumption.maxAttempts > 0 {
                     if let failure = await resume(requestID, from: cursor, sessionSent: sessionSent) { deliverFailure(requestID, failure) }
                 } else if let dropped {
-                    deliverFailure(requestID, JSONRPCError(.internalError, "HTTP request failed: \(dropped.description)"))
+                    deliverFailure(requestID, MCPClientError.transportFailure("HTTP request failed: \(dropped.description)"))
                 } else {
                     deliverFailure(requestID, JSONRPCError(.internalError, "HTTP \(response.status): the server ended the event stream without answering the request"))
                 }
@@ -286,7 +286,7 @@ public final class HTTPClientTransport: MCPClientTransport {
             // Cancelled requests are already failed by the client; anything else fails here.
             guard !Task.isCancelled, let requestID else { return }
             let reason = (error as? HTTPClientError)?.description ?? "\(type(of: error))"
-            deliverFailure(requestID, JSONRPCError(.internalError, "HTTP request failed: \(reason)"))
+            deliverFailure(requestID, MCPClientError.transportFailure("HTTP request failed: \(reason)"))
         }
     }
 

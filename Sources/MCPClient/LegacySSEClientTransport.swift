@@ -254,7 +254,7 @@ public final class LegacySSEClientTransport: MCPClientTransport {
             return
         } catch {
             guard let requestID else { return }
-            deliverFailure(requestID, JSONRPCError(.internalError, "HTTP request failed: \(Self.describe(error))"))
+            deliverFailure(requestID, MCPClientError.transportFailure("HTTP request failed: \(Self.describe(error))"))
         }
     }
 

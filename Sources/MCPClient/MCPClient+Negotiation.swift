@@ -56,7 +56,7 @@ extension MCPClient {
                         throw .incompatible("the server speaks only \(supported.joined(separator: ", ")); this client speaks "
                                             + ProtocolVersion.allCases.map(\.rawValue).joined(separator: ", "))
                     }
-                case .server, .protocolViolation, .timeout:
+                case .server, .transport, .protocolViolation, .timeout:
                     break
                 default:
                     throw error  // closed, cancelled: not an era verdict

@@ -11,6 +11,9 @@ public enum MCPClientError: Error, Sendable, Hashable, CustomStringConvertible {
     case server(code: Int, message: String, data: JSONValue?)
     /// The connection is gone (the upstream process exited, the pipe broke, or `close()` ran).
     case closed(String)
+    /// The request never got an answer over the transport (connect refused, the address policy
+    /// refused the host, the connection dropped): decided on our side, nothing the server said.
+    case transport(String)
     /// No answer within the time limit; the server was told to stop (`notifications/cancelled`).
     case timeout(method: String, after: Duration)
     /// The calling task was cancelled; the server was told to stop.
@@ -38,6 +41,7 @@ public enum MCPClientError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .server(let code, let message, _): return "MCP server error \(code): \(message)"
         case .closed(let why): return "MCP connection closed: \(why)"
+        case .transport(let why): return "MCP transport failed: \(why)"
         case .timeout(let method, let after): return "MCP request \(method) timed out after \(after)"
         case .cancelled(let method): return "MCP request \(method) was cancelled"
         case .protocolViolation(let why): return "MCP protocol violation by the server: \(why)"
@@ -50,7 +54,20 @@ public enum MCPClientError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     init(_ error: JSONRPCError) {
-        self = .server(code: error.code.rawValue, message: error.message, data: error.data)
+        if error.data?[Self.transportFailureKey] == .bool(true) {
+            self = .transport(error.message)
+        } else {
+            self = .server(code: error.code.rawValue, message: error.message, data: error.data)
+        }
+    }
+
+    /// Marks the JSON-RPC errors a transport delivers for requests it could not get answered
+    /// (they travel the same path as the server's answers, to fail the right request).
+    static let transportFailureKey = "io.agentbridge/transportFailure"
+
+    /// A transport's local failure of one request (becomes `.transport` for the caller).
+    static func transportFailure(_ message: String) -> JSONRPCError {
+        JSONRPCError(.internalError, message, data: [transportFailureKey: true])
     }
 
     /// The JSON-RPC error to send when this error answers a server→client request.

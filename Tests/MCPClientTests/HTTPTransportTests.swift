@@ -192,6 +192,8 @@ struct HTTPTransportTests {
             Issue.record("nobody listens there")
         } catch {
             #expect(error.description.contains("HTTP request failed: connect failed"))
+            // Our side's failure, never presented as something the server said.
+            #expect(error.serverCode == nil && error.description.hasPrefix("MCP transport failed"), "\(error)")
         }
         client.close()
         await http.shutdown()
