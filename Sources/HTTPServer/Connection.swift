@@ -228,8 +228,10 @@ final class Connection {
         guard let h = head else { return }
         phase = .handling
         deadline = 0
-        let request = HTTPRequest(
+        var prepared = HTTPRequest(
             method: h.method, target: h.target, version: h.version, headers: h.headers, body: body, remoteAddress: remote)
+        if settings.handlersOnLoops { prepared.executor = loop }
+        let request = prepared
         body = []
         compactInput()
         let channel = ResponseChannel(
@@ -237,7 +239,7 @@ final class Connection {
         self.channel = channel
         let handler = loop.core.handler
         let method = h.method
-        task = Task {
+        let work: @Sendable () async -> Void = {
             let response = await handler(request)
             channel.deliver(response)
             if case .stream(let produce) = response.body {
@@ -247,6 +249,7 @@ final class Connection {
                 channel.finish()
             }
         }
+        task = settings.handlersOnLoops ? Task(executorPreference: loop, operation: work) : Task(operation: work)
     }
 
     func onResponse(_ response: HTTPResponse) {

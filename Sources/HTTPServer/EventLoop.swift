@@ -128,12 +128,32 @@ final class EventLoop: @unchecked Sendable {
         if outcome.dropped {
             discard(message)
         } else if outcome.wake {
-            cshim_eventfd_signal(wakeFD)
+            if isLoopThread {
+                // Posted by the loop thread itself: its next wait must not block.
+                postedLocally = true
+            } else {
+                cshim_eventfd_signal(wakeFD)
+            }
         }
+    }
+
+    /// Set when the loop thread posted to its own inbox (loop-thread state).
+    private var postedLocally = false
+
+    /// The loop's thread, once `run()` started (0 before).
+    private let thread = Atomic<UInt>(0)
+
+    /// Whether the caller runs on this loop's thread.
+    var isLoopThread: Bool {
+        let own = thread.load(ordering: .relaxed)
+        return own != 0 && own == UInt(bitPattern: Int(bitPattern: pthread_self()))
     }
 
     private func discard(_ message: LoopMessage) {
         switch message {
+        case .job(let job):
+            // The loop is gone: the Task continues on the shared pool.
+            globalConcurrentExecutor.enqueue(job)
         case .adopt(let fd, _):
             Glibc.close(fd)
             load.subtract(1, ordering: .relaxed)
@@ -148,12 +168,14 @@ final class EventLoop: @unchecked Sendable {
     // MARK: the loop
 
     func run() {
+        thread.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
         if core.settings.batchScheduling { _ = cshim_set_batch_scheduling() }
         now = cshim_monotonic_ns()
         nextSweep = now + core.settings.sweepInterval
         while running {
             let waitNs = nextSweep > now ? nextSweep - now : 0
-            let timeout = Int32(min((waitNs + 999_999) / 1_000_000, 1000))
+            let timeout = postedLocally ? 0 : Int32(min((waitNs + 999_999) / 1_000_000, 1000))
+            postedLocally = false
             let n = cshim_epoll_wait(epfd, events, Self.maxEvents, timeout)
             now = cshim_monotonic_ns()
             if n > 0 {
@@ -181,12 +203,19 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func processInbox() {
-        inbox.withLock { box in swap(&box.messages, &processing) }
-        guard !processing.isEmpty else { return }
-        for message in processing {
-            handle(message)
+        // Handling a message may post more from this thread (a handler job running here
+        // delivers its response, or resumes another job) without an eventfd wake-up, so drain
+        // until empty — in bounded rounds, so sockets are polled again in between.
+        for _ in 0..<64 {
+            inbox.withLock { box in swap(&box.messages, &processing) }
+            guard !processing.isEmpty else { return }
+            for message in processing {
+                handle(message)
+            }
+            processing.removeAll(keepingCapacity: true)
         }
-        processing.removeAll(keepingCapacity: true)
+        // Still more: make sure the next epoll_wait returns at once.
+        postedLocally = true
     }
 
     private func handle(_ message: LoopMessage) {
@@ -217,6 +246,8 @@ final class EventLoop: @unchecked Sendable {
             if connections.isEmpty { drained.fire() }
         case .stop:
             running = false
+        case .job(let job):
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 
@@ -394,5 +425,13 @@ final class EventLoop: @unchecked Sendable {
         for m in leftovers { discard(m) }
         drained.fire()
         exited.fire()
+    }
+}
+
+/// A loop is the preferred executor of its handlers' Tasks when `handlersOnLoops` is set: their
+/// jobs arrive through the inbox and run on the loop thread between socket events.
+extension EventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        post(.job(UnownedJob(job)))
     }
 }

@@ -20,6 +20,10 @@ public struct HTTPRequest: Sendable {
     public let remoteAddress: String
     /// Segments captured by `HTTPRouter` patterns such as `/mcp/agents/{id}`, percent-decoded.
     public internal(set) var pathParameters: [String: String]
+    /// The executor the handler runs on when the server runs handlers on its event loops
+    /// (`handlersOnLoops`), else nil. Work the handler starts as an unstructured Task (which
+    /// does not inherit the preference) passes it to `Task(executorPreference:)` to stay there.
+    public internal(set) var executor: (any TaskExecutor)?
 
     public init(
         method: String, target: String, version: String = "HTTP/1.1", headers: HTTPHeaders = HTTPHeaders(),
@@ -32,6 +36,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.remoteAddress = remoteAddress
         self.pathParameters = pathParameters
+        self.executor = nil
         (path, query) = Self.split(target: target)
     }
 

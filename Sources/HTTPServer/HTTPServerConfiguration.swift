@@ -69,6 +69,15 @@ extension HTTPServer {
         /// waits for the scheduler tick). Turn it on only for saturated servers on few cores.
         public var batchScheduling: Bool = false
 
+        /// Run each handler's Task on the event loop that owns its connection (the loop is the
+        /// Task's preferred executor) instead of on Swift's shared pool. What it saves: the two
+        /// thread hand-offs per request (loop → pool thread to start the handler, pool → loop
+        /// with the response and an eventfd wake-up). What it costs: a handler that computes or
+        /// blocks for long holds up the other connections of its loop — work that awaits (I/O,
+        /// other tasks) does not. Child tasks inherit the preference; work on actors moves to the
+        /// actor and back.
+        public var handlersOnLoops: Bool = true
+
         /// listen(2) backlog.
         public var backlog: Int = 1024
 

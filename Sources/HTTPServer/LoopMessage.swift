@@ -18,4 +18,6 @@ enum LoopMessage: Sendable {
     case drain
     /// Close everything and leave the loop.
     case stop
+    /// A job of a handler Task that prefers this loop as its executor (`handlersOnLoops`).
+    case job(UnownedJob)
 }

@@ -24,6 +24,7 @@ struct LoopSettings: Sendable {
     var accessLog: Bool
     var tcpNoDelay: Bool
     var batchScheduling: Bool
+    var handlersOnLoops: Bool
     /// The head and body limits, as the request framer takes them.
     var framerLimits: RequestFramer.Limits {
         RequestFramer.Limits(maxHeaderBytes: maxHeaderBytes, maxHeaderCount: maxHeaderCount, maxBodyBytes: maxBodyBytes)
@@ -49,6 +50,7 @@ struct LoopSettings: Sendable {
         accessLog = c.accessLog
         tcpNoDelay = c.tcpNoDelay
         batchScheduling = c.batchScheduling
+        handlersOnLoops = c.handlersOnLoops
     }
 }
 

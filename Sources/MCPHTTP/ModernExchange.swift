@@ -30,14 +30,14 @@ extension MCPHTTPEndpoint {
             return Self.rpcError(400, id: request.id, mismatch)
         }
         if request.method == MCPMethod.subscriptionsListen {
-            return listenStream(request, principal: principal)
+            return listenStream(request, principal: principal, executor: http.executor)
         }
-        return await exchange(request, principal: principal)
+        return await exchange(request, principal: principal, executor: http.executor)
     }
 
     /// Runs one request: JSON if it finishes without emitting anything, SSE otherwise. A client
     /// that disconnects cancels the work (closing the stream is how 2026 cancels).
-    private func exchange(_ request: JSONRPCRequest, principal: String) async -> HTTPResponse {
+    private func exchange(_ request: JSONRPCRequest, principal: String, executor: (any TaskExecutor)?) async -> HTTPResponse {
         let channel = FrameChannel(capacity: configuration.streamCapacity)
         let decision = Decision<ExchangeOutcome>()
         let emit: @Sendable (JSONRPCNotification) -> Void = { n in
@@ -45,7 +45,7 @@ extension MCPHTTPEndpoint {
             decision.resolve(.emitted)
         }
         let server = self.server
-        let work = Task {
+        let work = Task(executorPreference: executor) {
             let outcome = await server.handleModern(request, principal: principal, emit: emit)
             decision.resolve(.finished)
             return outcome
@@ -63,7 +63,7 @@ extension MCPHTTPEndpoint {
                 return Self.rpcError(StatusMapping.status(for: error.code), id: request.id, error)
             }
         default:
-            Task {
+            Task(executorPreference: executor) {
                 let outcome = await work.value
                 channel.send(SSEFrame.message(JSONRPCMessage.response(JSONRPCResponse(id: request.id, outcome: outcome)).json))
                 channel.close()
@@ -75,10 +75,10 @@ extension MCPHTTPEndpoint {
     }
 
     /// `subscriptions/listen`: always a long-lived SSE response; closing it ends the subscription.
-    private func listenStream(_ request: JSONRPCRequest, principal: String) -> HTTPResponse {
+    private func listenStream(_ request: JSONRPCRequest, principal: String, executor: (any TaskExecutor)?) -> HTTPResponse {
         let channel = FrameChannel(capacity: configuration.streamCapacity)
         let server = self.server
-        let work = Task {
+        let work = Task(executorPreference: executor) {
             let outcome = await server.handleModern(request, principal: principal) { n in
                 channel.send(SSEFrame.message(JSONRPCMessage.notification(n).json))
             }

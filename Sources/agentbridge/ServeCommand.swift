@@ -50,7 +50,10 @@ enum ServeCommand {
             Option("rate-limit", valueName: "n", help: "Requests per minute for API keys without their own limit (keys create --rate-limit); default: no limit.", environment: "AGENTBRIDGE_RATE_LIMIT"),
             Option("failed-auth-limit", valueName: "n", help: "Failed authentications per minute one client address may make before it is refused with 429 (key guessing).", defaultValue: "30"),
         ],
-        flags: [Flag("no-access-log", help: "Do not write an access log line per request to stderr.")])
+        flags: [
+            Flag("no-access-log", help: "Do not write an access log line per request to stderr."),
+            Flag("handlers-on-pool", help: "Run request handlers on Swift's shared pool instead of on the event-loop threads (the default saves two thread hand-offs per request; this keeps a slow handler from delaying its loop's other connections)."),
+        ])
 
     static func run(_ args: ParsedArguments, version: String) async throws -> Int32 {
         var http = HTTPServer.Configuration()
@@ -66,6 +69,7 @@ enum ServeCommand {
         http.writeStallTimeout = try args.seconds("write-timeout", in: 0.01...3600) ?? http.writeStallTimeout
         let jsonDepth = try args.int("max-json-depth", in: 2...10_000) ?? 128
         http.accessLog = !args.flag("no-access-log")
+        http.handlersOnLoops = !args.flag("handlers-on-pool")
         for address in http.addresses where SocketAddress(parsing: address) == nil {
             throw args.usageError("invalid --listen address '\(address)'; expected host:port such as 127.0.0.1:8080 or [::1]:8080")
         }
