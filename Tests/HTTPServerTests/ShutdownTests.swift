@@ -90,8 +90,18 @@ struct ShutdownTests {
         let bad = HTTPServer(configuration: testConfiguration { $0.addresses = ["::1:80"] }, handler: echoHandler)
         #expect(throws: HTTPError.invalidAddress("::1:80")) { try bad.start() }
 
-        let first = HTTPServer(configuration: testConfiguration(), handler: echoHandler)
-        let port = try first.start()[0].port
+        // A port below the kernel's ephemeral range (32768–60999 here), so no other test's
+        // port-0 bind can take it in the moment between `first` stopping and `second` retrying.
+        var first = HTTPServer(configuration: testConfiguration(), handler: echoHandler)
+        var port = 0
+        for candidate in (0..<50).map({ _ in Int.random(in: 20_000..<30_000) }) {
+            first = HTTPServer(configuration: testConfiguration { $0.addresses = ["127.0.0.1:\(candidate)"] }, handler: echoHandler)
+            if (try? first.start()) != nil {
+                port = candidate
+                break
+            }
+        }
+        try #require(port != 0, "no free port in 20000–29999")
         let second = HTTPServer(configuration: testConfiguration { $0.addresses = ["127.0.0.1:\(port)"] }, handler: echoHandler)
         #expect(throws: HTTPError.self) { try second.start() }
         await first.shutdown(gracePeriod: .zero)

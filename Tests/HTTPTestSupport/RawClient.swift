@@ -325,7 +325,9 @@ public final class RawClient: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or `timeout` passes (for states with no event to await).
-public func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () -> Bool) async -> Bool {
+/// The default is generous on purpose: with the whole suite running, Swift's two pool threads can
+/// be busy for seconds; a condition that holds returns at once whatever the timeout.
+public func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }
