@@ -288,17 +288,8 @@ extension ApprovalStore {
     /// approvals are read at every step of a run that asks for confirmation, and
     /// `(? IS NULL OR run_id = ?)` left the planner only the workspace-wide index.
     static func listSQL(status: Bool, run: Bool) -> String {
-        var conditions = ["workspace_id = ?"]
-        var index = "approvals_by_workspace_created"
-        if status {
-            conditions.append("status = ?")
-            index = "approvals_pending"
-        }
-        if run {
-            conditions.append("run_id = ?")
-            index = "approvals_by_run"
-        }
-        conditions += [ListQuery.restrictionCondition, ListQuery.afterCondition]
-        return "SELECT * FROM approvals INDEXED BY \(index) WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at DESC, id DESC LIMIT ?"
+        let index = run ? "approvals_by_run" : status ? "approvals_pending" : "approvals_by_workspace_created"
+        let columns = [(status, "status"), (run, "run_id")].filter(\.0).map(\.1)
+        return ListQuery.newestFirst(from: "approvals", index: index, equalities: columns)
     }
 }

@@ -45,6 +45,16 @@ enum ListQuery {
     /// The condition continuing after an anchor, newest first (four parameters).
     static let afterCondition = "(? IS NULL OR created_at < ? OR (created_at = ? AND id < ?))"
 
+    /// A page of `table` (a constant) in the caller's workspace, newest first: `workspace_id = ?`,
+    /// then `column = ?` for each of `equalities`, the restriction and the cursor, through the
+    /// index named (INDEXED BY: with optional filters SQLite's planner picked indexes that made
+    /// these lists scan the workspace). Parameters: workspace, the equalities' values, the two of
+    /// `restrictionCondition`, the four of `afterCondition`, the limit.
+    static func newestFirst(from table: String, index: String, equalities: [String]) -> String {
+        let conditions = ["workspace_id = ?"] + equalities.map { "\($0) = ?" } + [restrictionCondition, afterCondition]
+        return "SELECT * FROM \(table) INDEXED BY \(index) WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at DESC, id DESC LIMIT ?"
+    }
+
     /// The parameters of `afterCondition`.
     static func afterParameters(_ anchor: (createdAt: Int64, id: String)?) -> [SQLValue] {
         guard let anchor else { return [.null, .null, .null, .null] }

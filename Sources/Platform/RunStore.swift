@@ -131,19 +131,9 @@ public struct RunStore: Sendable {
     /// but the workspace's and read every run of the workspace — on every run start, because
     /// the session history is such a list.
     static func listSQL(agent: Bool, session: Bool, status: Bool) -> String {
-        var conditions = ["workspace_id = ?"]
-        var index = "runs_by_workspace"
-        if agent {
-            conditions.append("agent_id = ?")
-            index = "runs_by_agent"
-        }
-        if session {
-            conditions.append("session_id = ?")
-            index = "runs_by_session"
-        }
-        if status { conditions.append("status = ?") }
-        conditions += [ListQuery.restrictionCondition, ListQuery.afterCondition]
-        return "SELECT * FROM runs INDEXED BY \(index) WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at DESC, id DESC LIMIT ?"
+        let index = session ? "runs_by_session" : agent ? "runs_by_agent" : "runs_by_workspace"
+        let columns = [(agent, "agent_id"), (session, "session_id"), (status, "status")].filter(\.0).map(\.1)
+        return ListQuery.newestFirst(from: "runs", index: index, equalities: columns)
     }
 
     /// Cancels run `id` (queued, running or paused); a run that already ended is a conflict. The
