@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import class HTTPTestSupport.RefusingPort
 import Testing
 import HTTPClient
 
@@ -187,7 +188,9 @@ struct PoolTests {
     }
 
     @Test func aRefusedConnectIsReportedWithItsErrno() async throws {
-        let url = "http://127.0.0.1:\(try unusedPort())/"
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }  // refused until the test ends
+        let url = "\(refusing.baseURL)/"
         try await withClient { client in
             await expectClientError(.connectFailed(errno: ECONNREFUSED)) { _ = try await client.send(HTTPClientRequest(url: url)) }
         }

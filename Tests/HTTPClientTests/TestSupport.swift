@@ -151,20 +151,3 @@ func expectCancellation(sourceLocation: SourceLocation = #_sourceLocation, _ bod
     }
 }
 
-/// A loopback port nothing listens on (bound, read, closed).
-func unusedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var sa = sockaddr_in()
-    sa.sin_family = sa_family_t(AF_INET)
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let rc = withUnsafeMutablePointer(to: &sa) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-            guard bind(fd, p, len) == 0 else { return -1 }
-            return getsockname(fd, p, &len)
-        }
-    }
-    guard rc == 0 else { throw ScriptError.system("bind", errno) }
-    return Int(UInt16(bigEndian: sa.sin_port))
-}

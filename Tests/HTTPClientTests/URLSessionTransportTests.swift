@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import class HTTPTestSupport.RefusingPort
 import Testing
 @testable import HTTPClient
 
@@ -147,7 +148,9 @@ struct URLSessionTransportTests {
     }
 
     @Test func aRefusedConnectIsReported() async throws {
-        let url = "http://127.0.0.1:\(try unusedPort())/"
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }  // refused until the test ends
+        let url = "\(refusing.baseURL)/"
         try await withSessionClient { client in
             await expectClientError(.connectFailed(errno: ECONNREFUSED)) { _ = try await client.send(HTTPClientRequest(url: url)) }
         }

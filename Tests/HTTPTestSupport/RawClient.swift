@@ -335,3 +335,28 @@ public func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable 
     }
     return condition()
 }
+
+/// A loopback port held bound but not listening for as long as this value lives: connecting to
+/// it is refused, and no other test's port-0 bind can be given it meanwhile (a server started and
+/// stopped to free a port leaves the port to whoever binds next — in a parallel suite, someone).
+public final class RefusingPort: Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        guard fd >= 0, bound == 0, port != 0 else { throw ClientError.connectFailed(errno) }
+    }
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    deinit { Glibc.close(fd) }
+}

@@ -53,6 +53,7 @@ struct LiveHTTPEndpoint: Sendable {
 final class RequestLog: Sendable {
     struct Entry: Sendable {
         var method: String
+        var target: String
         var headers: HTTPHeaders
         var body: JSONValue?
         var rpcMethod: String? { body?["method"]?.stringValue }
@@ -62,7 +63,7 @@ final class RequestLog: Sendable {
 
     func record(_ request: HTTPRequest) {
         let body = request.body.isEmpty ? nil : try? JSONParser.parse(request.body)
-        entries.withLock { $0.append(Entry(method: request.method, headers: request.headers, body: body)) }
+        entries.withLock { $0.append(Entry(method: request.method, target: request.target, headers: request.headers, body: body)) }
     }
 
     var all: [Entry] { entries.withLock { $0 } }

@@ -4,6 +4,7 @@ import JSON
 import MCP
 import MCPClient
 import MCPHTTP
+import class HTTPTestSupport.RefusingPort
 import Testing
 
 /// `HTTPClientTransport` against our own `MCPHTTPEndpoint` on loopback: era negotiation over
@@ -184,8 +185,9 @@ struct HTTPTransportTests {
 
     @Test func anUnreachableServerFailsTheRequestWithTheReason() async throws {
         let http = HTTPClient()
-        let port = try PythonHTTPServer.freePort()
-        let transport = try HTTPClientTransport(url: "http://127.0.0.1:\(port)/mcp", client: http)
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }  // refused until the test ends
+        let transport = try HTTPClientTransport(url: "\(refusing.baseURL)/mcp", client: http)
         let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)))
         do {
             try await client.connect(era: .legacy)

@@ -62,7 +62,13 @@ struct LegacySSETransportTests {
         let entries = s.server.log.all
         #expect(entries.first?.method == "GET")
         #expect(entries.first?.headers["accept"] == "text/event-stream")
-        #expect(entries.allSatisfy { $0.headers["authorization"] == "Bearer sse-token-value" })
+        // This client's requests: its event stream and the POSTs to its session's endpoint (a
+        // stray request from another test's client to a reused port is not this client's doing).
+        let sessionID = try #require(s.transport.endpoint?.split(separator: "=").last.map(String.init))
+        let ours = entries.prefix(1) + entries.dropFirst().filter { $0.target.contains(sessionID) }
+        #expect(ours.count >= 5, "\(entries.map { "\($0.method) \($0.target)" })")
+        #expect(ours.allSatisfy { $0.headers["authorization"] == "Bearer sse-token-value" },
+                "\(entries.map { "\($0.method) \($0.target) \($0.headers["authorization"] ?? "-")" })")
         #expect(s.server.log.posts("tools/call").allSatisfy { $0.headers["content-type"] == "application/json" })
         await s.stop()
     }

@@ -1,6 +1,7 @@
 import HTTPServer
 import JSON
 import Models
+import class HTTPTestSupport.RefusingPort
 import Testing
 
 @Suite("HTTP statuses, broken streams, deadlines and cancellation, for both providers")
@@ -174,8 +175,8 @@ struct ErrorPathTests {
 
     @Test(arguments: Provider.allCases)
     func aProviderThatCannotBeReachedIsATransportError(_ provider: Provider) async throws {
-        let gone = try FixtureServer.start { _, _ in .text(200, "") }
-        await gone.shutdown()
+        let gone = try RefusingPort()
+        defer { withExtendedLifetime(gone) {} }  // refused until the test ends
         try await withFixture({ _, _ in .text(200, "") }) { _, http in
             let client: any ModelClient =
                 switch provider {

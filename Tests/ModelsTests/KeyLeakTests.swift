@@ -1,6 +1,7 @@
 import HTTPServer
 import JSON
 import Models
+import class HTTPTestSupport.RefusingPort
 import Testing
 
 /// The API key must never reach an error description, whatever the provider sends back. The
@@ -73,8 +74,8 @@ struct KeyLeakTests {
 
     @Test(arguments: Provider.allCases)
     func anUnreachableProviderDoesNotLeakTheKeyEither(_ provider: Provider) async throws {
-        let gone = try FixtureServer.start { _, _ in .text(200, "") }
-        await gone.shutdown()
+        let gone = try RefusingPort()
+        defer { withExtendedLifetime(gone) {} }  // refused until the test ends
         try await withFixture({ _, _ in .text(200, "") }) { _, http in
             let client: any ModelClient =
                 switch provider {

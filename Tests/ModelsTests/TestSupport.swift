@@ -85,3 +85,4 @@ final class Probe<Value: Sendable>: Sendable {
     var current: Value { value.withLock { $0 } }
     func set(_ v: Value) { value.withLock { $0 = v } }
 }
+
