@@ -66,18 +66,25 @@ public final class UpstreamRegistry: Sendable {
         let key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
         if let existing = lookup(key) { return existing }
         let launch = try launchSpec(for: server)
-        let (connection, created) = connections.withLock { map -> (any Upstream, Bool) in
+        let (connection, created) = insert(key) { UpstreamConnection(key: key, launch: launch, options: options) }
+        if created, let stdio = connection as? UpstreamConnection { stdio.start() }
+        return connection
+    }
+
+    /// The connection under `key`, or `make()`'s, registered (session-scoped ones with their use
+    /// and the idle reaper) when no other caller registered one first; `created` says whose.
+    private func insert(_ key: UpstreamKey, _ make: () -> any Upstream) -> (connection: any Upstream, created: Bool) {
+        let result = connections.withLock { map -> (any Upstream, Bool) in
             if let existing = map[key] { return (existing, false) }
-            let connection = UpstreamConnection(key: key, launch: launch, options: options)
+            let connection = make()
             map[key] = connection
             if Self.isSessionScoped(key) {
                 sessionUse.withLock { $0[key] = SessionUse(lastUse: .now, calls: 0) }
             }
             return (connection, true)
         }
-        if created, let stdio = connection as? UpstreamConnection { stdio.start() }
-        if created, Self.isSessionScoped(key) { ensureReaper() }
-        return connection
+        if result.1, Self.isSessionScoped(key) { ensureReaper() }
+        return result
     }
 
     /// The live connection under `key`, counting as a use when it is session-scoped.
@@ -168,16 +175,7 @@ public final class UpstreamRegistry: Sendable {
         let upstream = HTTPUpstream(
             key: key, url: endpoint.url, headers: headers, http: http, legacySSE: endpoint.isLegacySSE,
             catalogTTL: options.catalogTTL, callCeiling: options.callCeiling)
-        let (connection, created) = connections.withLock { map -> (any Upstream, Bool) in
-            if let existing = map[key] { return (existing, false) }
-            map[key] = upstream
-            if Self.isSessionScoped(key) {
-                sessionUse.withLock { $0[key] = SessionUse(lastUse: .now, calls: 0) }
-            }
-            return (upstream, true)
-        }
-        if created, Self.isSessionScoped(key) { ensureReaper() }
-        return connection
+        return insert(key) { upstream }.connection
     }
 
     /// How to launch a stdio server; throws for unresolvable credential references (naming the
