@@ -211,15 +211,23 @@ public final class UpstreamConnection: Sendable {
             }
             state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
             return result
-        } catch let error as MCPClientError {
-            // A JSON-RPC error from the server is an answer, not an outage.
-            if case .server = error { throw error }
-            noteFailure()
-            throw error
         } catch {
-            if !(error is CancellationError) { noteFailure() }
+            // A JSON-RPC error from the server is an answer, not an outage; and a caller that
+            // went away (a closed HTTP connection, a cancelled run) says nothing about the
+            // upstream — counting those would let one client hanging up on a busy gateway open
+            // the breaker for everyone. An idle-deadline expiry is the upstream's fault and counts.
+            if Self.countsAgainstUpstream(error, callerCancelled: Task.isCancelled) { noteFailure() }
             throw error
         }
+    }
+
+    /// Whether a failed call is evidence that the upstream is unwell (for the breaker).
+    static func countsAgainstUpstream(_ error: any Error, callerCancelled: Bool) -> Bool {
+        if case .server? = error as? MCPClientError { return false }
+        // Our own verdicts (unavailable, timed out on the idle deadline) count even when the
+        // caller has since gone.
+        if error is UpstreamError { return true }
+        return !(callerCancelled || error is CancellationError)
     }
 
     private func noteFailure() {

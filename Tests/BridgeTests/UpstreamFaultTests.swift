@@ -166,4 +166,34 @@ struct UpstreamFaultTests {
         #expect(after.count == before.count + 1 && after.contains { $0.hasPrefix("dynamic_tool_") }, "\(after)")
         await upstream.stop()
     }
+
+    @Test func callersThatHangUpNeverOpenTheBreakerButAnUpstreamThatTimesOutDoes() async throws {
+        var options = Self.options()
+        options.breakerThreshold = 3
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        _ = try await upstream.tools(timeout: .seconds(20))
+        // Twice the threshold of callers giving up on a slow call (as an HTTP client closing its
+        // connection does): the upstream did nothing wrong, so calls keep flowing.
+        for _ in 0..<6 {
+            let call = Task { try await upstream.callTool("slow_operation", arguments: ["steps": 1, "step_ms": 5000], timeout: .seconds(30)) }
+            try await Task.sleep(for: .milliseconds(50))
+            call.cancel()
+            _ = try? await call.value
+        }
+        #expect(try await upstream.callTool("echo", arguments: ["text": "open?"], timeout: .seconds(10)).text == "open?")
+        // Three calls the upstream lets run past their idle deadline: now it is failing, and the
+        // breaker refuses the next call without sending it.
+        for _ in 0..<3 {
+            await #expect(throws: UpstreamError.self) {
+                try await upstream.callTool("slow_operation", arguments: ["steps": 1, "step_ms": 5000], timeout: .milliseconds(200))
+            }
+        }
+        do {
+            _ = try await upstream.callTool("echo", arguments: ["text": "x"], timeout: .seconds(10))
+            Issue.record("the breaker stayed closed after three timeouts")
+        } catch {
+            #expect("\(error)".contains("circuit open"), "\(error)")
+        }
+        await upstream.stop()
+    }
 }
