@@ -199,6 +199,21 @@ public final class AgentCatalogProvider: CatalogProvider {
         return route
     }
 
+    /// For `ToolCallRelay`: the route of exposed tool `name` and its upstream, when a call may
+    /// bypass the engine — allowed, not `request_confirmation`, and a shared or per-agent stdio
+    /// upstream (per-session ones are reaped when idle, which counts calls made here). Nil sends
+    /// the call the normal way, which also gives every refusal its precise answer.
+    func relayTarget(_ name: String) -> (route: ToolRoute, connection: UpstreamConnection)? {
+        guard let spec = try? agent().spec else { return nil }
+        let route = spec.route(exposedName: name) { server in
+            spec.binding(for: server).flatMap { try? self.connection(for: $0) }.flatMap { ($0 as? UpstreamConnection)?.cachedToolNames }
+        }
+        guard let route, route.isAllowed, route.runBehavior.value != .requestConfirmation,
+              let connection = try? connection(for: route.binding) as? UpstreamConnection,
+              !UpstreamRegistry.isSessionScoped(connection.key) else { return nil }
+        return (route, connection)
+    }
+
     /// Calls `route`'s upstream tool with `arguments` under the route's timeout (an idle
     /// deadline that `progress` reports reset), sending what the upstream asks meanwhile to
     /// `input`. Returns the CallToolResult JSON; upstream failures (invalid arguments, timeouts,
@@ -212,17 +227,21 @@ public final class AgentCatalogProvider: CatalogProvider {
             return try await registry.using(connection.key) {
                 try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input).json
             }
-        } catch let error as MCPClientError {
-            if case .server(let code, let message, _) = error, code == -32602 {
-                // Invalid arguments (or a tool the upstream no longer has): the model can correct it.
-                return ToolResult.error("\(route.exposedName): \(message)").json
-            }
-            return ToolResult.error("\(route.exposedName) failed: \(error)").json
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            return ToolResult.error("\(route.exposedName) failed: \(error)").json
+            return Self.failedCall(route.exposedName, error)
         }
+    }
+
+    /// The tool result that reports a failed upstream call to the model (the gateway and the
+    /// relay answer every failure through here, so both say the same thing).
+    static func failedCall(_ exposedName: String, _ error: any Error) -> JSONValue {
+        if case .server(let code, let message, _)? = error as? MCPClientError, code == -32602 {
+            // Invalid arguments (or a tool the upstream no longer has): the model can correct it.
+            return ToolResult.error("\(exposedName): \(message)").json
+        }
+        return ToolResult.error("\(exposedName) failed: \(error)").json
     }
 
     /// Whether a client with `capabilities` can answer any upstream question.

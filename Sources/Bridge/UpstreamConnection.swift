@@ -37,6 +37,7 @@ public final class UpstreamConnection: Sendable {
 
     private struct State {
         var client: MCPClient?
+        var transport: FDClientTransport?
         var subscription: MCPSubscription?
         var tools: [MCPToolDefinition]? {
             didSet { toolNames = tools?.map(\.name) }
@@ -123,6 +124,7 @@ public final class UpstreamConnection: Sendable {
             let restarted = state.withLock { state -> Bool in
                 defer {
                     state.client = client
+                    state.transport = transport
                     state.subscription = subscription
                     state.tools = tools
                     state.toolsFetchedAt = .now
@@ -139,7 +141,7 @@ public final class UpstreamConnection: Sendable {
 
     private func detach() {
         let (client, subscription) = state.withLock { state -> (MCPClient?, MCPSubscription?) in
-            defer { state.client = nil; state.subscription = nil; state.tools = nil }
+            defer { state.client = nil; state.transport = nil; state.subscription = nil; state.tools = nil }
             return (state.client, state.subscription)
         }
         subscription?.cancel()
@@ -190,6 +192,15 @@ public final class UpstreamConnection: Sendable {
         return tools
     }
 
+    /// The live client and its pipes, when connected and the breaker is closed.
+    public var wire: (client: MCPClient, transport: FDClientTransport)? {
+        state.withLock { state in
+            if let until = state.openUntil, ContinuousClock.now < until { return nil }
+            guard let client = state.client, let transport = state.transport else { return nil }
+            return (client, transport)
+        }
+    }
+
     /// The names in the cached catalog, without any I/O (nil when nothing is cached).
     public var cachedToolNames: [String]? { state.withLock { $0.toolNames } }
 
@@ -209,7 +220,7 @@ public final class UpstreamConnection: Sendable {
                     try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input)
                 }
             }
-            state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
+            noteSuccess()
             return result
         } catch {
             // A JSON-RPC error from the server is an answer, not an outage; and a caller that
@@ -230,7 +241,12 @@ public final class UpstreamConnection: Sendable {
         return !(callerCancelled || error is CancellationError)
     }
 
-    private func noteFailure() {
+    /// A call that got an answer: the upstream is well (for calls made outside `callTool`).
+    func noteSuccess() {
+        state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
+    }
+
+    func noteFailure() {
         state.withLock { state in
             state.consecutiveFailures += 1
             if state.consecutiveFailures >= options.breakerThreshold {

@@ -7,16 +7,20 @@ import JSON
 /// with `maxDepth: d` and fails `tooDeep` with `d - 1`); the writer's output (plain and with sorted
 /// keys) contains no raw control character — so never a newline, which the stdio framing relies
 /// on — parses back to an equal value, and is a fixed point (writing the re-parsed value gives the
-/// same bytes).
+/// same bytes). `JSONScanner` is never more permissive than the parser: an object it accepts
+/// parses, and its members (keys and value ranges) are the parser's members, in order.
 public enum JSONFuzzTarget {
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
+        let scanned = JSONScanner.objectMembers(input)
         let value: JSONValue
         do {
             value = try JSONParser.parse(buffer: input)
         } catch {
             Invariant.check(error.offset >= 0 && error.offset <= input.count, "error offset \(error.offset) outside the input")
+            Invariant.check(scanned == nil, "the scanner accepted what the parser refuses: \(error)")
             return
         }
+        if let scanned { checkScan(scanned, value, input) }
         checkDepth(value, input)
         for sortKeys in [false, true] {
             let written = JSONWriter.bytes(value, sortKeys: sortKeys)
@@ -30,6 +34,30 @@ public enum JSONFuzzTarget {
             }
             Invariant.check(reparsed == value, "round trip changed the value")
             Invariant.check(JSONWriter.bytes(reparsed, sortKeys: sortKeys) == written, "writer output is not a fixed point")
+        }
+    }
+
+    private static func checkScan(_ members: [JSONScanner.Member], _ value: JSONValue, _ input: UnsafeBufferPointer<UInt8>) {
+        guard case .object(let object) = value else {
+            Invariant.check(false, "the scanner reported members of a non-object")
+            return
+        }
+        Invariant.check(members.count == object.count, "scanner found \(members.count) members, parser \(object.count)")
+        for (member, (key, parsed)) in zip(members, object) {
+            let scannedKey = String(decoding: UnsafeBufferPointer(rebasing: input[member.key]), as: UTF8.self)
+            Invariant.check(scannedKey == key, "scanner key \(scannedKey) is not the parser's \(key)")
+            let slice = (try? JSONParser.parse(buffer: UnsafeBufferPointer(rebasing: input[member.value])))
+            Invariant.check(slice == parsed, "the value range of \(key) does not parse to the parser's value")
+            if case .object = parsed {
+                // The splitter (no validation) finds what a full scan of the same object finds.
+                let split = JSONScanner.members(of: member.value, in: input)
+                let offset = member.value.lowerBound
+                let scannedAlone = JSONScanner.objectMembers(UnsafeBufferPointer(rebasing: input[member.value]))?.map {
+                    JSONScanner.Member(key: ($0.key.lowerBound + offset)..<($0.key.upperBound + offset),
+                                       value: ($0.value.lowerBound + offset)..<($0.value.upperBound + offset))
+                }
+                Invariant.check(split != nil && split == scannedAlone, "members(of:) disagrees with a full scan of the object at \(key)")
+            }
         }
     }
 

@@ -25,6 +25,37 @@ public final class FDClientTransport: MCPClientTransport {
     /// Serializes writes with `close` so a descriptor is never closed under a write in progress.
     private let io = Mutex<(started: Bool, writeClosed: Bool, reported: Bool)>((false, false, false))
     private let receiver = Mutex<(@Sendable (MCPTransportEvent) -> Void)?>(nil)
+    private let tap = TapSlot()
+
+    /// Sees every line from the server before it is decoded; a line it claims (returns true
+    /// for) goes no further. For a relay that answers some responses itself.
+    public struct LineTap: Sendable {
+        public var line: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
+        /// After every line of one read was handled.
+        public var batchEnd: @Sendable () -> Void
+        /// The connection ended (once), with the reason the client also gets.
+        public var closed: @Sendable (String) -> Void
+        public init(line: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool, batchEnd: @escaping @Sendable () -> Void,
+                    closed: @escaping @Sendable (String) -> Void) {
+            self.line = line
+            self.batchEnd = batchEnd
+            self.closed = closed
+        }
+    }
+
+    /// Installs `tap`; false when the connection already ended (the tap would never be told).
+    @discardableResult
+    public func setTap(_ tap: LineTap?) -> Bool {
+        self.tap.value.withLock { $0 = tap }
+        return !io.withLock { $0.reported }
+    }
+
+    /// Writes `block` (complete lines, each ending in `\n`) to the server as they are.
+    public func sendLines(_ block: [UInt8]) {
+        guard !io.withLock({ $0.writeClosed }) else { return }
+        writer.writeLines(block)
+        if writer.isBroken { report("upstream closed the connection (write failed: the server stopped reading)") }
+    }
 
     /// - Parameters:
     ///   - readFD: the server's stdout (we read responses and notifications from it).
@@ -52,11 +83,15 @@ public final class FDClientTransport: MCPClientTransport {
         let limit = maxLineBytes
         let limits = jsonLimits
         let fd = readFD
+        let taps = tap
         Task.detached { [weak self] in
             await reader.run { event in
                 switch event {
                 case .line(let bytes):
+                    if let tap = taps.value.withLock({ $0 }), tap.line(bytes) { return }
                     for e in MCPTransportEvent.decode(bytes, limits: limits) { receive(e) }
+                case .batchEnd:
+                    taps.value.withLock({ $0 })?.batchEnd()
                 case .oversized(let count):
                     receive(.malformed(.init(id: nil, looksLikeRequest: false,
                                              reason: "the server sent a line of \(count) bytes, over the limit of \(limit) bytes; it was discarded")))
@@ -92,11 +127,16 @@ public final class FDClientTransport: MCPClientTransport {
             defer { s.reported = true }
             return !s.reported
         }
-        guard first, let receive = receiver.withLock({ $0 }) else { return }
-        receive(.closed(reason: reason))
+        guard first else { return }
+        tap.value.withLock({ $0 })?.closed(reason)
+        receiver.withLock({ $0 })?(.closed(reason: reason))
     }
 
     deinit {
         close()
     }
+}
+
+private final class TapSlot: Sendable {
+    let value = Mutex<FDClientTransport.LineTap?>(nil)
 }

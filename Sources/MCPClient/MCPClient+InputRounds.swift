@@ -7,7 +7,8 @@ import MCP
 /// request anew), with the same params plus `inputResponses` and the byte-exact `requestState`.
 extension MCPClient {
     func modernRounds(_ method: String, _ params: JSONObject, version: ProtocolVersion, timeout: Duration,
-                      input: MCPInputProvider? = nil) async throws(MCPClientError) -> JSONValue {
+                      input: MCPInputProvider? = nil, first: JSONValue? = nil) async throws(MCPClientError) -> JSONValue {
+        var first = first
         var responses: JSONObject?
         var requestState: String?
         var stateOnlyDelay: Duration = .milliseconds(50)
@@ -16,7 +17,13 @@ extension MCPClient {
             var attempt = params
             if let responses { attempt["inputResponses"] = .object(responses) }
             if let requestState { attempt["requestState"] = .string(requestState) }
-            let result = try await exchange(method, attempt, stamp: .modern(version), timeout: timeout)
+            let result: JSONValue
+            if let answered = first {
+                first = nil
+                result = answered
+            } else {
+                result = try await exchange(method, attempt, stamp: .modern(version), timeout: timeout)
+            }
             guard case .object(let o) = result else {
                 throw .protocolViolation("\(method) returned a result that is not an object")
             }
@@ -61,6 +68,18 @@ extension MCPClient {
                 stateOnlyDelay = min(stateOnlyDelay * 2, .milliseconds(250))
             }
         }
+    }
+
+    /// Goes on with a 2026 `tools/call` that was sent outside this client (by a relay writing the
+    /// request bytes itself) and answered with `first`, which may ask for input: answers it and
+    /// retries exactly as `callTool` would have. `first` must be the call's result object.
+    public func resumeToolCall(_ name: String, arguments: JSONObject, after first: JSONValue, timeout: Duration,
+                               input: MCPInputProvider? = nil) async throws(MCPClientError) -> MCPToolCallResult {
+        let negotiation = try connected()
+        guard negotiation.era == .modern else { return try MCPToolCallResult(json: first) }
+        let params: JSONObject = ["name": .string(name), "arguments": .object(arguments)]
+        return try MCPToolCallResult(json: try await modernRounds(
+            MCPMethod.toolsCall, params, version: negotiation.protocolVersion, timeout: timeout, input: input, first: first))
     }
 
     /// Answers every input request of one round, concurrently; the first refusal fails the round.

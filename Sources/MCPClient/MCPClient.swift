@@ -141,6 +141,14 @@ public final class MCPClient: Sendable {
         return .object(meta)
     }
 
+    /// The `_meta` a request sent outside `request(...)` must carry in the negotiated era: the
+    /// 2026 envelope, or just the progress token in the handshake era.
+    public func requestMeta(progressToken: JSONValue) -> JSONValue? {
+        guard let negotiation else { return nil }
+        let token: JSONValue = ["progressToken": progressToken]
+        return negotiation.era == .modern ? envelope(negotiation.protocolVersion, over: token) : token
+    }
+
     /// Sends one request and waits for its answer; maps every failure to `MCPClientError`.
     /// `timeout` nil waits until the answer or the connection's end. `onSend` sees the request id.
     func exchange(_ method: String, _ params: JSONObject, stamp: Stamp, timeout: Duration?,

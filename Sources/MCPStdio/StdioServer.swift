@@ -28,21 +28,46 @@ public enum StdioServer {
         }
     }
 
+    /// A lane that answers some requests without the engine (the gateway's `ToolCallRelay`):
+    /// `offer` sees each line first and returns true for those it took; `batchEnd` follows every
+    /// read from stdin; `finish` lets its calls end (up to the grace) once stdin closed.
+    public struct Lane: Sendable {
+        public var offer: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
+        public var batchEnd: @Sendable () -> Void
+        public var finish: @Sendable (Duration) async -> Void
+        public init(offer: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool, batchEnd: @escaping @Sendable () -> Void,
+                    finish: @escaping @Sendable (Duration) async -> Void) {
+            self.offer = offer
+            self.batchEnd = batchEnd
+            self.finish = finish
+        }
+    }
+
+    /// Makes the lane for a connection; `emit` writes complete lines into the same stream as
+    /// the engine's answers.
+    public typealias LaneFactory = @Sendable (_ connection: ServerConnection, _ emit: @escaping @Sendable ([UInt8]) -> Void) -> Lane
+
     /// Runs until stdin reaches end of file and running requests are done (or the grace ends).
-    public static func run(_ server: MCPServer, limits: Limits = Limits()) async {
+    public static func run(_ server: MCPServer, limits: Limits = Limits(), lane makeLane: LaneFactory? = nil) async {
         signal(SIGPIPE, SIG_IGN)
         let protocolFD = dup(1)
         dup2(2, 1)
         let writer = LineWriter(fd: protocolFD >= 0 ? protocolFD : 1)
         let connection = ServerConnection(server: server, limits: limits.json, maxInFlight: limits.maxInFlight) { writer.writeLine($0) }
         let maxLine = limits.maxLineBytes
+        let lane = makeLane?(connection, { writer.writeLines($0) })
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
             switch event {
-            case .line(let bytes): connection.receive(bytes: bytes)
+            case .line(let bytes):
+                if let lane, lane.offer(bytes) { return }
+                connection.receive(bytes: bytes)
             case .oversized(let count): connection.receiveOversized(byteCount: count, limit: maxLine)
+            case .batchEnd: lane?.batchEnd()
             }
         }
-        await connection.finish(grace: limits.shutdownGrace)
+        async let engine: Void = connection.finish(grace: limits.shutdownGrace)
+        await lane?.finish(limits.shutdownGrace)
+        await engine
         writer.flush()
     }
 }

@@ -14,6 +14,9 @@ public final class LineReader: Sendable {
     public enum Event {
         case line(UnsafeBufferPointer<UInt8>)
         case oversized(Int)
+        /// Every line of one `read(2)` has been delivered: a moment to flush what they produced
+        /// in one write instead of one per line.
+        case batchEnd
     }
 
     private let fd: Int32
@@ -98,6 +101,7 @@ public final class LineReader: Sendable {
                     start = newline + 1
                 }
             }
+            onEvent(.batchEnd)
         }
         // A final line without a newline still counts.
         if !skipping && !pending.isEmpty {

@@ -37,13 +37,22 @@ public final class LineWriter: Sendable {
     /// Queues `bytes` followed by `\n` and, unless another caller is already writing, writes
     /// everything pending. The bytes must not contain a newline (our JSON writer guarantees it).
     public func writeLine(_ bytes: [UInt8]) {
+        append(bytes, newline: true)
+    }
+
+    /// Queues `block`, one or more complete lines each already ending in `\n`, as one unit.
+    public func writeLines(_ block: [UInt8]) {
+        if !block.isEmpty { append(block, newline: false) }
+    }
+
+    private func append(_ bytes: [UInt8], newline: Bool) {
         while true {
             enum Next { case done, drain, wait }
             let next: Next = state.withLock { s in
                 guard !s.broken, !s.closed else { return .done }
                 if s.draining && s.pending.count + bytes.count + 1 > maxPendingBytes && !s.pending.isEmpty { return .wait }
                 s.pending.append(contentsOf: bytes)
-                s.pending.append(0x0A)
+                if newline { s.pending.append(0x0A) }
                 if s.draining { return .done }
                 s.draining = true
                 return .drain

@@ -1,6 +1,7 @@
 import Bridge
 import CLIKit
 import Foundation
+import JSON
 import MCP
 import MCPServer
 import MCPStdio
@@ -14,7 +15,8 @@ import HTTPClient
 /// are started on first use and stopped (EOF → SIGTERM → SIGKILL, whole process group) when the
 /// client goes away.
 enum GatewayCommand {
-    static func runStdio(_ args: ParsedArguments, agentID: String, pageSize: Int, limits: StdioServer.Limits, version: String) async throws -> Int32 {
+    static func runStdio(_ args: ParsedArguments, agentID: String, pageSize: Int, limits: StdioServer.Limits, version: String,
+                         relayed: Bool = true) async throws -> Int32 {
         let context = try PlatformContext(args, origin: .stdio)
         let agent = try AgentStore(database: context.database).get(caller: context.caller, id: agentID)
         let environment = ProcessInfo.processInfo.environment
@@ -24,13 +26,26 @@ enum GatewayCommand {
         let server = MCPServer(
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agent.id)"),
             options: .init(pageSize: pageSize, instructions: agent.spec.description))
-        server.setCatalogProvider(AgentCatalogProvider(
+        let provider = AgentCatalogProvider(
             database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
-            toolsChanged: { [weak server] in server?.publish(.toolsChanged) }))
-        await StdioServer.run(server, limits: limits)
+            toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
+        server.setCatalogProvider(provider)
+        let lane = relayed ? relayLane(provider: provider, serverInfo: server.info.json, limits: limits.json) : nil
+        await StdioServer.run(server, limits: limits, lane: lane)
         await registry.stopAll()
         return 0
+    }
+
+    /// The tool-call relay as the stdio server's lane (see `ToolCallRelay`).
+    static func relayLane(provider: AgentCatalogProvider, serverInfo: JSONValue, limits: JSONParser.Limits) -> StdioServer.LaneFactory {
+        { (connection: ServerConnection, emit: @escaping @Sendable ([UInt8]) -> Void) -> StdioServer.Lane in
+            let relay = ToolCallRelay(provider: provider, connection: connection, serverInfo: serverInfo, limits: limits, emit: emit)
+            return StdioServer.Lane(
+                offer: { line in relay.offer(line) },
+                batchEnd: { relay.flush() },
+                finish: { grace in await relay.finish(grace: grace) })
+        }
     }
 
     /// `agentbridge stdio`: the platform surface over stdio, as the local administrator of

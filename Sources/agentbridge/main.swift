@@ -18,6 +18,9 @@ let stdio = Command(
         Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
         Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the platform.", environment: "AGENTBRIDGE_AGENT"),
         PlatformSurface.option,
+    ],
+    flags: [
+        Flag("no-relay", help: "With --agent: send every tools/call through the engine instead of the relay that forwards plain calls on the reader threads (for comparison; the answers are the same)."),
     ])
 
 let referenceServer = Command(
@@ -47,7 +50,8 @@ await CLI.main(root: root, version: version) { args in
         let depth = try args.int("max-json-depth", in: 2...10_000) ?? 128
         let limits = StdioServer.Limits(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine))
         if let agentID = args.value("agent") {
-            return try await GatewayCommand.runStdio(args, agentID: agentID, pageSize: pageSize, limits: limits, version: version)
+            return try await GatewayCommand.runStdio(args, agentID: agentID, pageSize: pageSize, limits: limits, version: version,
+                                                     relayed: !args.flag("no-relay"))
         }
         if try PlatformSurface.wantsReference(args) {
             await StdioServer.run(ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize)), limits: limits)

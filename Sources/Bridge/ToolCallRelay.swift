@@ -1,0 +1,572 @@
+// ToolCallRelay: the stdio gateway's fast lane for `tools/call`.
+//
+// Through the engine a governed call costs the gateway about twice what the upstream spends on
+// it: a task per request, two JSON trees parsed and written, a task and a timer for the deadline,
+// and one write(2) per message each way (which, with 64 calls in flight, also wakes the upstream
+// 64 times). The relay handles the common call without any of that, on the two reader threads:
+// it checks the client's line with `JSONScanner` (no tree), resolves the tool through the same
+// governed route as the engine, rewrites the envelope around the untouched `arguments` bytes,
+// and batches every line of one read into one write; the upstream's answer is shaped the same
+// way and batched back. Anything it does not vouch for — a malformed or unusual request, a tool
+// that is not allowed or needs confirmation, a progress token, a client that can answer input
+// requests, an upstream that is not a connected stdio process — goes to the engine as before,
+// which also gives every refusal its one precise answer. The relay keeps the engine's behaviour
+// for the calls it takes: the same idle deadline (reset by upstream progress) and ceiling, the
+// same failure texts, cancellation in both directions, the breaker, in-flight bound, and results
+// shaped by the same rules (answers it cannot splice are shaped by `ResultShaper` itself, and an
+// upstream's `input_required` is continued by the MCP client exactly as a normal call).
+
+import Foundation
+import JSON
+import JSONRPC
+import MCP
+import MCPClient
+import MCPServer
+import Platform
+import Synchronization
+
+/// The fast lane of one stdio gateway connection.
+public final class ToolCallRelay: Sendable {
+    private struct Call {
+        /// The client's id, raw JSON bytes, echoed back as they came.
+        var clientID: [UInt8]
+        var exposedName: String
+        var upstreamTool: String
+        /// Kept for the rare call whose upstream asks for input (the retry needs them parsed).
+        var argumentBytes: [UInt8]
+        var connection: UpstreamConnection
+        var transport: ObjectIdentifier
+        /// The client's protocol version (shapes the answer).
+        var version: ProtocolVersion
+        var idle: Duration
+        var startedAt: ContinuousClock.Instant
+        /// When the call fails unless an answer or a progress report comes first.
+        var deadline: ContinuousClock.Instant
+    }
+
+    private struct Outbox {
+        var transport: FDClientTransport
+        var bytes: [UInt8] = []
+    }
+
+    /// A resolved tool (a class: copied out of the cache on every call).
+    private final class Target: Sendable {
+        let route: ToolRoute
+        let connection: UpstreamConnection
+        let upstreamName: [UInt8]
+        let expires: ContinuousClock.Instant
+
+        init(route: ToolRoute, connection: UpstreamConnection, upstreamName: [UInt8], expires: ContinuousClock.Instant) {
+            self.route = route
+            self.connection = connection
+            self.upstreamName = upstreamName
+            self.expires = expires
+        }
+    }
+
+    private struct State {
+        var nextID: UInt64 = 0
+        var calls: [UInt64: Call] = [:]
+        var outboxes: [ObjectIdentifier: Outbox] = [:]
+        /// Answers waiting for the end of the upstream read that produced them.
+        var toClient: [UInt8] = []
+        var targets: [String: Target] = [:]
+        /// `_meta` envelopes already judged, by their exact bytes: the version they ask for, or
+        /// nil when the engine must take requests carrying them.
+        var envelopes: [[UInt8]: ProtocolVersion?] = [:]
+        /// The upstream `_meta` (without the braces) per client, for the requests we send.
+        var upstreamMeta: [ObjectIdentifier: [UInt8]] = [:]
+        /// The envelope of the previous call and its verdict (nearly every call repeats it).
+        var lastEnvelope: [UInt8] = []
+        var lastVersion: ProtocolVersion?
+        /// Whether a deadline sweep is scheduled (one runs every `sweepInterval` while calls are
+        /// in flight: no timer per call).
+        var sweeping = false
+        var closed = false
+    }
+
+    private let provider: AgentCatalogProvider
+    private let connection: ServerConnection
+    private let serverInfo: JSONValue
+    /// `{"io.modelcontextprotocol/serverInfo":…}`, the `_meta` of 2026 answers.
+    private let serverInfoMeta: [UInt8]
+    private let limits: JSONParser.Limits
+    private let maxInFlight: Int
+    private let emit: @Sendable ([UInt8]) -> Void
+    private let state = Mutex(State())
+    private let ticker = DeadlineTicker.shared
+    static let sweepInterval: Duration = .milliseconds(50)
+    /// Our request ids upstream are strings with this prefix, which no id of the MCP client has.
+    static let idPrefix = Array("ab-".utf8)
+    private static let idNeedle = Array(#""ab-"#.utf8)
+
+    /// - Parameters:
+    ///   - connection: the engine's side of the same client (its era and handshake decide what
+    ///     the relay may take).
+    ///   - serverInfo: the gateway's `serverInfo`, stamped on 2026 answers as the engine does.
+    ///   - maxInFlight: calls the relay holds at once; beyond it calls go to the engine (whose own
+    ///     bound then slows the client down).
+    ///   - emit: writes complete lines to the client, in the same stream as the engine's answers.
+    public init(provider: AgentCatalogProvider, connection: ServerConnection, serverInfo: JSONValue, limits: JSONParser.Limits,
+                maxInFlight: Int = 256, emit: @escaping @Sendable ([UInt8]) -> Void) {
+        self.provider = provider
+        self.connection = connection
+        self.serverInfo = serverInfo
+        self.serverInfoMeta = JSONWriter.bytes([ResultShaper.serverInfoKey: serverInfo])
+        self.limits = limits
+        self.maxInFlight = maxInFlight
+        self.emit = emit
+    }
+
+    /// Calls the relay holds now.
+    public var inFlight: Int { state.withLock { $0.calls.count } }
+
+    // MARK: - From the client
+
+    /// Takes `line` when it is a call the relay handles (true), else leaves it to the engine.
+    public func offer(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let top = JSONScanner.objectMembers(line, limits: limits), top.count == 4 || top.count == 3 else { return false }
+        var jsonrpc: Range<Int>?, id: Range<Int>?, method: Range<Int>?, params: Range<Int>?
+        for member in top {
+            if JSONScanner.equals(member.key, "jsonrpc", in: line) { jsonrpc = member.value }
+            else if JSONScanner.equals(member.key, "id", in: line) { id = member.value }
+            else if JSONScanner.equals(member.key, "method", in: line) { method = member.value }
+            else if JSONScanner.equals(member.key, "params", in: line) { params = member.value }
+            else { return false }
+        }
+        guard let jsonrpc, JSONScanner.equals(jsonrpc, "\"2.0\"", in: line), let method, let params else { return false }
+        if id == nil, JSONScanner.equals(method, "\"notifications/cancelled\"", in: line) {
+            return cancelledByClient(line, params: params)
+        }
+        guard let id, Self.isPlainID(id, in: line), JSONScanner.equals(method, "\"tools/call\"", in: line),
+              let members = JSONScanner.members(of: params, in: line) else { return false }
+        var name: Range<Int>?, arguments: Range<Int>?, meta: Range<Int>?
+        for member in members {
+            if JSONScanner.equals(member.key, "name", in: line) { name = member.value }
+            else if JSONScanner.equals(member.key, "arguments", in: line) { arguments = member.value }
+            else if JSONScanner.equals(member.key, "_meta", in: line) { meta = member.value }
+            else { return false }
+        }
+        guard let name, line[name.lowerBound] == UInt8(ascii: "\""), !line[name].contains(UInt8(ascii: "\\")) else { return false }
+        if let arguments, line[arguments.lowerBound] != UInt8(ascii: "{") { return false }
+        guard let version = clientVersion(meta: meta, in: line) else { return false }
+        let toolName = String(decoding: UnsafeBufferPointer(rebasing: line[(name.lowerBound + 1)..<(name.upperBound - 1)]), as: UTF8.self)
+        guard let target = target(toolName), let (client, transport) = target.connection.wire,
+              let upstreamMeta = upstreamMeta(for: client) else { return false }
+
+        let timeout = Duration.seconds(target.route.timeoutSeconds.value)
+        let key = ObjectIdentifier(transport)
+        let now = ContinuousClock.now
+        let call = Call(
+            clientID: Array(line[id]), exposedName: toolName, upstreamTool: target.route.upstreamTool,
+            argumentBytes: arguments.map { Array(line[$0]) } ?? [], connection: target.connection, transport: key,
+            version: version, idle: timeout, startedAt: now, deadline: now + timeout)
+        let (number, accepted, sweep) = state.withLock { s -> (UInt64, Bool, Bool) in
+            guard !s.closed, s.calls.count < maxInFlight else { return (0, false, false) }
+            s.nextID += 1
+            s.calls[s.nextID] = call
+            defer { s.sweeping = true }
+            return (s.nextID, true, !s.sweeping)
+        }
+        guard accepted else { return false }
+        if sweep { scheduleSweep() }
+        var request: [UInt8] = []
+        request.reserveCapacity(line.count + upstreamMeta.count + 32)
+        request += #"{"jsonrpc":"2.0","id":"#.utf8
+        Self.appendID(number, to: &request)
+        request += #","method":"tools/call","params":{"name":"#.utf8
+        request += target.upstreamName
+        request += #","arguments":"#.utf8
+        if let arguments { request += UnsafeBufferPointer(rebasing: line[arguments]) } else { request += "{}".utf8 }
+        request += #","_meta":{"progressToken":"#.utf8
+        Self.appendID(number, to: &request)
+        request += upstreamMeta
+        request += "}}}\n".utf8
+        let fresh = state.withLock { s -> Bool in
+            if s.outboxes[key] == nil {
+                s.outboxes[key] = Outbox(transport: transport)
+                s.outboxes[key]!.bytes = request
+                return true
+            }
+            s.outboxes[key]!.bytes += request
+            return false
+        }
+        if fresh { tap(transport) }
+        return true
+    }
+
+    /// Writes what the calls of one client read produced, one write per upstream.
+    public func flush() {
+        let boxes = state.withLock { s -> [Outbox] in
+            var ready: [Outbox] = []
+            for key in s.outboxes.keys where !s.outboxes[key]!.bytes.isEmpty {
+                ready.append(s.outboxes[key]!)
+                s.outboxes[key]!.bytes = []
+            }
+            return ready
+        }
+        for box in boxes { box.transport.sendLines(box.bytes) }
+    }
+
+    /// The client stopped sending: waits up to `grace` for the calls in flight, then drops the
+    /// rest (as the engine does with its own requests).
+    public func finish(grace: Duration) async {
+        flush()
+        let deadline = ContinuousClock.now + grace
+        while inFlight > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        state.withLock { s in
+            s.closed = true
+            s.calls.removeAll()
+        }
+        flushToClient()
+    }
+
+    /// Integers and plain strings: ids the relay can echo and match byte for byte.
+    private static func isPlainID(_ range: Range<Int>, in line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let first = line[range.lowerBound]
+        if first == UInt8(ascii: "\"") { return !line[range].contains(UInt8(ascii: "\\")) }
+        return !line[range].contains(UInt8(ascii: "."))
+    }
+
+    /// The client's version for a call with `_meta` at `meta`, when the relay may take it: a 2026
+    /// connection with an envelope the engine accepts, or a legacy one past the handshake at
+    /// 2025-06-18 or later; either way without a progress token, a log level or any capability
+    /// to answer input requests (such calls go to the engine, which can ask the client).
+    private func clientVersion(meta: Range<Int>?, in line: UnsafeBufferPointer<UInt8>) -> ProtocolVersion? {
+        switch connection.currentEra {
+        case .undecided:
+            return nil
+        case .legacy:
+            guard meta == nil, let version = connection.session.version, version >= .v2025_06_18,
+                  !AgentCatalogProvider.canAnswerInput(connection.session.clientCapabilities) else { return nil }
+            return version
+        case .modern:
+            guard let meta, line[meta.lowerBound] == UInt8(ascii: "{") else { return nil }
+            let same = state.withLock { s -> ProtocolVersion?? in
+                guard s.lastEnvelope.count == meta.count, s.lastEnvelope.elementsEqual(line[meta]) else { return nil }
+                return .some(s.lastVersion)
+            }
+            if let same { return same }
+            let bytes = Array(line[meta])
+            if let known = state.withLock({ s -> ProtocolVersion?? in
+                guard let known = s.envelopes[bytes] else { return nil }
+                s.lastEnvelope = bytes
+                s.lastVersion = known
+                return .some(known)
+            }) { return known }
+            var verdict: ProtocolVersion?
+            if let parsed = try? JSONParser.parse(bytes, limits: limits), case .success(let envelope) = ModernEnvelope.parse(["_meta": parsed]),
+               envelope.progressToken == nil, envelope.logLevel == nil, !AgentCatalogProvider.canAnswerInput(envelope.clientCapabilities) {
+                verdict = envelope.version
+            }
+            state.withLock { s in
+                if s.envelopes.count >= 16 { s.envelopes.removeAll() }
+                s.envelopes[bytes] = .some(verdict)
+                s.lastEnvelope = bytes
+                s.lastVersion = verdict
+            }
+            return verdict
+        }
+    }
+
+    /// The governed target of `name`, re-resolved at most every `configurationTTL` (as the
+    /// provider re-reads the agent).
+    private func target(_ name: String) -> Target? {
+        let now = ContinuousClock.now
+        if let cached = state.withLock({ $0.targets[name] }), now < cached.expires { return cached }
+        guard let (route, connection) = provider.relayTarget(name) else { return nil }
+        let target = Target(route: route, connection: connection, upstreamName: JSONWriter.bytes(.string(route.upstreamTool)),
+                            expires: now + AgentCatalogProvider.configurationTTL)
+        state.withLock { s in
+            if s.targets.count >= 1024 { s.targets.removeAll() }
+            s.targets[name] = target
+        }
+        return target
+    }
+
+    /// What follows our progress token in the `_meta` of requests to `client`: its 2026
+    /// envelope's members (built once per client), or nothing in the handshake era.
+    private func upstreamMeta(for client: MCPClient) -> [UInt8]? {
+        let key = ObjectIdentifier(client)
+        if let known = state.withLock({ $0.upstreamMeta[key] }) { return known }
+        guard case .object(var meta)? = client.requestMeta(progressToken: .null) else { return nil }
+        meta["progressToken"] = nil
+        var bytes: [UInt8] = []
+        if !meta.isEmpty {
+            let object = JSONWriter.bytes(.object(meta))
+            bytes = [UInt8(ascii: ",")] + object[1..<(object.count - 1)]
+        }
+        state.withLock { s in
+            if s.upstreamMeta.count >= 64 { s.upstreamMeta.removeAll() }
+            s.upstreamMeta[key] = bytes
+        }
+        return bytes
+    }
+
+    /// The client gave up on a call: forget it and tell the upstream (no answer is sent).
+    private func cancelledByClient(_ line: UnsafeBufferPointer<UInt8>, params: Range<Int>) -> Bool {
+        guard let members = JSONScanner.members(of: params, in: line),
+              let requestID = members.first(where: { JSONScanner.equals($0.key, "requestId", in: line) })?.value else { return false }
+        let wanted = Array(line[requestID])
+        let found = state.withLock { s -> (UInt64, Call)? in
+            guard let (number, call) = s.calls.first(where: { $0.value.clientID == wanted }) else { return nil }
+            s.calls[number] = nil
+            return (number, call)
+        }
+        guard let (number, call) = found else { return false }
+        cancelUpstream(number, call, reason: "cancelled")
+        return true
+    }
+
+    // MARK: - From the upstream
+
+    private func tap(_ transport: FDClientTransport) {
+        let key = ObjectIdentifier(transport)
+        let installed = transport.setTap(FDClientTransport.LineTap(
+            line: { [weak self] line in self?.upstreamLine(line) ?? false },
+            batchEnd: { [weak self] in self?.flushToClient() },
+            closed: { [weak self] reason in self?.upstreamClosed(key, reason: reason) }))
+        if !installed { upstreamClosed(key, reason: "upstream closed the connection") }
+    }
+
+    /// One line from an upstream: our answers and progress reports are taken here, the rest goes
+    /// on to the MCP client.
+    private func upstreamLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard Self.mentionsOurID(line), let top = JSONScanner.objectMembers(line, limits: limits) else { return false }
+        var id: Range<Int>?, result: Range<Int>?, method: Range<Int>?, params: Range<Int>?, hasError = false
+        for member in top {
+            if JSONScanner.equals(member.key, "id", in: line) { id = member.value }
+            else if JSONScanner.equals(member.key, "result", in: line) { result = member.value }
+            else if JSONScanner.equals(member.key, "method", in: line) { method = member.value }
+            else if JSONScanner.equals(member.key, "params", in: line) { params = member.value }
+            else if JSONScanner.equals(member.key, "error", in: line) { hasError = true }
+        }
+        if let method {
+            guard id == nil, JSONScanner.equals(method, "\"notifications/progress\"", in: line), let params,
+                  let token = JSONScanner.members(of: params, in: line)?.first(where: { JSONScanner.equals($0.key, "progressToken", in: line) }),
+                  let number = Self.ourNumber(token.value, in: line) else { return false }
+            progressed(number)
+            return true
+        }
+        guard let id, let number = Self.ourNumber(id, in: line) else { return false }
+        guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return true }  // expired or cancelled meanwhile
+        if !hasError, let result, let spliced = splice(result, in: line, for: call) {
+            call.connection.noteSuccess()
+            state.withLock { $0.toClient += spliced }
+            return true
+        }
+        // Anything else is answered from the parsed message, by the engine's own rules.
+        let message = try? JSONParser.parse(buffer: line, limits: limits)
+        if let error = message?["error"], let code = error["code"]?.intValue, let text = error["message"]?.stringValue {
+            answer(call, AgentCatalogProvider.failedCall(call.exposedName, MCPClientError.server(code: Int(code), message: text, data: error["data"])))
+        } else if let result = message?["result"], result["resultType"] == "input_required" {
+            resume(call, after: result)
+        } else if let result = message?["result"], let checked = try? MCPToolCallResult(json: result) {
+            call.connection.noteSuccess()
+            answer(call, checked.json)
+        } else {
+            call.connection.noteFailure()
+            let why = message?["result"] == nil ? "a response with neither result nor error" : "a tools/call result without a \"content\" array"
+            answer(call, AgentCatalogProvider.failedCall(call.exposedName, MCPClientError.protocolViolation(why)))
+        }
+        return true
+    }
+
+    /// The answer to the client as `ResultShaper` would shape `result` for its version, built
+    /// from the upstream's bytes; nil when the result holds anything the splice does not cover.
+    private func splice(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, for call: Call) -> [UInt8]? {
+        guard let members = JSONScanner.members(of: result, in: line) else { return nil }
+        var hasContent = false, hasResultType = false, hasMeta = false
+        for member in members {
+            let value = member.value
+            if JSONScanner.equals(member.key, "content", in: line) {
+                guard line[value.lowerBound] == UInt8(ascii: "[") else { return nil }
+                hasContent = true
+            } else if JSONScanner.equals(member.key, "isError", in: line) {
+                guard JSONScanner.equals(value, "true", in: line) || JSONScanner.equals(value, "false", in: line) else { return nil }
+            } else if JSONScanner.equals(member.key, "resultType", in: line) {
+                guard JSONScanner.equals(value, "\"complete\"", in: line) else { return nil }
+                hasResultType = true
+            } else if JSONScanner.equals(member.key, "_meta", in: line) {
+                // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
+                if call.version.isModern {
+                    guard let meta = JSONScanner.members(of: value, in: line),
+                          meta.allSatisfy({ JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
+                }
+                hasMeta = true
+            } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
+                return nil
+            }
+        }
+        guard hasContent else { return nil }
+        let ours = call.version.isModern ? serverInfoMeta : []
+        var out: [UInt8] = []
+        out.reserveCapacity(result.count + call.clientID.count + ours.count + 64)
+        out += #"{"jsonrpc":"2.0","id":"#.utf8
+        out += call.clientID
+        out += #","result":{"#.utf8
+        var first = true
+        for member in members {
+            let isResultType = JSONScanner.equals(member.key, "resultType", in: line)
+            if isResultType && !call.version.isModern { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out += UnsafeBufferPointer(rebasing: line[member.key])
+            out += "\":".utf8
+            if call.version.isModern && JSONScanner.equals(member.key, "_meta", in: line) {
+                out += ours
+            } else {
+                out += UnsafeBufferPointer(rebasing: line[member.value])
+            }
+        }
+        if call.version.isModern {
+            if !hasResultType { out += #","resultType":"complete""#.utf8 }
+            if !hasMeta {
+                out += #","_meta":"#.utf8
+                out += ours
+            }
+        }
+        out += "}}\n".utf8
+        return out
+    }
+
+    /// Sends `result` (a CallToolResult) to the client, shaped for its version.
+    private func answer(_ call: Call, _ result: JSONValue) {
+        let shaped = ResultShaper.shape(result: result, method: MCPMethod.toolsCall, version: call.version, cache: .uncached, serverInfo: serverInfo)
+        var out: [UInt8] = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+        out += call.clientID
+        out += #","result":"#.utf8
+        out += JSONWriter.bytes(shaped)
+        out += "}\n".utf8
+        state.withLock { $0.toClient += out }
+    }
+
+    /// An upstream asked for input mid-call (2026 `input_required`): the MCP client answers and
+    /// retries as it does for every call, and the outcome goes to the client when it comes.
+    private func resume(_ call: Call, after first: JSONValue) {
+        guard let (client, _) = call.connection.wire else {
+            answer(call, AgentCatalogProvider.failedCall(call.exposedName, UpstreamError.unavailable(server: call.connection.key.serverID, reason: "restarted")))
+            return
+        }
+        let arguments = (try? JSONParser.parse(call.argumentBytes.isEmpty ? Array("{}".utf8) : call.argumentBytes))?.objectValue ?? [:]
+        let remaining = max(.milliseconds(1), call.idle - (ContinuousClock.now - call.startedAt))
+        Task {
+            let result: JSONValue
+            do {
+                let outcome = try await client.resumeToolCall(call.upstreamTool, arguments: arguments, after: first, timeout: remaining)
+                call.connection.noteSuccess()
+                result = outcome.json
+            } catch {
+                if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) { call.connection.noteFailure() }
+                result = AgentCatalogProvider.failedCall(call.exposedName, error)
+            }
+            self.answer(call, result)
+            self.flushToClient()
+        }
+    }
+
+    /// Progress restarts a call's idle deadline, never past the absolute ceiling of a call.
+    private func progressed(_ number: UInt64) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            guard let call = s.calls[number] else { return }
+            s.calls[number]!.deadline = min(now + call.idle, call.startedAt + call.connection.options.callCeiling)
+        }
+    }
+
+    private func scheduleSweep() {
+        _ = ticker.schedule(after: Self.sweepInterval) { [weak self] in self?.sweep() }
+    }
+
+    /// Ends every call past its deadline — cancelled upstream and reported as the engine
+    /// reports it — and comes back while calls remain.
+    private func sweep() {
+        let now = ContinuousClock.now
+        let (expired, again) = state.withLock { s -> ([(UInt64, Call)], Bool) in
+            var expired: [(UInt64, Call)] = []
+            for (number, call) in s.calls where call.deadline <= now { expired.append((number, call)) }
+            for (number, _) in expired { s.calls[number] = nil }
+            s.sweeping = !s.calls.isEmpty && !s.closed
+            return (expired, s.sweeping)
+        }
+        if again { scheduleSweep() }
+        for (number, call) in expired {
+            cancelUpstream(number, call, reason: "timeout")
+            call.connection.noteFailure()
+            answer(call, AgentCatalogProvider.failedCall(call.exposedName, UpstreamError.timedOut(server: call.connection.key.serverID, after: call.idle)))
+        }
+        if !expired.isEmpty { flushToClient() }
+    }
+
+    private func upstreamClosed(_ transport: ObjectIdentifier, reason: String) {
+        let lost = state.withLock { s -> [Call] in
+            s.outboxes[transport] = nil
+            let gone = s.calls.filter { $0.value.transport == transport }
+            for number in gone.keys { s.calls[number] = nil }
+            return Array(gone.values)
+        }
+        for call in lost {
+            call.connection.noteFailure()
+            answer(call, AgentCatalogProvider.failedCall(call.exposedName, MCPClientError.closed(reason)))
+        }
+        if !lost.isEmpty { flushToClient() }
+    }
+
+    private func cancelUpstream(_ number: UInt64, _ call: Call, reason: String) {
+        guard let (_, transport) = call.connection.wire, ObjectIdentifier(transport) == call.transport else { return }
+        var line: [UInt8] = Array(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"#.utf8)
+        Self.appendID(number, to: &line)
+        line += #","reason":""#.utf8
+        line += reason.utf8
+        line += "\"}}\n".utf8
+        transport.sendLines(line)
+    }
+
+    private func flushToClient() {
+        let out = state.withLock { s -> [UInt8] in
+            defer { s.toClient = [] }
+            return s.toClient
+        }
+        if !out.isEmpty { emit(out) }
+    }
+
+    // MARK: - Ids
+
+    static func appendID(_ number: UInt64, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        bytes += idPrefix
+        bytes += String(number).utf8
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The call number in a raw `"ab-N"` id or token.
+    static func ourNumber(_ range: Range<Int>, in line: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        let start = range.lowerBound + 1 + idPrefix.count, end = range.upperBound - 1
+        guard range.count > idPrefix.count + 2, line[range.lowerBound] == UInt8(ascii: "\""), end - start <= 19,
+              line[(range.lowerBound + 1)..<start].elementsEqual(idPrefix) else { return nil }
+        var value: UInt64 = 0
+        for i in start..<end {
+            let digit = line[i] &- 0x30
+            guard digit <= 9 else { return nil }
+            value = value &* 10 &+ UInt64(digit)
+        }
+        return value
+    }
+
+    /// Whether `line` contains `"ab-` at all: most lines that are not ours are passed on
+    /// without scanning.
+    static func mentionsOurID(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let needle = idNeedle
+        let last = line.count - needle.count
+        guard last >= 0 else { return false }
+        var i = 0
+        while i <= last {
+            if line[i] == 0x22 && line[i + 1] == needle[1] && line[i + 2] == needle[2] && line[i + 3] == needle[3] { return true }
+            i += 1
+        }
+        return false
+    }
+}

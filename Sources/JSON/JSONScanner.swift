@@ -1,0 +1,338 @@
+/// Checks a JSON text without building it, and finds an object's members by byte range.
+///
+/// For code that forwards most of a message untouched (the gateway's tool-call relay): it needs
+/// to know that a line is valid and where `params.arguments` sits, not a tree of it. The scanner
+/// is never more permissive than `JSONParser`: whatever it accepts, the parser accepts too (same
+/// grammar, UTF-8 rules, surrogate rules, depth and size limits, and no duplicate keys). It is
+/// deliberately *less* permissive where matching the parser exactly would cost allocations: a key
+/// with an escape or a non-ASCII byte (the parser compares keys as Swift strings, which equates
+/// canonically equivalent spellings), an object with more than `maxKeysPerObject` members, a
+/// number with an exponent or more than 18 digits (the parser turns those into doubles and
+/// refuses the out-of-range ones). On any of these, and on every real error, it returns nil and
+/// the caller falls back to `JSONParser`, which gives the precise error when there is one.
+public enum JSONScanner {
+    /// One member of an object: where its key (between the quotes, raw) and its value lie.
+    public struct Member: Sendable, Equatable {
+        public var key: Range<Int>
+        public var value: Range<Int>
+
+        public init(key: Range<Int>, value: Range<Int>) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public static let maxKeysPerObject = 32
+
+    /// The members of the object that makes up all of `buffer` (whitespace aside), in order; nil
+    /// when the text is not such an object or is outside what the scanner vouches for.
+    public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default) -> [Member]? {
+        guard buffer.count <= limits.maxBytes else { return nil }
+        var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth)
+        scanner.skipWhitespace()
+        guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{") else { return nil }
+        var members: [Member]? = []
+        members!.reserveCapacity(8)
+        scanner.keys.reserveCapacity(16)
+        guard scanner.object(depth: 1, collect: &members) else { return nil }
+        scanner.skipWhitespace()
+        return scanner.pos == buffer.count ? members : nil
+    }
+
+    /// The members of the object at `range` — which must be an object value inside a text that
+    /// `objectMembers` accepted (the ranges it returned, or ranges this function returned for
+    /// them). The text is not checked again: this only splits, so a caller can look into nested
+    /// objects without paying for validation twice. Nil when `range` does not hold an object.
+    public static func members(of range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>) -> [Member]? {
+        guard range.lowerBound >= 0, range.upperBound <= buffer.count, range.count >= 2,
+              buffer[range.lowerBound] == UInt8(ascii: "{"), buffer[range.upperBound - 1] == UInt8(ascii: "}") else { return nil }
+        var members: [Member] = []
+        members.reserveCapacity(8)
+        var pos = range.lowerBound + 1
+        let end = range.upperBound - 1
+        func skipWhitespace() {
+            while pos < end, buffer[pos] == 0x20 || buffer[pos] == 0x0A || buffer[pos] == 0x0D || buffer[pos] == 0x09 { pos += 1 }
+        }
+        /// Moves past the string starting at `pos` (its opening quote).
+        func skipString() {
+            pos += 1
+            while pos < end {
+                let c = buffer[pos]
+                if c == UInt8(ascii: "\"") { pos += 1; return }
+                pos += c == UInt8(ascii: "\\") ? 2 : 1
+            }
+        }
+        /// Moves past the value starting at `pos`.
+        func skipValue() {
+            guard pos < end else { return }
+            let first = buffer[pos]
+            if first == UInt8(ascii: "\"") { return skipString() }
+            guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else {
+                while pos < end, buffer[pos] != UInt8(ascii: ","), !isSpace(buffer[pos]) { pos += 1 }
+                return
+            }
+            var depth = 0
+            while pos < end {
+                let c = buffer[pos]
+                if c == UInt8(ascii: "\"") { skipString(); continue }
+                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    depth += 1
+                } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { pos += 1; return }
+                }
+                pos += 1
+            }
+        }
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
+        while true {
+            skipWhitespace()
+            guard pos < end, buffer[pos] == UInt8(ascii: "\"") else { return pos >= end ? members : nil }
+            let keyStart = pos + 1
+            skipString()
+            let key = keyStart..<(pos - 1)
+            skipWhitespace()
+            guard pos < end, buffer[pos] == UInt8(ascii: ":") else { return nil }
+            pos += 1
+            skipWhitespace()
+            let valueStart = pos
+            skipValue()
+            members.append(Member(key: key, value: valueStart..<pos))
+            skipWhitespace()
+            guard pos < end else { return members }
+            guard buffer[pos] == UInt8(ascii: ",") else { return nil }
+            pos += 1
+        }
+    }
+
+    /// Whether the raw bytes at `range` are exactly `literal` (a key or a whole value).
+    public static func equals(_ range: Range<Int>, _ literal: StaticString, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard range.count == literal.utf8CodeUnitCount else { return false }
+        let bytes = literal.utf8Start
+        for i in 0..<range.count where buffer[range.lowerBound + i] != bytes[i] { return false }
+        return true
+    }
+
+    private struct Scanner {
+        let buf: UnsafeBufferPointer<UInt8>
+        let maxDepth: Int
+        var pos = 0
+
+        init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+            self.buf = buf
+            self.maxDepth = maxDepth
+        }
+
+        mutating func skipWhitespace() {
+            while pos < buf.count {
+                let c = buf[pos]
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
+            }
+        }
+
+        mutating func value(depth: Int) -> Bool {
+            guard pos < buf.count else { return false }
+            switch buf[pos] {
+            case UInt8(ascii: "{"):
+                var ignored: [Member]? = nil
+                return object(depth: depth + 1, collect: &ignored)
+            case UInt8(ascii: "["): return array(depth: depth + 1)
+            case UInt8(ascii: "\""): return string(asKey: false)
+            case UInt8(ascii: "t"): return literal("true")
+            case UInt8(ascii: "f"): return literal("false")
+            case UInt8(ascii: "n"): return literal("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number()
+            default: return false
+            }
+        }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let n = word.utf8CodeUnitCount
+            guard pos + n <= buf.count else { return false }
+            for i in 0..<n where buf[pos + i] != word.utf8Start[i] { return false }
+            pos += n
+            return true
+        }
+
+        /// Keys of the objects being scanned, innermost last (one buffer for the whole text).
+        var keys: [Range<Int>] = []
+
+        /// An object; its members go to `members` when the caller wants them.
+        mutating func object(depth: Int, collect members: inout [Member]?) -> Bool {
+            guard depth <= maxDepth else { return false }
+            pos += 1
+            let base = keys.count
+            defer { keys.removeSubrange(base...) }
+            skipWhitespace()
+            if pos < buf.count && buf[pos] == UInt8(ascii: "}") {
+                pos += 1
+                return true
+            }
+            while true {
+                skipWhitespace()
+                guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { return false }
+                let keyStart = pos + 1
+                guard string(asKey: true) else { return false }
+                let key = keyStart..<(pos - 1)
+                var i = base
+                while i < keys.count {
+                    if keys[i].count == key.count && same(keys[i], key) { return false }
+                    i += 1
+                }
+                guard keys.count - base < JSONScanner.maxKeysPerObject else { return false }
+                keys.append(key)
+                skipWhitespace()
+                guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { return false }
+                pos += 1
+                skipWhitespace()
+                let valueStart = pos
+                guard value(depth: depth) else { return false }
+                members?.append(Member(key: key, value: valueStart..<pos))
+                skipWhitespace()
+                guard pos < buf.count else { return false }
+                let c = buf[pos]
+                pos += 1
+                if c == UInt8(ascii: ",") { continue }
+                return c == UInt8(ascii: "}")
+            }
+        }
+
+        func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+            var i = 0
+            while i < a.count {
+                if buf[a.lowerBound + i] != buf[b.lowerBound + i] { return false }
+                i += 1
+            }
+            return true
+        }
+
+        mutating func array(depth: Int) -> Bool {
+            guard depth <= maxDepth else { return false }
+            pos += 1
+            skipWhitespace()
+            if pos < buf.count && buf[pos] == UInt8(ascii: "]") {
+                pos += 1
+                return true
+            }
+            while true {
+                skipWhitespace()
+                guard value(depth: depth) else { return false }
+                skipWhitespace()
+                guard pos < buf.count else { return false }
+                let c = buf[pos]
+                pos += 1
+                if c == UInt8(ascii: ",") { continue }
+                return c == UInt8(ascii: "]")
+            }
+        }
+
+        /// Integers and decimals as the parser reads them; no exponent, at most 18 digits.
+        mutating func number() -> Bool {
+            if buf[pos] == UInt8(ascii: "-") { pos += 1 }
+            var digits = 0
+            guard pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 else { return false }
+            if buf[pos] == 0x30 {
+                pos += 1
+                digits = 1
+                if pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 { return false }
+            } else {
+                while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 { pos += 1; digits += 1 }
+            }
+            if pos < buf.count && buf[pos] == UInt8(ascii: ".") {
+                pos += 1
+                let start = pos
+                while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 { pos += 1; digits += 1 }
+                if pos == start { return false }
+            }
+            if pos < buf.count && (buf[pos] == UInt8(ascii: "e") || buf[pos] == UInt8(ascii: "E")) { return false }
+            return digits <= 18
+        }
+
+        /// A string; keys must be plain printable ASCII without escapes.
+        mutating func string(asKey: Bool) -> Bool {
+            pos += 1
+            while pos < buf.count {
+                let c = buf[pos]
+                if c == UInt8(ascii: "\"") {
+                    pos += 1
+                    return true
+                }
+                if c < 0x20 { return false }
+                if c == UInt8(ascii: "\\") {
+                    if asKey || !escape() { return false }
+                } else if c >= 0x80 {
+                    if asKey { return false }
+                    guard let n = utf8Sequence() else { return false }
+                    pos += n
+                } else {
+                    pos += 1
+                }
+            }
+            return false
+        }
+
+        mutating func escape() -> Bool {
+            guard pos + 1 < buf.count else { return false }
+            let e = buf[pos + 1]
+            pos += 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                return true
+            case UInt8(ascii: "u"):
+                guard let scalar = hex4() else { return false }
+                if scalar >= 0xDC00 && scalar <= 0xDFFF { return false }
+                if scalar >= 0xD800 && scalar <= 0xDBFF {
+                    guard pos + 1 < buf.count, buf[pos] == UInt8(ascii: "\\"), buf[pos + 1] == UInt8(ascii: "u") else { return false }
+                    pos += 2
+                    guard let low = hex4(), low >= 0xDC00 && low <= 0xDFFF else { return false }
+                }
+                return true
+            default:
+                return false
+            }
+        }
+
+        mutating func hex4() -> UInt32? {
+            guard pos + 4 <= buf.count else { return nil }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = buf[pos]
+                let d: UInt8
+                switch c {
+                case 0x30...0x39: d = c - 0x30
+                case 0x41...0x46: d = c - 0x41 + 10
+                case 0x61...0x66: d = c - 0x61 + 10
+                default: return nil
+                }
+                v = v << 4 | UInt32(d)
+                pos += 1
+            }
+            return v
+        }
+
+        /// The length of the well-formed multi-byte UTF-8 sequence at `pos` (RFC 3629).
+        func utf8Sequence() -> Int? {
+            let b0 = buf[pos]
+            let need: Int
+            var lower: UInt8 = 0x80
+            var upper: UInt8 = 0xBF
+            switch b0 {
+            case 0xC2...0xDF: need = 1
+            case 0xE0: need = 2; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: need = 2
+            case 0xED: need = 2; upper = 0x9F
+            case 0xF0: need = 3; lower = 0x90
+            case 0xF1...0xF3: need = 3
+            case 0xF4: need = 3; upper = 0x8F
+            default: return nil
+            }
+            guard pos + need < buf.count else { return nil }
+            guard buf[pos + 1] >= lower && buf[pos + 1] <= upper else { return nil }
+            if need >= 2 {
+                for i in 2...need where buf[pos + i] & 0xC0 != 0x80 { return nil }
+            }
+            return need + 1
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import JSON
+import Testing
+
+/// `JSONScanner` accepts only what `JSONParser` accepts, and finds the same members.
+@Suite struct JSONScannerTests {
+    func scan(_ text: String, maxDepth: Int = 128) -> [JSONScanner.Member]? {
+        Array(text.utf8).withUnsafeBufferPointer { JSONScanner.objectMembers($0, limits: .init(maxDepth: maxDepth)) }
+    }
+
+    func keysAndValues(_ text: String) -> [(String, String)]? {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { buffer in
+            JSONScanner.objectMembers(buffer).map { members in
+                members.map { (String(decoding: bytes[$0.key], as: UTF8.self), String(decoding: bytes[$0.value], as: UTF8.self)) }
+            }
+        }
+    }
+
+    @Test func findsTheMembersOfAnObjectByByteRange() throws {
+        let found = try #require(keysAndValues(#" { "jsonrpc":"2.0", "id" : 7,"params":{"name":"echo","arguments":{"text":"h\u00e9\"llo","n":[1,-2.5,0,true,null]}} } "#))
+        #expect(found.map(\.0) == ["jsonrpc", "id", "params"])
+        #expect(found.map(\.1) == [#""2.0""#, "7", #"{"name":"echo","arguments":{"text":"h\u00e9\"llo","n":[1,-2.5,0,true,null]}}"#])
+        let bytes = Array(#"{"a":{"b":1,"c":"x"}}"#.utf8)
+        let inner = bytes.withUnsafeBufferPointer { buffer in
+            JSONScanner.objectMembers(buffer).flatMap { JSONScanner.members(of: $0[0].value, in: buffer) }
+        }
+        #expect(inner?.count == 2)
+    }
+
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#,                 // duplicate key (the parser refuses it)
+        #"{"a":{"b":1,"b":1}}"#,            // nested duplicate
+        #"{"a":1,}"#, #"{"a" 1}"#, #"{"a":01}"#, #"{"a":1.}"#, #"{"a":-}"#, #"{"a":tru}"#,
+        #"{"a":"\ud800"}"#, #"{"a":"\udc00"}"#, #"{"a":"\x"}"#, "{\"a\":\"\u{01}\"}",
+        #"{"a":1} x"#, #"[1]"#, #""s""#, "",
+    ])
+    func refusesWhatTheParserRefuses(_ text: String) {
+        #expect(scan(text) == nil)
+        #expect((try? JSONParser.parse(text)) == nil || text == "[1]" || text == #""s""#)
+    }
+
+    @Test func refusesInvalidUTF8Bytes() {
+        for bad: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF]] {
+            let text: [UInt8] = Array(#"{"a":""#.utf8) + bad + Array(#""}"#.utf8)
+            #expect(text.withUnsafeBufferPointer { JSONScanner.objectMembers($0) } == nil)
+            #expect((try? JSONParser.parse(text)) == nil)
+        }
+    }
+
+    @Test func leavesToTheParserWhatItDoesNotVouchFor() throws {
+        // Valid JSON all, but outside the scanner's conservative subset: escaped or non-ASCII
+        // keys, exponents, very long numbers, objects with many keys.
+        let manyKeys = "{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        for text in [#"{"\u0061":1}"#, #"{"é":1}"#, #"{"a":1e3}"#, #"{"a":1234567890123456789}"#, manyKeys] {
+            #expect(scan(text) == nil, "\(text)")
+            #expect(try JSONParser.parse(text).objectValue != nil)
+        }
+    }
+
+    @Test func honoursTheDepthLimitExactlyAsTheParserDoes() {
+        let nested = String(repeating: #"{"a":"#, count: 5) + "1" + String(repeating: "}", count: 5)
+        #expect(scan(nested, maxDepth: 5) != nil)
+        #expect(scan(nested, maxDepth: 4) == nil)
+        #expect((try? JSONParser.parse(nested, limits: .init(maxDepth: 5))) != nil)
+        #expect((try? JSONParser.parse(nested, limits: .init(maxDepth: 4))) == nil)
+    }
+}
