@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "CShim"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "HTTPClient", "HTTPServer", "JSON", "HTTPTestSupport"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON", "HTTPServer", "HTTPClient"], exclude: ["fixtures"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON", "HTTPServer", "HTTPClient", "MCP", "MCPServer"], exclude: ["fixtures"]),
         .testTarget(name: "PlatformMCPTests", dependencies: ["PlatformMCP", "Platform", "Storage", "MCPServer", "MCP", "JSON", "JSONRPC", "Runtime", "Bridge"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON"]),

@@ -352,7 +352,8 @@ public final class ToolCallRelay: Sendable {
         }
         guard let id, let number = Self.ourNumber(id, in: line) else { return false }
         guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return true }  // expired or cancelled meanwhile
-        if !hasError, let result, let spliced = splice(result, in: line, for: call) {
+        if !hasError, let result,
+           let spliced = Self.splice(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: serverInfoMeta) {
             call.connection.noteSuccess()
             state.withLock { $0.toClient += spliced }
             return true
@@ -376,7 +377,8 @@ public final class ToolCallRelay: Sendable {
 
     /// The answer to the client as `ResultShaper` would shape `result` for its version, built
     /// from the upstream's bytes; nil when the result holds anything the splice does not cover.
-    private func splice(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, for call: Call) -> [UInt8]? {
+    static func splice(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8], version: ProtocolVersion,
+                       serverInfoMeta: [UInt8]) -> [UInt8]? {
         guard let members = JSONScanner.members(of: result, in: line) else { return nil }
         var hasContent = false, hasResultType = false, hasMeta = false
         for member in members {
@@ -391,7 +393,7 @@ public final class ToolCallRelay: Sendable {
                 hasResultType = true
             } else if JSONScanner.equals(member.key, "_meta", in: line) {
                 // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
-                if call.version.isModern {
+                if version.isModern {
                     guard let meta = JSONScanner.members(of: value, in: line),
                           meta.allSatisfy({ JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
                 }
@@ -401,28 +403,28 @@ public final class ToolCallRelay: Sendable {
             }
         }
         guard hasContent else { return nil }
-        let ours = call.version.isModern ? serverInfoMeta : []
+        let ours = version.isModern ? serverInfoMeta : []
         var out: [UInt8] = []
-        out.reserveCapacity(result.count + call.clientID.count + ours.count + 64)
+        out.reserveCapacity(result.count + clientID.count + ours.count + 64)
         out += #"{"jsonrpc":"2.0","id":"#.utf8
-        out += call.clientID
+        out += clientID
         out += #","result":{"#.utf8
         var first = true
         for member in members {
             let isResultType = JSONScanner.equals(member.key, "resultType", in: line)
-            if isResultType && !call.version.isModern { continue }
+            if isResultType && !version.isModern { continue }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             out.append(UInt8(ascii: "\""))
             out += UnsafeBufferPointer(rebasing: line[member.key])
             out += "\":".utf8
-            if call.version.isModern && JSONScanner.equals(member.key, "_meta", in: line) {
+            if version.isModern && JSONScanner.equals(member.key, "_meta", in: line) {
                 out += ours
             } else {
                 out += UnsafeBufferPointer(rebasing: line[member.value])
             }
         }
-        if call.version.isModern {
+        if version.isModern {
             if !hasResultType { out += #","resultType":"complete""#.utf8 }
             if !hasMeta {
                 out += #","_meta":"#.utf8

@@ -1,0 +1,47 @@
+@testable import Bridge
+import JSON
+import MCP
+import Testing
+
+/// Why: the relay builds a client's answer from the upstream's bytes instead of a parsed tree.
+/// Whatever it builds must be exactly what the engine's `ResultShaper` makes of the same result
+/// for the same client version — and it must splice the common shapes (or the relay would
+/// silently fall back to the slow road everywhere).
+@Suite struct ResultSpliceTests {
+    static let serverInfo: JSONValue = ["name": "agentbridge", "version": "test"]
+
+    static let results: [(String, Bool)] = [
+        // (upstream result, whether the splice must handle it for every version)
+        (#"{"content":[{"type":"text","text":"hi"}],"isError":false,"resultType":"complete","_meta":{"io.modelcontextprotocol/serverInfo":{"name":"up","version":"1"}}}"#, true),
+        (#"{"content":[{"type":"text","text":"hi"}]}"#, true),                                  // a handshake-era upstream
+        (#"{"content":[],"isError":true}"#, true),
+        (#"{"content":[{"type":"text","text":"22"}],"structuredContent":{"t":22,"u":"C"},"isError":false}"#, true),
+        (#"{"_meta":{"io.modelcontextprotocol/serverInfo":{}},"content":[{"type":"text","text":"x"}]}"#, true),
+        (#"{"content":[{"type":"text","text":"x"}],"_meta":{"trace":"abc"}}"#, false),          // other _meta keys: the tree decides
+        (#"{"content":[{"type":"text","text":"x"}],"ttlMs":5}"#, false),
+        (#"{"content":[{"type":"text","text":"x"}],"isError":null}"#, false),
+        (#"{"resultType":"input_required","requestState":"s"}"#, false),
+        (#"{"content":{"type":"text"}}"#, false),
+        (#"{"isError":false}"#, false),
+    ]
+
+    @Test(arguments: [ProtocolVersion.v2026_07_28, .v2025_11_25, .v2025_06_18])
+    func splicedAnswersAreTheShapersAnswers(version: ProtocolVersion) throws {
+        let serverInfoMeta = JSONWriter.bytes([ResultShaper.serverInfoKey: Self.serverInfo])
+        for (text, common) in Self.results {
+            let line = Array(#"{"jsonrpc":"2.0","id":"ab-1","result":"#.utf8) + Array(text.utf8) + Array("}".utf8)
+            let spliced: [UInt8]? = line.withUnsafeBufferPointer { buffer in
+                guard let top = JSONScanner.objectMembers(buffer), let result = top.first(where: { JSONScanner.equals($0.key, "result", in: buffer) }) else { return nil }
+                return ToolCallRelay.splice(result.value, in: buffer, clientID: Array("7".utf8), version: version, serverInfoMeta: serverInfoMeta)
+            }
+            if common { #expect(spliced != nil, "\(version): not spliced: \(text)") }
+            guard let spliced else { continue }
+            #expect(spliced.last == 0x0A && spliced.filter { $0 == 0x0A }.count == 1)
+            let answer = try JSONParser.parse(Array(spliced.dropLast()))
+            let expected = ResultShaper.shape(result: try JSONParser.parse(text), method: MCPMethod.toolsCall, version: version,
+                                              cache: .uncached, serverInfo: Self.serverInfo)
+            #expect(answer["id"] == .int(7))
+            #expect(answer["result"] == expected, "\(version): \(text)\n spliced \(answer["result"] ?? .null)\n shaper  \(expected)")
+        }
+    }
+}
