@@ -74,7 +74,8 @@ public final class ToolCallRelay: Sendable {
         /// `_meta` envelopes already judged, by their exact bytes: the version they ask for, or
         /// nil when the engine must take requests carrying them.
         var envelopes: [[UInt8]: ProtocolVersion?] = [:]
-        /// The upstream `_meta` (without the braces) per client, for the requests we send.
+        /// What our requests carry in `_meta` after the progress token, per upstream connection
+        /// (by its transport; dropped when that connection ends, as the era may change).
         var upstreamMeta: [ObjectIdentifier: [UInt8]] = [:]
         /// The envelope of the previous call and its verdict (nearly every call repeats it).
         var lastEnvelope: [UInt8] = []
@@ -152,7 +153,7 @@ public final class ToolCallRelay: Sendable {
         guard let version = clientVersion(meta: meta, in: line) else { return false }
         let toolName = String(decoding: UnsafeBufferPointer(rebasing: line[(name.lowerBound + 1)..<(name.upperBound - 1)]), as: UTF8.self)
         guard let target = target(toolName), let (client, transport) = target.connection.wire,
-              let upstreamMeta = upstreamMeta(for: client) else { return false }
+              let upstreamMeta = upstreamMeta(for: client, over: transport) else { return false }
 
         let timeout = Duration.seconds(target.route.timeoutSeconds.value)
         let key = ObjectIdentifier(transport)
@@ -227,6 +228,7 @@ public final class ToolCallRelay: Sendable {
     private static func isPlainID(_ range: Range<Int>, in line: UnsafeBufferPointer<UInt8>) -> Bool {
         let first = line[range.lowerBound]
         if first == UInt8(ascii: "\"") { return !line[range].contains(UInt8(ascii: "\\")) }
+        guard first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else { return false }  // null, true, {}, []
         return !line[range].contains(UInt8(ascii: "."))
     }
 
@@ -288,8 +290,8 @@ public final class ToolCallRelay: Sendable {
 
     /// What follows our progress token in the `_meta` of requests to `client`: its 2026
     /// envelope's members (built once per client), or nothing in the handshake era.
-    private func upstreamMeta(for client: MCPClient) -> [UInt8]? {
-        let key = ObjectIdentifier(client)
+    private func upstreamMeta(for client: MCPClient, over transport: FDClientTransport) -> [UInt8]? {
+        let key = ObjectIdentifier(transport)
         if let known = state.withLock({ $0.upstreamMeta[key] }) { return known }
         guard case .object(var meta)? = client.requestMeta(progressToken: .null) else { return nil }
         meta["progressToken"] = nil
@@ -506,6 +508,7 @@ public final class ToolCallRelay: Sendable {
     private func upstreamClosed(_ transport: ObjectIdentifier, reason: String) {
         let lost = state.withLock { s -> [Call] in
             s.outboxes[transport] = nil
+            s.upstreamMeta[transport] = nil
             let gone = s.calls.filter { $0.value.transport == transport }
             for number in gone.keys { s.calls[number] = nil }
             return Array(gone.values)

@@ -165,6 +165,13 @@ struct ToolCallRelayTests {
                 Self.call("i", "ref__echo", #"{"text":1e3}"#),                     // outside what the scanner vouches for
                 #"{"jsonrpc":"2.0","id":"j","method":"tools/call","params":{"name":"ref__echo","arguments":{},"task":{},\#(Self.meta)}}"#,
                 #"{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,
+                #"{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,
+                #"{"jsonrpc":"2.0","id":true,"method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,
+                #"{"jsonrpc":"2.0","id":{"x":1},"method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,
+                #"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,     // a notification
+                #"{"jsonrpc":"1.0","id":"l","method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,
+                #"{"jsonrpc":"2.0","id":"m","method":"tools/call","extra":1,"params":{"name":"ref__echo",\#(Self.meta)}}"#,
+                #"{"jsonrpc":"2.0","id":"n","method":"tools/call","params":{"name":"ref\u005f_echo",\#(Self.meta)}}"#,
             ]
             for line in declined {
                 let bytes = Array(line.utf8)
