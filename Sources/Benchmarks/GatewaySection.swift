@@ -14,17 +14,21 @@ enum GatewaySection {
         var background: Double
     }
 
+    static let engineOnly = "gateway, engine only"
+
     static func run(_ context: SuiteContext) throws {
         let options = context.options, toolbox = context.toolbox
         let database = try BenchDatabase.prepare(toolbox)
         context.report.heading("Gateway hop: client → agentbridge → reference server")
         context.report.line("stdio: `mcp-reference-server --tools 100` alone, and behind `agentbridge stdio --agent bench` (the same server as the agent's stdio upstream, "
-            + "its `echo` exposed as `echo`); same driver and sizes as the stdio section. Cold start through the gateway includes starting the upstream and listing its tools. "
+            + "its `echo` exposed as `echo`); same driver and sizes as the stdio section. The gateway answers plain calls through its tool-call relay; "
+            + "the last row of each era sends every call through the engine instead (`--no-relay`). Cold start through the gateway includes starting the upstream and listing its tools. "
             + "RSS counts the gateway and its upstream. Load at start: \(Machine.loadAverage()).")
         var rows: [Row] = []
         for era in Era.allCases {
             for (label, command) in [("direct", [toolbox.referenceServer, "--tools", "100"]),
-                                     ("through the gateway", [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench"])] {
+                                     ("through the gateway", [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench"]),
+                                     (Self.engineOnly, [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench", "--no-relay"])] {
                 SuiteReport.progress("gateway stdio \(label) \(era.rawValue)")
                 let session = try StdioSession(command, era: era, pinning: context.pinning, stderrPath: toolbox.log("gateway-stdio"))
                 defer { session.stop() }
@@ -48,14 +52,18 @@ enum GatewaySection {
             ])
         }
         context.report.table(table)
-        var hop = MarkdownTable([("era", false), ("seq p50 added µs", true), ("seq p50 ratio", true), ("calls/s ratio, 64 in flight", true)])
+        var hop = MarkdownTable([("era", false), ("seq p50 added µs", true), ("seq p50 ratio", true), ("calls/s ratio, 64 in flight", true),
+                                 ("64 in flight, % of direct", true), ("engine only, % of direct", true)])
         for era in Era.allCases {
             guard let direct = rows.first(where: { $0.era == era && $0.path == "direct" }),
-                  let gateway = rows.first(where: { $0.era == era && $0.path != "direct" }) else { continue }
+                  let gateway = rows.first(where: { $0.era == era && $0.path == "through the gateway" }) else { continue }
+            let engine = rows.first(where: { $0.era == era && $0.path == Self.engineOnly })
             hop.add([
                 era.protocolVersion, NumberFormat.significant(gateway.sequential.latencies.p50 - direct.sequential.latencies.p50),
                 NumberFormat.ratio(gateway.sequential.latencies.p50 / direct.sequential.latencies.p50),
                 NumberFormat.ratio(direct.pipelined.perSecond / gateway.pipelined.perSecond),
+                NumberFormat.fixed(100 * gateway.pipelined.perSecond / direct.pipelined.perSecond, 0) + " %",
+                engine.map { NumberFormat.fixed(100 * $0.pipelined.perSecond / direct.pipelined.perSecond, 0) + " %" } ?? "–",
             ])
         }
         context.report.line("\n**What the hop costs** (ratios: gateway ÷ direct for latency, direct ÷ gateway for throughput; 1× = free)")
