@@ -25,7 +25,7 @@ import MCPServer
 import Platform
 import Synchronization
 
-/// The fast lane of one stdio gateway connection.
+/// The fast lane of one stdio gateway connection, or of one agent's HTTP endpoint.
 public final class ToolCallRelay: Sendable {
     private struct Call {
         /// The client's id, raw JSON bytes, echoed back as they came.
@@ -42,11 +42,20 @@ public final class ToolCallRelay: Sendable {
         var startedAt: ContinuousClock.Instant
         /// When the call fails unless an answer or a progress report comes first.
         var deadline: ContinuousClock.Instant
+        /// Where the answer goes for a call of its own (HTTP): one JSON text, no newline. Nil
+        /// for stdio calls, whose answers join the client's stream.
+        var reply: (any CallAnswerSink)?
+        var agent: Agent
     }
 
     private struct Outbox {
         var transport: FDClientTransport
         var bytes: [UInt8] = []
+    }
+
+    private struct TargetKey: Hashable {
+        var provider: ObjectIdentifier
+        var name: String
     }
 
     /// A resolved tool (a class: copied out of the cache on every call).
@@ -70,13 +79,15 @@ public final class ToolCallRelay: Sendable {
         var outboxes: [ObjectIdentifier: Outbox] = [:]
         /// Answers waiting for the end of the upstream read that produced them.
         var toClient: [UInt8] = []
-        var targets: [String: Target] = [:]
+        var targets: [TargetKey: Target] = [:]
         /// `_meta` envelopes already judged, by their exact bytes: the version they ask for, or
         /// nil when the engine must take requests carrying them.
         var envelopes: [[UInt8]: ProtocolVersion?] = [:]
         /// What our requests carry in `_meta` after the progress token, per upstream connection
         /// (by its transport; dropped when that connection ends, as the era may change).
         var upstreamMeta: [ObjectIdentifier: [UInt8]] = [:]
+        /// Upstream connections whose output this relay watches (their taps go when it does).
+        var tapped: [ObjectIdentifier: FDClientTransport] = [:]
         /// The envelope of the previous call and its verdict (nearly every call repeats it).
         var lastEnvelope: [UInt8] = []
         var lastVersion: ProtocolVersion?
@@ -86,11 +97,43 @@ public final class ToolCallRelay: Sendable {
         var closed = false
     }
 
-    private let provider: AgentCatalogProvider
-    private let connection: ServerConnection
-    private let serverInfo: JSONValue
-    /// `{"io.modelcontextprotocol/serverInfo":…}`, the `_meta` of 2026 answers.
-    private let serverInfoMeta: [UInt8]
+    /// One agent as a client sees it: whose tools, and the `serverInfo` its answers carry.
+    public final class Agent: Sendable {
+        let provider: AgentCatalogProvider
+        let serverInfo: JSONValue
+        /// `{"io.modelcontextprotocol/serverInfo":…}`, the `_meta` of 2026 answers.
+        let serverInfoMeta: [UInt8]
+
+        public init(provider: AgentCatalogProvider, serverInfo: JSONValue) {
+            self.provider = provider
+            self.serverInfo = serverInfo
+            self.serverInfoMeta = JSONWriter.bytes([ResultShaper.serverInfoKey: serverInfo])
+        }
+    }
+
+    /// One agent's HTTP endpoint as a `CallLane` over the shared relay.
+    public final class Lane: CallLane {
+        let relay: ToolCallRelay
+        let agent: Agent
+
+        public init(relay: ToolCallRelay, agent: Agent) {
+            self.relay = relay
+            self.agent = agent
+        }
+
+        public func take(_ body: UnsafeBufferPointer<UInt8>, answeringTo sink: any CallAnswerSink) -> UInt64? {
+            relay.forward(body, agent: agent, reply: sink)
+        }
+
+        public func cancel(_ handle: UInt64) { relay.cancel(handle) }
+    }
+
+    /// The stdio client's agent. HTTP names the agent per call: one relay serves every agent
+    /// endpoint of a server, since they may share an upstream process and only one relay can
+    /// watch its output.
+    private let agent: Agent?
+    /// The stdio client's engine side; nil for HTTP, where every call is a 2026 request of its own.
+    private let connection: ServerConnection?
     private let limits: JSONParser.Limits
     private let maxInFlight: Int
     private let emit: @Sendable ([UInt8]) -> Void
@@ -104,19 +147,22 @@ public final class ToolCallRelay: Sendable {
     /// - Parameters:
     ///   - connection: the engine's side of the same client (its era and handshake decide what
     ///     the relay may take).
-    ///   - serverInfo: the gateway's `serverInfo`, stamped on 2026 answers as the engine does.
     ///   - maxInFlight: calls the relay holds at once; beyond it calls go to the engine (whose own
     ///     bound then slows the client down).
-    ///   - emit: writes complete lines to the client, in the same stream as the engine's answers.
-    public init(provider: AgentCatalogProvider, connection: ServerConnection, serverInfo: JSONValue, limits: JSONParser.Limits,
-                maxInFlight: Int = 256, emit: @escaping @Sendable ([UInt8]) -> Void) {
-        self.provider = provider
+    ///   - emit: stdio: writes complete lines to the client, in the same stream as the engine's
+    ///     answers (HTTP calls answer through their own `reply`).
+    public init(agent: Agent?, connection: ServerConnection?, limits: JSONParser.Limits,
+                maxInFlight: Int = 256, emit: @escaping @Sendable ([UInt8]) -> Void = { _ in }) {
+        self.agent = agent
         self.connection = connection
-        self.serverInfo = serverInfo
-        self.serverInfoMeta = JSONWriter.bytes([ResultShaper.serverInfoKey: serverInfo])
         self.limits = limits
         self.maxInFlight = maxInFlight
         self.emit = emit
+    }
+
+    deinit {
+        let owner = ObjectIdentifier(self)
+        for transport in state.withLock({ Array($0.tapped.values) }) { transport.removeTap(owner: owner) }
     }
 
     /// Calls the relay holds now.
@@ -126,34 +172,56 @@ public final class ToolCallRelay: Sendable {
 
     /// Takes `line` when it is a call the relay handles (true), else leaves it to the engine.
     public func offer(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let top = JSONScanner.objectMembers(line, limits: limits), top.count == 4 || top.count == 3 else { return false }
+        guard let agent else { return false }
+        return accept(line, agent: agent, reply: nil) != nil
+    }
+
+    /// HTTP: takes the body of one 2026 POST when it is a call the relay handles, and returns
+    /// the call's number (for `cancel`); `reply` then gets the JSON-RPC response. Nil leaves the
+    /// request to the engine. The request goes upstream at once.
+    public func forward(_ body: UnsafeBufferPointer<UInt8>, agent: Agent, reply: any CallAnswerSink) -> UInt64? {
+        guard let number = accept(body, agent: agent, reply: reply) else { return nil }
+        flush()
+        return number
+    }
+
+    /// HTTP: the caller went away; the call ends upstream and nobody is answered.
+    public func cancel(_ number: UInt64) {
+        guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return }
+        cancelUpstream(number, call, reason: "cancelled")
+    }
+
+    /// The call number when the relay took `line` (a client cancellation of a relayed call
+    /// counts, as 0).
+    private func accept(_ line: UnsafeBufferPointer<UInt8>, agent: Agent, reply: (any CallAnswerSink)?) -> UInt64? {
+        guard let top = JSONScanner.objectMembers(line, limits: limits), top.count == 4 || top.count == 3 else { return nil }
         var jsonrpc: Range<Int>?, id: Range<Int>?, method: Range<Int>?, params: Range<Int>?
         for member in top {
             if JSONScanner.equals(member.key, "jsonrpc", in: line) { jsonrpc = member.value }
             else if JSONScanner.equals(member.key, "id", in: line) { id = member.value }
             else if JSONScanner.equals(member.key, "method", in: line) { method = member.value }
             else if JSONScanner.equals(member.key, "params", in: line) { params = member.value }
-            else { return false }
+            else { return nil }
         }
-        guard let jsonrpc, JSONScanner.equals(jsonrpc, "\"2.0\"", in: line), let method, let params else { return false }
-        if id == nil, JSONScanner.equals(method, "\"notifications/cancelled\"", in: line) {
-            return cancelledByClient(line, params: params)
+        guard let jsonrpc, JSONScanner.equals(jsonrpc, "\"2.0\"", in: line), let method, let params else { return nil }
+        if id == nil, reply == nil, JSONScanner.equals(method, "\"notifications/cancelled\"", in: line) {
+            return cancelledByClient(line, params: params) ? 0 : nil
         }
         guard let id, Self.isPlainID(id, in: line), JSONScanner.equals(method, "\"tools/call\"", in: line),
-              let members = JSONScanner.members(of: params, in: line) else { return false }
+              let members = JSONScanner.members(of: params, in: line) else { return nil }
         var name: Range<Int>?, arguments: Range<Int>?, meta: Range<Int>?
         for member in members {
             if JSONScanner.equals(member.key, "name", in: line) { name = member.value }
             else if JSONScanner.equals(member.key, "arguments", in: line) { arguments = member.value }
             else if JSONScanner.equals(member.key, "_meta", in: line) { meta = member.value }
-            else { return false }
+            else { return nil }
         }
-        guard let name, line[name.lowerBound] == UInt8(ascii: "\""), !line[name].contains(UInt8(ascii: "\\")) else { return false }
-        if let arguments, line[arguments.lowerBound] != UInt8(ascii: "{") { return false }
-        guard let version = clientVersion(meta: meta, in: line) else { return false }
+        guard let name, line[name.lowerBound] == UInt8(ascii: "\""), !line[name].contains(UInt8(ascii: "\\")) else { return nil }
+        if let arguments, line[arguments.lowerBound] != UInt8(ascii: "{") { return nil }
+        guard let version = clientVersion(meta: meta, in: line, modern: reply != nil) else { return nil }
         let toolName = String(decoding: UnsafeBufferPointer(rebasing: line[(name.lowerBound + 1)..<(name.upperBound - 1)]), as: UTF8.self)
-        guard let target = target(toolName), let (client, transport) = target.connection.wire,
-              let upstreamMeta = upstreamMeta(for: client, over: transport) else { return false }
+        guard let target = target(toolName, of: agent.provider), let (client, transport) = target.connection.wire,
+              let upstreamMeta = upstreamMeta(for: client, over: transport), watching(transport) else { return nil }
 
         let timeout = Duration.seconds(target.route.timeoutSeconds.value)
         let key = ObjectIdentifier(transport)
@@ -161,7 +229,7 @@ public final class ToolCallRelay: Sendable {
         let call = Call(
             clientID: Array(line[id]), exposedName: toolName, upstreamTool: target.route.upstreamTool,
             argumentBytes: arguments.map { Array(line[$0]) } ?? [], connection: target.connection, transport: key,
-            version: version, idle: timeout, startedAt: now, deadline: now + timeout)
+            version: version, idle: timeout, startedAt: now, deadline: now + timeout, reply: reply, agent: agent)
         let (number, accepted, sweep) = state.withLock { s -> (UInt64, Bool, Bool) in
             guard !s.closed, s.calls.count < maxInFlight else { return (0, false, false) }
             s.nextID += 1
@@ -169,7 +237,7 @@ public final class ToolCallRelay: Sendable {
             defer { s.sweeping = true }
             return (s.nextID, true, !s.sweeping)
         }
-        guard accepted else { return false }
+        guard accepted else { return nil }
         if sweep { scheduleSweep() }
         var request: [UInt8] = []
         request.reserveCapacity(line.count + upstreamMeta.count + 32)
@@ -183,17 +251,11 @@ public final class ToolCallRelay: Sendable {
         Self.appendID(number, to: &request)
         request += upstreamMeta
         request += "}}}\n".utf8
-        let fresh = state.withLock { s -> Bool in
-            if s.outboxes[key] == nil {
-                s.outboxes[key] = Outbox(transport: transport)
-                s.outboxes[key]!.bytes = request
-                return true
-            }
+        state.withLock { s in
+            if s.outboxes[key] == nil { s.outboxes[key] = Outbox(transport: transport) }
             s.outboxes[key]!.bytes += request
-            return false
         }
-        if fresh { tap(transport) }
-        return true
+        return number
     }
 
     /// Writes what the calls of one client read produced, one write per upstream.
@@ -236,12 +298,12 @@ public final class ToolCallRelay: Sendable {
     /// connection with an envelope the engine accepts, or a legacy one past the handshake at
     /// 2025-06-18 or later; either way without a progress token, a log level or any capability
     /// to answer input requests (such calls go to the engine, which can ask the client).
-    private func clientVersion(meta: Range<Int>?, in line: UnsafeBufferPointer<UInt8>) -> ProtocolVersion? {
-        switch connection.currentEra {
+    private func clientVersion(meta: Range<Int>?, in line: UnsafeBufferPointer<UInt8>, modern: Bool) -> ProtocolVersion? {
+        switch modern ? .modern : (connection?.currentEra ?? .undecided) {
         case .undecided:
             return nil
         case .legacy:
-            guard meta == nil, let version = connection.session.version, version >= .v2025_06_18,
+            guard meta == nil, let connection, let version = connection.session.version, version >= .v2025_06_18,
                   !AgentCatalogProvider.canAnswerInput(connection.session.clientCapabilities) else { return nil }
             return version
         case .modern:
@@ -275,15 +337,16 @@ public final class ToolCallRelay: Sendable {
 
     /// The governed target of `name`, re-resolved at most every `configurationTTL` (as the
     /// provider re-reads the agent).
-    private func target(_ name: String) -> Target? {
+    private func target(_ name: String, of provider: AgentCatalogProvider) -> Target? {
         let now = ContinuousClock.now
-        if let cached = state.withLock({ $0.targets[name] }), now < cached.expires { return cached }
+        let key = TargetKey(provider: ObjectIdentifier(provider), name: name)
+        if let cached = state.withLock({ $0.targets[key] }), now < cached.expires { return cached }
         guard let (route, connection) = provider.relayTarget(name) else { return nil }
         let target = Target(route: route, connection: connection, upstreamName: JSONWriter.bytes(.string(route.upstreamTool)),
                             expires: now + AgentCatalogProvider.configurationTTL)
         state.withLock { s in
             if s.targets.count >= 1024 { s.targets.removeAll() }
-            s.targets[name] = target
+            s.targets[key] = target
         }
         return target
     }
@@ -324,13 +387,28 @@ public final class ToolCallRelay: Sendable {
 
     // MARK: - From the upstream
 
-    private func tap(_ transport: FDClientTransport) {
+    /// Whether this relay sees `transport`'s output (installing its tap on first use); false
+    /// when the connection ended or another relay watches it — the engine takes those calls.
+    private func watching(_ transport: FDClientTransport) -> Bool {
         let key = ObjectIdentifier(transport)
+        // Marked before the tap goes in, so a `closed` that comes right after clears the mark.
+        let known = state.withLock { s -> Bool in
+            if s.tapped[key] != nil { return true }
+            s.tapped[key] = transport
+            return false
+        }
+        if known { return true }
         let installed = transport.setTap(FDClientTransport.LineTap(
             line: { [weak self] line in self?.upstreamLine(line) ?? false },
             batchEnd: { [weak self] in self?.flushToClient() },
-            closed: { [weak self] reason in self?.upstreamClosed(key, reason: reason) }))
-        if !installed { upstreamClosed(key, reason: "upstream closed the connection") }
+            closed: { [weak self] reason in self?.upstreamClosed(key, reason: reason) }), owner: ObjectIdentifier(self))
+        if !installed {
+            state.withLock { s in
+                s.tapped[key] = nil
+                s.upstreamMeta[key] = nil
+            }
+        }
+        return installed
     }
 
     /// One line from an upstream: our answers and progress reports are taken here, the rest goes
@@ -355,9 +433,9 @@ public final class ToolCallRelay: Sendable {
         guard let id, let number = Self.ourNumber(id, in: line) else { return false }
         guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return true }  // expired or cancelled meanwhile
         if !hasError, let result,
-           let spliced = Self.splice(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: serverInfoMeta) {
+           let spliced = Self.splice(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
             call.connection.noteSuccess()
-            state.withLock { $0.toClient += spliced }
+            deliver(call, spliced)
             return true
         }
         // Anything else is answered from the parsed message, by the engine's own rules.
@@ -439,13 +517,23 @@ public final class ToolCallRelay: Sendable {
 
     /// Sends `result` (a CallToolResult) to the client, shaped for its version.
     private func answer(_ call: Call, _ result: JSONValue) {
-        let shaped = ResultShaper.shape(result: result, method: MCPMethod.toolsCall, version: call.version, cache: .uncached, serverInfo: serverInfo)
+        let shaped = ResultShaper.shape(result: result, method: MCPMethod.toolsCall, version: call.version, cache: .uncached, serverInfo: call.agent.serverInfo)
         var out: [UInt8] = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
         out += call.clientID
         out += #","result":"#.utf8
         out += JSONWriter.bytes(shaped)
         out += "}\n".utf8
-        state.withLock { $0.toClient += out }
+        deliver(call, out)
+    }
+
+    /// A finished answer line: to the call's own reply (without the newline), or into the
+    /// client's stream with the others of this read.
+    private func deliver(_ call: Call, _ line: [UInt8]) {
+        if let reply = call.reply {
+            reply.answer(Array(line.dropLast()))
+        } else {
+            state.withLock { $0.toClient += line }
+        }
     }
 
     /// An upstream asked for input mid-call (2026 `input_required`): the MCP client answers and
@@ -509,6 +597,7 @@ public final class ToolCallRelay: Sendable {
         let lost = state.withLock { s -> [Call] in
             s.outboxes[transport] = nil
             s.upstreamMeta[transport] = nil
+            s.tapped[transport] = nil
             let gone = s.calls.filter { $0.value.transport == transport }
             for number in gone.keys { s.calls[number] = nil }
             return Array(gone.values)

@@ -35,6 +35,7 @@ public final class FDClientTransport: MCPClientTransport {
         public var batchEnd: @Sendable () -> Void
         /// The connection ended (once), with the reason the client also gets.
         public var closed: @Sendable (String) -> Void
+        var owner: ObjectIdentifier?
         public init(line: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool, batchEnd: @escaping @Sendable () -> Void,
                     closed: @escaping @Sendable (String) -> Void) {
             self.line = line
@@ -43,11 +44,25 @@ public final class FDClientTransport: MCPClientTransport {
         }
     }
 
-    /// Installs `tap`; false when the connection already ended (the tap would never be told).
-    @discardableResult
-    public func setTap(_ tap: LineTap?) -> Bool {
-        self.tap.value.withLock { $0 = tap }
-        return !io.withLock { $0.reported }
+    /// Installs `tap` for `owner`; false when another owner's tap is installed (one relay per
+    /// connection: their request ids would collide) or the connection already ended (the tap
+    /// would never be told).
+    public func setTap(_ tap: LineTap, owner: ObjectIdentifier) -> Bool {
+        let installed = self.tap.value.withLock { slot -> Bool in
+            if let current = slot, current.owner != owner { return false }
+            var owned = tap
+            owned.owner = owner
+            slot = owned
+            return true
+        }
+        return installed && !io.withLock { $0.reported }
+    }
+
+    /// Removes `owner`'s tap (a relay going away); another owner's stays.
+    public func removeTap(owner: ObjectIdentifier) {
+        tap.value.withLock { slot in
+            if slot?.owner == owner { slot = nil }
+        }
     }
 
     /// Writes `block` (complete lines, each ending in `\n`) to the server as they are.

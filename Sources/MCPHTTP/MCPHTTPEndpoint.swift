@@ -64,6 +64,10 @@ public final class MCPHTTPEndpoint: Sendable {
 
     public let server: MCPServer
     public let configuration: Configuration
+
+    /// Takes plain 2026 `tools/call` requests away from the engine (the gateway's relay).
+    let callLane = Mutex<(any CallLane)?>(nil)
+    public func setCallLane(_ lane: (any CallLane)?) { callLane.withLock { $0 = lane } }
     /// The DNS-rebinding policy; replaceable because a server bound to port 0 learns its port
     /// (and so its loopback origins) only after it starts listening.
     private let originPolicy: Mutex<OriginPolicy>

@@ -3,6 +3,7 @@ import JSON
 import JSONRPC
 import MCP
 import MCPServer
+import Synchronization
 
 extension MCPHTTPEndpoint {
     /// A 2026 POST: exactly one request or notification, self-describing, no session.
@@ -31,6 +32,9 @@ extension MCPHTTPEndpoint {
         }
         if request.method == MCPMethod.subscriptionsListen {
             return listenStream(request, principal: principal, executor: http.executor)
+        }
+        if request.method == MCPMethod.toolsCall, let lane = callLane.withLock({ $0 }), let answered = await relayed(http, lane) {
+            return answered
         }
         return await exchange(request, principal: principal, executor: http.executor)
     }
@@ -74,6 +78,32 @@ extension MCPHTTPEndpoint {
         }
     }
 
+    /// A call the lane took: answered as `exchange` answers — JSON when the answer comes within
+    /// `sseAfter`, else an SSE stream (keep-alives meanwhile) that ends with it; a client that
+    /// disconnects cancels the call. Nil when the lane leaves the call to the engine.
+    private func relayed(_ http: HTTPRequest, _ lane: any CallLane) async -> HTTPResponse? {
+        let answer = RelayedAnswer()
+        guard let handle = http.body.withUnsafeBufferPointer({ lane.take($0, answeringTo: answer) }) else { return nil }
+        let cancel: @Sendable () -> Void = { lane.cancel(handle) }
+        switch await answer.decision.firstOutcome(slowAfter: configuration.sseAfter, ticker: ticker, onDisconnect: cancel) {
+        case .disconnected:
+            return HTTPResponse(status: 499)
+        case .finished:
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", "application/json")
+            return HTTPResponse(status: 200, headers: headers, body: answer.bytes ?? [])
+        case .emitted, .slow:
+            let channel = FrameChannel(capacity: configuration.streamCapacity)
+            answer.then { bytes in
+                _ = channel.send(SSEFrame.message(raw: bytes))
+                channel.close()
+            }
+            return HTTPResponse.stream(status: 200, headers: Self.sseHeaders) { [self] writer in
+                await pump(channel, writer, onGone: cancel)
+            }
+        }
+    }
+
     /// `subscriptions/listen`: always a long-lived SSE response; closing it ends the subscription.
     private func listenStream(_ request: JSONRPCRequest, principal: String, executor: (any TaskExecutor)?) -> HTTPResponse {
         let channel = FrameChannel(capacity: configuration.streamCapacity)
@@ -94,3 +124,30 @@ extension MCPHTTPEndpoint {
     }
 }
 
+/// The answer of a relayed call, whenever it comes relative to whoever waits for it.
+private final class RelayedAnswer: CallAnswerSink {
+    let decision = Decision<ExchangeOutcome>()
+    private let state = Mutex<(bytes: [UInt8]?, then: (@Sendable ([UInt8]) -> Void)?)>((nil, nil))
+
+    var bytes: [UInt8]? { state.withLock { $0.bytes } }
+
+    func answer(_ response: [UInt8]) {
+        let then = state.withLock { s -> (@Sendable ([UInt8]) -> Void)? in
+            guard s.bytes == nil else { return nil }
+            s.bytes = response
+            return s.then
+        }
+        decision.resolve(.finished)
+        then?(response)
+    }
+
+    /// Runs `body` with the answer now if it came, else when it comes.
+    func then(_ body: @escaping @Sendable ([UInt8]) -> Void) {
+        let ready = state.withLock { s -> [UInt8]? in
+            if let bytes = s.bytes { return bytes }
+            s.then = body
+            return nil
+        }
+        if let ready { body(ready) }
+    }
+}

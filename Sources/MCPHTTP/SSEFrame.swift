@@ -14,6 +14,16 @@ public enum SSEFrame {
         return out
     }
 
+    /// A message whose JSON text is already serialized (one line, no newline).
+    public static func message(raw json: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + 24)
+        out.append(contentsOf: "event: message\ndata: ".utf8)
+        out.append(contentsOf: json)
+        out.append(contentsOf: "\n\n".utf8)
+        return out
+    }
+
     public static func event(_ name: String, data: String, id: String? = nil) -> [UInt8] {
         var text = ""
         if let id { text += "id: \(id)\n" }

@@ -26,11 +26,15 @@ final class AgentEndpoints: Sendable {
     private let endpoints = Mutex<[String: (endpoint: MCPHTTPEndpoint, provider: AgentCatalogProvider)]>([:])
     /// `none` or `keys` (a static token cannot say which workspace it belongs to).
     private let requireKeys: Bool
+    /// One relay for every agent endpoint: they may share an upstream process, whose output
+    /// only one relay can watch. Nil sends every call through the engine (`serve --no-relay`).
+    private let relay: ToolCallRelay?
 
     static let prefix = "/mcp/agents"
 
     init(database: Database, keys: APIKeyStore, limits: KeyRateLimits, registry: UpstreamRegistry, base: MCPHTTPEndpoint.Configuration,
-         version: String, pageSize: Int, requireKeys: Bool) {
+         version: String, pageSize: Int, requireKeys: Bool, relayCalls: Bool = true) {
+        self.relay = relayCalls ? ToolCallRelay(agent: nil, connection: nil, limits: base.jsonLimits) : nil
         self.database = database
         self.keys = keys
         self.limits = limits
@@ -109,6 +113,9 @@ final class AgentEndpoints: Sendable {
         configuration.legacyMessagesPath = "\(Self.prefix)/\(agentID)/messages"
         let endpoint = MCPHTTPEndpoint(server: server, configuration: configuration)
         if let policy = originPolicy.withLock({ $0 }) { endpoint.setOriginPolicy(policy) }
+        if let relay {
+            endpoint.setCallLane(ToolCallRelay.Lane(relay: relay, agent: ToolCallRelay.Agent(provider: provider, serverInfo: server.info.json)))
+        }
         return endpoints.withLock { map in
             if let existing = map[key] { return existing }
             map[key] = (endpoint, provider)

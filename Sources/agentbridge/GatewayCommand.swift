@@ -40,7 +40,7 @@ enum GatewayCommand {
     /// The tool-call relay as the stdio server's lane (see `ToolCallRelay`).
     static func relayLane(provider: AgentCatalogProvider, serverInfo: JSONValue, limits: JSONParser.Limits) -> StdioServer.LaneFactory {
         { (connection: ServerConnection, emit: @escaping @Sendable ([UInt8]) -> Void) -> StdioServer.Lane in
-            let relay = ToolCallRelay(provider: provider, connection: connection, serverInfo: serverInfo, limits: limits, emit: emit)
+            let relay = ToolCallRelay(agent: ToolCallRelay.Agent(provider: provider, serverInfo: serverInfo), connection: connection, limits: limits, emit: emit)
             return StdioServer.Lane(
                 offer: { line in relay.offer(line) },
                 batchEnd: { relay.flush() },

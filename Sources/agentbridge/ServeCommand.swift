@@ -52,6 +52,7 @@ enum ServeCommand {
         ],
         flags: [
             Flag("no-access-log", help: "Do not write an access log line per request to stderr."),
+            Flag("no-relay", help: "Send every tools/call of /mcp/agents/<id> through the engine instead of the tool-call relay that forwards plain calls to stdio upstreams without building JSON trees (for comparison; the answers are the same)."),
             Flag("handlers-on-pool", help: "Run request handlers on Swift's shared pool instead of on the event-loop threads (the default saves two thread hand-offs per request; this keeps a slow handler from delaying its loop's other connections)."),
         ])
 
@@ -131,7 +132,7 @@ enum ServeCommand {
         let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let agents: AgentEndpoints? = token == nil
             ? AgentEndpoints(database: database, keys: keys, limits: limits, registry: registry, base: mcp, version: version, pageSize: pageSize,
-                             requireKeys: (args.value("auth") ?? "keys") == "keys")
+                             requireKeys: (args.value("auth") ?? "keys") == "keys", relayCalls: !args.flag("no-relay"))
             : nil
         let router = HTTPRouter()
         let ready = ReadyFlag()

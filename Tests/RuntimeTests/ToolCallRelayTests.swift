@@ -57,7 +57,7 @@ struct ToolCallRelayTests {
                 }
             }
             connection = ServerConnection(server: server, maxInFlight: 64, write: keep)
-            relay = ToolCallRelay(provider: provider, connection: connection, serverInfo: server.info.json, limits: .default, emit: keep)
+            relay = ToolCallRelay(agent: ToolCallRelay.Agent(provider: provider, serverInfo: server.info.json), connection: connection, limits: .default, emit: keep)
         }
 
         /// Sends `line` the way the stdio server does: the relay first, else the engine.
@@ -238,6 +238,51 @@ struct ToolCallRelayTests {
                     #expect(!Array(Self.call("old", "ref__echo", #"{"text":"x"}"#, meta: "").utf8).withUnsafeBufferPointer { gateway.relay.offer($0) })
                 }
             }
+        }
+    }
+
+    /// Collects the answer of one call taken through the HTTP lane.
+    final class Sink: CallAnswerSink {
+        let response = Mutex<[UInt8]?>(nil)
+        func answer(_ response: [UInt8]) { self.response.withLock { $0 = response } }
+    }
+
+    @Test func httpCallsThroughTheSharedRelayAnswerAsTheEngineDoes() async throws {
+        try await RuntimeHarness.with(manifest: Self.manifest) { harness in
+            let gateway = try await Self.modern(harness)
+            // HTTP: one relay for every agent endpoint, each call answered through its own sink.
+            let shared = ToolCallRelay(agent: nil, connection: nil, limits: .default)
+            let provider = AgentCatalogProvider(database: harness.database, caller: harness.caller, agentID: "relay",
+                                                registry: harness.registry, log: { _ in })
+            let lane = ToolCallRelay.Lane(relay: shared, agent: ToolCallRelay.Agent(provider: provider, serverInfo: gateway.server.info.json))
+            let cases = [("ref__echo", #"{"text":"over http"}"#), ("ref__get_weather", #"{"city":"Oslo"}"#), ("ref__test_error_handling", "{}"),
+                         ("ref__test_elicitation", "{}")]
+            for (index, (tool, arguments)) in cases.enumerated() {
+                #expect(!gateway.send(Self.call("e\(index)", tool, arguments), relayed: false))
+                let engine = try #require(await gateway.answer("e\(index)"))
+                let sink = Sink()
+                let body = Array(Self.call("h\(index)", tool, arguments).utf8)
+                #expect(body.withUnsafeBufferPointer { lane.take($0, answeringTo: sink) } != nil, "the lane declined \(tool)")
+                var answer: JSONValue?
+                for _ in 0..<3000 where answer == nil {
+                    answer = sink.response.withLock { $0 }.flatMap { try? JSONParser.parse($0) }
+                    if answer == nil { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(answer?["id"] == .string("h\(index)"))
+                #expect(answer?["result"] == engine["result"], "\(tool): http \(answer ?? .null) engine \(engine)")
+            }
+            // A cancelled call is never answered.
+            let sink = Sink()
+            let slow = Array(Self.call("slow", "ref__slow_operation", #"{"steps":3,"step_ms":200}"#).utf8)
+            let handle = try #require(slow.withUnsafeBufferPointer { lane.take($0, answeringTo: sink) })
+            lane.cancel(handle)
+            try await Task.sleep(for: .milliseconds(900))
+            #expect(sink.response.withLock { $0 } == nil)
+            #expect(shared.inFlight == 0)
+            // Only one relay may watch an upstream (their ids would collide): while the shared
+            // relay does, the stdio relay leaves its calls to the engine, which still answers.
+            #expect(!gateway.send(Self.call("second", "ref__echo", #"{"text":"engine"}"#)))
+            #expect("\(await gateway.answer("second") ?? .null)".contains("engine"))
         }
     }
 }
