@@ -77,21 +77,28 @@ enum GatewaySection {
         gateway.command = { port in
             [toolbox.agentbridge, "--db", database, "serve", "--auth", "none", "--manifests", "none", "--no-access-log", "--listen", "127.0.0.1:\(port)"]
         }
+        var engineOnly = gateway
+        let gatewayCommand = gateway.command
+        engineOnly.name = "gateway, engine only (--no-relay)"
+        engineOnly.command = { port in gatewayCommand(port) + ["--no-relay"] }
         var httpRows: [HTTPSection.Row] = []
         let connections = options.quick ? [16] : [1, 16, 64]
-        for (label, variant) in [("direct /mcp", direct), ("through the gateway", gateway)] {
+        for (label, variant) in [("direct /mcp", direct), ("through the gateway", gateway), (Self.engineOnly, engineOnly)] {
             SuiteReport.progress("gateway http \(label)")
             var measured = try HTTPSection.measure(context, peer: Peer.agentbridge(toolbox), variant: variant, connections: connections)
             for index in measured.indices { measured[index].peer = "agentbridge, " + label }
             httpRows += measured
         }
         context.report.table(HTTPSection.table(httpRows))
-        var httpHop = MarkdownTable([("conns", true), ("p50 added µs", true), ("req/s ratio (direct ÷ gateway)", true)])
+        var httpHop = MarkdownTable([("conns", true), ("p50 added µs", true), ("req/s ratio (direct ÷ gateway)", true), ("gateway, % of direct", true),
+                                     ("engine only, % of direct", true)])
         for count in connections {
-            let pair = httpRows.filter { $0.connections == count }
-            guard pair.count == 2 else { continue }
-            httpHop.add(["\(count)", NumberFormat.significant(pair[1].run.latencies.p50 - pair[0].run.latencies.p50),
-                         NumberFormat.ratio(pair[0].run.perSecond / pair[1].run.perSecond)])
+            let rows = httpRows.filter { $0.connections == count }
+            guard rows.count == 3 else { continue }
+            httpHop.add(["\(count)", NumberFormat.significant(rows[1].run.latencies.p50 - rows[0].run.latencies.p50),
+                         NumberFormat.ratio(rows[0].run.perSecond / rows[1].run.perSecond),
+                         NumberFormat.fixed(100 * rows[1].run.perSecond / rows[0].run.perSecond, 0) + " %",
+                         NumberFormat.fixed(100 * rows[2].run.perSecond / rows[0].run.perSecond, 0) + " %"])
         }
         context.report.table(httpHop)
     }
