@@ -276,29 +276,12 @@ private struct Reader {
     /// Checks one multi-byte UTF-8 sequence at `pos` (RFC 3629: no overlongs, no surrogates,
     /// nothing above U+10FFFF) and returns its length.
     func validateUTF8Sequence() throws(JSONError) -> Int {
-        let b0 = buf[pos]
-        let need: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: need = 1
-        case 0xE0: need = 2; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: need = 2
-        case 0xED: need = 2; upper = 0x9F
-        case 0xF0: need = 3; lower = 0x90
-        case 0xF1...0xF3: need = 3
-        case 0xF4: need = 3; upper = 0x8F
-        default: throw JSONError(.invalidUTF8, at: pos, "invalid UTF-8 lead byte 0x\(String(b0, radix: 16))")
+        switch UTF8Sequence.check(buf, at: pos) {
+        case .valid(let length): return length
+        case .badLeadByte: throw JSONError(.invalidUTF8, at: pos, "invalid UTF-8 lead byte 0x\(String(buf[pos], radix: 16))")
+        case .truncated: throw JSONError(.invalidUTF8, at: pos, "truncated UTF-8 sequence")
+        case .badContinuation(let offset): throw JSONError(.invalidUTF8, at: pos + offset, "invalid UTF-8 continuation byte")
         }
-        guard pos + need < buf.count else { throw JSONError(.invalidUTF8, at: pos, "truncated UTF-8 sequence") }
-        let b1 = buf[pos + 1]
-        guard b1 >= lower && b1 <= upper else { throw JSONError(.invalidUTF8, at: pos + 1, "invalid UTF-8 continuation byte") }
-        if need >= 2 {
-            for i in 2...need where buf[pos + i] & 0xC0 != 0x80 {
-                throw JSONError(.invalidUTF8, at: pos + i, "invalid UTF-8 continuation byte")
-            }
-        }
-        return need + 1
     }
 
     mutating func parseEscape(into out: inout [UInt8]) throws(JSONError) {

@@ -313,26 +313,8 @@ public enum JSONScanner {
 
         /// The length of the well-formed multi-byte UTF-8 sequence at `pos` (RFC 3629).
         func utf8Sequence() -> Int? {
-            let b0 = buf[pos]
-            let need: Int
-            var lower: UInt8 = 0x80
-            var upper: UInt8 = 0xBF
-            switch b0 {
-            case 0xC2...0xDF: need = 1
-            case 0xE0: need = 2; lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: need = 2
-            case 0xED: need = 2; upper = 0x9F
-            case 0xF0: need = 3; lower = 0x90
-            case 0xF1...0xF3: need = 3
-            case 0xF4: need = 3; upper = 0x8F
-            default: return nil
-            }
-            guard pos + need < buf.count else { return nil }
-            guard buf[pos + 1] >= lower && buf[pos + 1] <= upper else { return nil }
-            if need >= 2 {
-                for i in 2...need where buf[pos + i] & 0xC0 != 0x80 { return nil }
-            }
-            return need + 1
+            if case .valid(let length) = UTF8Sequence.check(buf, at: pos) { return length }
+            return nil
         }
     }
 }
