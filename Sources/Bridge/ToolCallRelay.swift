@@ -433,7 +433,7 @@ public final class ToolCallRelay: Sendable {
         guard let id, let number = Self.ourNumber(id, in: line) else { return false }
         guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return true }  // expired or cancelled meanwhile
         if !hasError, let result,
-           let spliced = Self.splice(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
+           let spliced = ResultSplice.answer(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
             call.connection.noteSuccess()
             deliver(call, spliced)
             return true
@@ -453,66 +453,6 @@ public final class ToolCallRelay: Sendable {
             answer(call, AgentCatalogProvider.failedCall(call.exposedName, MCPClientError.protocolViolation(why)))
         }
         return true
-    }
-
-    /// The answer to the client as `ResultShaper` would shape `result` for its version, built
-    /// from the upstream's bytes; nil when the result holds anything the splice does not cover.
-    static func splice(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8], version: ProtocolVersion,
-                       serverInfoMeta: [UInt8]) -> [UInt8]? {
-        guard let members = JSONScanner.members(of: result, in: line) else { return nil }
-        var hasContent = false, hasResultType = false, hasMeta = false
-        for member in members {
-            let value = member.value
-            if JSONScanner.equals(member.key, "content", in: line) {
-                guard line[value.lowerBound] == UInt8(ascii: "[") else { return nil }
-                hasContent = true
-            } else if JSONScanner.equals(member.key, "isError", in: line) {
-                guard JSONScanner.equals(value, "true", in: line) || JSONScanner.equals(value, "false", in: line) else { return nil }
-            } else if JSONScanner.equals(member.key, "resultType", in: line) {
-                guard JSONScanner.equals(value, "\"complete\"", in: line) else { return nil }
-                hasResultType = true
-            } else if JSONScanner.equals(member.key, "_meta", in: line) {
-                // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
-                if version.isModern {
-                    guard let meta = JSONScanner.members(of: value, in: line),
-                          meta.allSatisfy({ JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
-                }
-                hasMeta = true
-            } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
-                return nil
-            }
-        }
-        guard hasContent else { return nil }
-        let ours = version.isModern ? serverInfoMeta : []
-        var out: [UInt8] = []
-        out.reserveCapacity(result.count + clientID.count + ours.count + 64)
-        out += #"{"jsonrpc":"2.0","id":"#.utf8
-        out += clientID
-        out += #","result":{"#.utf8
-        var first = true
-        for member in members {
-            let isResultType = JSONScanner.equals(member.key, "resultType", in: line)
-            if isResultType && !version.isModern { continue }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(UInt8(ascii: "\""))
-            out += UnsafeBufferPointer(rebasing: line[member.key])
-            out += "\":".utf8
-            if version.isModern && JSONScanner.equals(member.key, "_meta", in: line) {
-                out += ours
-            } else {
-                out += UnsafeBufferPointer(rebasing: line[member.value])
-            }
-        }
-        if version.isModern {
-            if !hasResultType { out += #","resultType":"complete""#.utf8 }
-            if !hasMeta {
-                out += #","_meta":"#.utf8
-                out += ours
-            }
-        }
-        out += "}}\n".utf8
-        return out
     }
 
     /// Sends `result` (a CallToolResult) to the client, shaped for its version.

@@ -1,0 +1,72 @@
+// ResultSplice: a relayed call's answer built from the upstream's bytes.
+
+import JSON
+import MCP
+
+/// Builds the JSON-RPC answer to a client from an upstream's `tools/call` result without
+/// parsing it into a tree: the result's members are copied as they came, with exactly the
+/// changes `ResultShaper` makes for the client's version (2026: `resultType`, and our
+/// `serverInfo` in `_meta` in place of the upstream's; handshake era: no `resultType`). Results
+/// with anything else return nil and are shaped from the parsed tree instead
+/// (`ResultSpliceTests` holds the two ways to the same answers).
+enum ResultSplice {
+    /// The answer to the client as `ResultShaper` would shape `result` for its version, built
+    /// from the upstream's bytes; nil when the result holds anything the splice does not cover.
+    static func answer(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8], version: ProtocolVersion,
+                       serverInfoMeta: [UInt8]) -> [UInt8]? {
+        guard let members = JSONScanner.members(of: result, in: line) else { return nil }
+        var hasContent = false, hasResultType = false, hasMeta = false
+        for member in members {
+            let value = member.value
+            if JSONScanner.equals(member.key, "content", in: line) {
+                guard line[value.lowerBound] == UInt8(ascii: "[") else { return nil }
+                hasContent = true
+            } else if JSONScanner.equals(member.key, "isError", in: line) {
+                guard JSONScanner.equals(value, "true", in: line) || JSONScanner.equals(value, "false", in: line) else { return nil }
+            } else if JSONScanner.equals(member.key, "resultType", in: line) {
+                guard JSONScanner.equals(value, "\"complete\"", in: line) else { return nil }
+                hasResultType = true
+            } else if JSONScanner.equals(member.key, "_meta", in: line) {
+                // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
+                if version.isModern {
+                    guard let meta = JSONScanner.members(of: value, in: line),
+                          meta.allSatisfy({ JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
+                }
+                hasMeta = true
+            } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
+                return nil
+            }
+        }
+        guard hasContent else { return nil }
+        let ours = version.isModern ? serverInfoMeta : []
+        var out: [UInt8] = []
+        out.reserveCapacity(result.count + clientID.count + ours.count + 64)
+        out += #"{"jsonrpc":"2.0","id":"#.utf8
+        out += clientID
+        out += #","result":{"#.utf8
+        var first = true
+        for member in members {
+            let isResultType = JSONScanner.equals(member.key, "resultType", in: line)
+            if isResultType && !version.isModern { continue }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out += UnsafeBufferPointer(rebasing: line[member.key])
+            out += "\":".utf8
+            if version.isModern && JSONScanner.equals(member.key, "_meta", in: line) {
+                out += ours
+            } else {
+                out += UnsafeBufferPointer(rebasing: line[member.value])
+            }
+        }
+        if version.isModern {
+            if !hasResultType { out += #","resultType":"complete""#.utf8 }
+            if !hasMeta {
+                out += #","_meta":"#.utf8
+                out += ours
+            }
+        }
+        out += "}}\n".utf8
+        return out
+    }
+}
