@@ -186,8 +186,11 @@ public final class MCPClient: Sendable {
     /// Tells apart what the server said from what happened on our side.
     private func classify(_ error: JSONRPCError, method: String, flight: Flight?, timeout: Duration?) -> MCPClientError {
         if let violation = flight?.violation { return .protocolViolation(violation) }
+        // The connection ended: that is the answer, even if an error frame for this request
+        // raced in while it closed (a server's own −32000 arrives while the connection is open).
+        if error.code == JSONRPCPeer.connectionClosed, let closedReason { return .closed(closedReason) }
         if flight?.wireError == true { return MCPClientError(error) }
-        if error.code == JSONRPCPeer.connectionClosed { return .closed(closedReason ?? error.message) }
+        if error.code == JSONRPCPeer.connectionClosed { return .closed(error.message) }
         if error.code == JSONRPCPeer.requestTimeout {
             if Task.isCancelled || timeout == nil { return .cancelled(method: method) }
             return .timeout(method: method, after: timeout!)

@@ -8,13 +8,13 @@ import HTTPClient
 final class PythonHTTPServer: Sendable {
     let directory: URL
     let port: Int
-    private let process: Process
+    private let process: TestProcess
 
     init(files: [String: [UInt8]]) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("httpclient-py-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (name, bytes) in files { try Data(bytes).write(to: dir.appendingPathComponent(name)) }
-        let p = Process()
+        let p = TestProcess()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir.path]
         let out = Pipe()

@@ -9,6 +9,7 @@
 /// under coreutils `timeout` (a lifetime cap driven by SIGALRM, which that tool always unblocks),
 /// so even a crashed test process cannot leave it running for long.
 import Foundation
+import HTTPTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ import Darwin
 
 /// One running `agentbridge serve` process.
 final class HTTPServerProcess: @unchecked Sendable {
-    let process: Process
+    let process: TestProcess
     let url: String
     /// The agentbridge process itself (the child of the `timeout` wrapper), when known.
     let serverPID: Int32?
@@ -31,7 +32,7 @@ final class HTTPServerProcess: @unchecked Sendable {
     /// The longest a server may live, whatever happens to the test process.
     static let lifetimeCap = 1800
 
-    private init(process: Process, url: String, serverPID: Int32?, logURL: URL) {
+    private init(process: TestProcess, url: String, serverPID: Int32?, logURL: URL) {
         self.process = process
         self.url = url
         self.serverPID = serverPID
@@ -51,7 +52,7 @@ final class HTTPServerProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         defer { try? log.close() }
-        let process = Process()
+        let process = TestProcess()
         // Each server gets its own database file; tests that do not test authentication run
         // without it (the default is API keys from the database).
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("agentbridge-serve-\(UUID().uuidString).sqlite").path

@@ -9,6 +9,7 @@
 /// which every test runs first. Executables are found next to the test bundle. The same clients
 /// (plus raw HTTP probes and a wrk load test) drive `agentbridge serve` in HTTPInteropTests.swift.
 import Foundation
+import HTTPTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -117,7 +118,7 @@ enum Interop {
         }
         defer { try? log.close() }
 
-        let process = Process()
+        let process = TestProcess()
         let groupKiller = "/usr/bin/timeout"
         if FileManager.default.isExecutableFile(atPath: groupKiller) {
             process.executableURL = URL(fileURLWithPath: groupKiller)

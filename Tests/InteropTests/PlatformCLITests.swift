@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -87,7 +88,7 @@ struct PlatformCLITests {
 
         // Sessions, runs and events written by the probe (the runtime's stores).
         let probe = try Interop.binDirectory().appendingPathComponent("agentbridge-storage-probe").path
-        let probeRun = Process()
+        let probeRun = TestProcess()
         probeRun.executableURL = URL(fileURLWithPath: probe)
         probeRun.arguments = [database]
         probeRun.standardOutput = FileHandle.nullDevice

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -59,7 +60,7 @@ struct StorageCrashTests {
     /// Starts the probe, reads its acks until one reaches `until`, SIGKILLs it, and returns the
     /// highest ack read and the session id it printed.
     func runAndKill(_ probe: String, db: String, until target: Int64) async throws -> (Int64, String) {
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: probe)
         process.arguments = [db]
         let pipe = Pipe()

@@ -2,16 +2,17 @@
 import Glibc
 #endif
 import Foundation
+import HTTPTestSupport
 import MCPClient
 
-/// An MCP server process for the stdio tests: spawned with Foundation `Process`, its stdin and
+/// An MCP server process for the stdio tests: spawned with `TestProcess` (HTTPTestSupport), its stdin and
 /// stdout handed to an `FDClientTransport`, its stderr kept in a file for failure messages.
 ///
 /// Our pipe ends are close-on-exec (and Foundation closes stray descriptors in the child), so
 /// servers spawned by tests running in parallel never inherit each other's pipe ends: an
 /// inherited write end would hide end of file.
 final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+    let process = TestProcess()
     let transport: FDClientTransport
     let stderrURL: URL
     let description: String

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import Testing
 
 /// Where the stdio tests find their servers: our `mcp-reference-server` next to the test bundle,
@@ -62,7 +63,7 @@ enum Fixtures {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         guard let handle = try? FileHandle(forWritingTo: log) else { return "cannot create \(log.path)" }
-        let process = Process()
+        let process = TestProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [setupScript.path]
         process.standardInput = FileHandle.nullDevice

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import HTTPTestSupport
 import HTTPClient
 import HTTPServer
 import JSON
@@ -75,8 +76,8 @@ final class RequestLog: Sendable {
 /// A Python SDK fixture serving HTTP (`<script> --http <port>`) on a free loopback port: Streamable
 /// HTTP at `/mcp`, or another path such as the 2024-11-05 transport's `/sse`.
 final class PythonHTTPServer: @unchecked Sendable {
-    // SAFETY: set up in `start`, then only read (Process is internally synchronized).
-    let process = Process()
+    // SAFETY: set up in `start`, then only read (TestProcess is internally synchronized).
+    let process = TestProcess()
     let url: String
     let logURL: URL
 

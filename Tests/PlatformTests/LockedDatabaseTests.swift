@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import JSON
 import Platform
 import Storage
@@ -21,7 +22,7 @@ struct LockedDatabaseTests {
         _ = try log.append(sessionID: session.id, type: .messageDelta, data: ["text": "before"])
 
         // Another process takes the write lock and holds it until told to stop (stdin closes).
-        let holder = Process()
+        let holder = TestProcess()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         holder.arguments = ["python3", "-c", """
             import sqlite3, sys

@@ -3,13 +3,14 @@
 // Waiting has a hang guard after which the process is SIGKILLed; tests kill with SIGKILL too.
 
 import Foundation
+import HTTPTestSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 final class CommandProcess: @unchecked Sendable {
-    let process = Process()
+    let process = TestProcess()
     let outputPath: String
     let errorPath: String
 

@@ -126,6 +126,13 @@ typedef struct cshim_spawn_result {
 ///
 /// PR_SET_PDEATHSIG fires when the *thread* that forked exits, not the process: call this only
 /// from a thread that lives as long as the process. Returns 0 or -errno (details in `out`).
+/// posix_spawn with stdin/stdout/stderr taken from `in_fd`/`out_fd`/`err_fd` (-1: inherit),
+/// in `cwd` (NULL: ours), every other descriptor closed in the child (posix_spawn's
+/// `addclosefrom_np`, which Swift cannot see without _GNU_SOURCE). For test helpers that need a
+/// plain child, not a supervised one. Returns 0 or an errno value; the pid goes to `pid`.
+int cshim_posix_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const char *cwd,
+                      int in_fd, int out_fd, int err_fd);
+
 int cshim_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                 int stderr_nonblocking, cshim_spawn_result *out);
 
