@@ -83,28 +83,73 @@ package enum HTTPSyntax {
 
     /// Whether the Accept field values admit `mediaType` (lowercase `type/subtype`): an element
     /// naming it, its `type/*` or `*/*` — unless that element says `q=0` (RFC 9110 §12.5.1).
+    /// Runs on every MCP POST, so it walks the bytes: the first version, on `Character`s with
+    /// `split`, cost 3.5 µs a request (14 % of the server's CPU at 64 connections).
     package static func accepts(_ acceptValues: [String], _ mediaType: String) -> Bool {
-        let slash = mediaType.firstIndex(of: "/") ?? mediaType.endIndex
-        let typeWildcard = String(mediaType[..<slash]) + "/*"
-        for value in acceptValues {
-            for element in listElements(value) {
-                let range = self.mediaType(element)
-                guard equalsIgnoringCase(range, mediaType) || equalsIgnoringCase(range, typeWildcard) || range == "*/*" else { continue }
-                if !refusesByQuality(element) { return true }
+        var wanted = mediaType
+        return wanted.withUTF8 { wanted in
+            let typeLength = wanted.firstIndex(of: UInt8(ascii: "/")) ?? wanted.count
+            for var value in acceptValues {
+                if value.withUTF8({ acceptsElement(in: $0, wanted, typeLength: typeLength) }) { return true }
             }
+            return false
+        }
+    }
+
+    /// `accepts` over one field value: each comma-separated element's media range against
+    /// `wanted`, `type/*` (the first `typeLength` bytes of `wanted` plus `/*`) and `*/*`.
+    private static func acceptsElement(in value: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>, typeLength: Int) -> Bool {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count && value[end] != UInt8(ascii: ",") { end += 1 }
+            var rangeEnd = start
+            while rangeEnd < end && value[rangeEnd] != UInt8(ascii: ";") { rangeEnd += 1 }
+            let range = trimmed(value, start..<rangeEnd)
+            if matchesMediaRange(value, range, wanted, typeLength: typeLength) && !refusesByQuality(value, rangeEnd..<end) { return true }
+            start = end + 1
         }
         return false
     }
 
-    /// True when an Accept element carries `q=0` (or `0.0`, `0.000`).
-    private static func refusesByQuality(_ element: Substring) -> Bool {
-        for parameter in element.split(separator: ";").dropFirst() {
-            let p = trimmed(parameter)
-            guard p.count >= 2, lower(p.utf8.first!) == 0x71, p.dropFirst().first == "=" else { continue }
-            let q = p.dropFirst(2)
-            return q.first == "0" && q.dropFirst().allSatisfy { $0 == "." || $0 == "0" }
+    private static func matchesMediaRange(_ value: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ wanted: UnsafeBufferPointer<UInt8>, typeLength: Int) -> Bool {
+        if range.count == 3 && value[range.lowerBound] == UInt8(ascii: "*") && value[range.lowerBound + 1] == UInt8(ascii: "/")
+            && value[range.lowerBound + 2] == UInt8(ascii: "*") { return true }
+        if range.count == wanted.count {
+            var same = true
+            for i in 0..<wanted.count where lower(value[range.lowerBound + i]) != lower(wanted[i]) { same = false; break }
+            if same { return true }
+        }
+        // `type/*`
+        guard range.count == typeLength + 2, value[range.upperBound - 2] == UInt8(ascii: "/"), value[range.upperBound - 1] == UInt8(ascii: "*") else { return false }
+        for i in 0..<typeLength where lower(value[range.lowerBound + i]) != lower(wanted[i]) { return false }
+        return true
+    }
+
+    /// True when the parameters in `parameters` (`;a=b;q=0`) carry `q=0` (or `0.0`, `0.000`);
+    /// only the first `q` parameter counts.
+    private static func refusesByQuality(_ value: UnsafeBufferPointer<UInt8>, _ parameters: Range<Int>) -> Bool {
+        var start = parameters.lowerBound
+        while start < parameters.upperBound {
+            start += 1  // the `;`
+            var end = start
+            while end < parameters.upperBound && value[end] != UInt8(ascii: ";") { end += 1 }
+            let p = trimmed(value, start..<end)
+            start = end
+            guard p.count >= 2, lower(value[p.lowerBound]) == UInt8(ascii: "q"), value[p.lowerBound + 1] == UInt8(ascii: "=") else { continue }
+            let q = (p.lowerBound + 2)..<p.upperBound
+            guard !q.isEmpty, value[q.lowerBound] == UInt8(ascii: "0") else { return false }
+            return value[q].dropFirst().allSatisfy { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "0") }
         }
         return false
+    }
+
+    /// `range` without leading and trailing spaces and tabs (OWS).
+    private static func trimmed(_ value: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi && (value[lo] == 0x20 || value[lo] == 0x09) { lo += 1 }
+        while hi > lo && (value[hi - 1] == 0x20 || value[hi - 1] == 0x09) { hi -= 1 }
+        return lo..<hi
     }
 
     /// ASCII case-insensitive comparison of raw bytes against a lowercase ASCII literal.

@@ -18,6 +18,13 @@ struct MediaTypeTests {
         (["*/*; Q=0"], false, false),
         ([String](), false, false),
         ([" , ,application/json ;q=1 , "], true, false),
+        (["application/json;q=0, application/json", "text/*;q=0"], true, false),
+        (["application/*;q=0.1;level=1, TEXT/*"], true, true),
+        (["*/*;q="], true, true),
+        (["application/json;a=b;q=0.0;q=1"], false, false),
+        (["application/json;\tq=0\t"], false, false),
+        (["application/", "text/", "application/jso*", "*/json", "*", ""], false, false),
+        (["text/event-stream;q=0.", "application/json;Q=00.1"], true, false),
     ])
     func acceptMatching(values: [String], json: Bool, sse: Bool) {
         #expect(HTTPSyntax.accepts(values, "application/json") == json)
