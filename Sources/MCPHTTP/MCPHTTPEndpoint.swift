@@ -187,6 +187,12 @@ public final class MCPHTTPEndpoint: Sendable {
         guard HTTPSyntax.isMediaType(request.headers["content-type"], "application/json") else {
             return Self.plain(415, "Unsupported Media Type: Content-Type must be application/json")
         }
+        // The gateway's relay first sees plain calls unparsed; what it declines is checked in full.
+        var laneOffered = false
+        if let lane = callLane.withLock({ $0 }), let routing = earlyCallRouting(request) {
+            if let answered = await relayed(request, lane, routing: routing) { return answered }
+            laneOffered = true
+        }
         let incoming = request.body.withUnsafeBufferPointer { JSONRPCClassifier.classify(bytes: $0, limits: configuration.jsonLimits) }
         if case .invalid(let bad) = incoming {
             return Self.rpcError(400, id: bad.id, bad.error)
@@ -200,7 +206,7 @@ public final class MCPHTTPEndpoint: Sendable {
         {
             modern = true
         }
-        if modern { return await modernPost(request, incoming, principal: principal) }
+        if modern { return await modernPost(request, incoming, principal: principal, laneOffered: laneOffered) }
         return await legacyPost(request, incoming, principal: principal)
     }
 

@@ -7,7 +7,8 @@ import Synchronization
 
 extension MCPHTTPEndpoint {
     /// A 2026 POST: exactly one request or notification, self-describing, no session.
-    func modernPost(_ http: HTTPRequest, _ incoming: JSONRPCIncoming, principal: String) async -> HTTPResponse {
+    /// `laneOffered`: the call lane already saw (and declined) this request before it was parsed.
+    func modernPost(_ http: HTTPRequest, _ incoming: JSONRPCIncoming, principal: String, laneOffered: Bool = false) async -> HTTPResponse {
         let request: JSONRPCRequest
         switch incoming {
         case .batch:
@@ -33,7 +34,8 @@ extension MCPHTTPEndpoint {
         if request.method == MCPMethod.subscriptionsListen {
             return listenStream(request, principal: principal, executor: http.executor)
         }
-        if request.method == MCPMethod.toolsCall, let lane = callLane.withLock({ $0 }), let answered = await relayed(http, lane) {
+        if request.method == MCPMethod.toolsCall, !laneOffered, let lane = callLane.withLock({ $0 }),
+           let answered = await relayed(http, lane, routing: nil) {
             return answered
         }
         return await exchange(request, principal: principal, executor: http.executor)
@@ -78,12 +80,28 @@ extension MCPHTTPEndpoint {
         }
     }
 
+    /// The routing promise of a 2026 `tools/call` whose headers are plain enough to offer the
+    /// call lane before the body is parsed (parsing it into a tree was the largest cost of a
+    /// relayed call after the HTTP work itself): one of each routing header, a 2026 version, the
+    /// method `tools/call`, a decodable name, and no tool of ours by that name (its `x-mcp-header`
+    /// parameters would need the parsed arguments). The lane checks the body against it.
+    func earlyCallRouting(_ http: HTTPRequest) -> CallRouting? {
+        let versions = http.headers.values("mcp-protocol-version")
+        guard versions.count == 1, let version = ProtocolVersion(rawValue: versions[0]), version.isModern else { return nil }
+        let methods = http.headers.values("mcp-method"), names = http.headers.values("mcp-name")
+        guard methods.count == 1, methods[0] == MCPMethod.toolsCall, names.count == 1, let name = HeaderValue.decode(names[0]),
+              server.toolInputSchema(name) == nil else { return nil }
+        return CallRouting(protocolVersion: versions[0], toolName: name)
+    }
+
     /// A call the lane took: answered as `exchange` answers — JSON when the answer comes within
     /// `sseAfter`, else an SSE stream (keep-alives meanwhile) that ends with it; a client that
     /// disconnects cancels the call. Nil when the lane leaves the call to the engine.
-    private func relayed(_ http: HTTPRequest, _ lane: any CallLane) async -> HTTPResponse? {
+    func relayed(_ http: HTTPRequest, _ lane: any CallLane, routing: CallRouting?) async -> HTTPResponse? {
         let answer = RelayedAnswer()
-        guard let handle = http.body.withUnsafeBufferPointer({ lane.take($0, answeringTo: answer) }) else { return nil }
+        guard let handle = http.body.withUnsafeBufferPointer({ lane.take($0, routing: routing, executor: http.executor, answeringTo: answer) }) else {
+            return nil
+        }
         let cancel: @Sendable () -> Void = { lane.cancel(handle) }
         switch await answer.decision.firstOutcome(slowAfter: configuration.sseAfter, ticker: ticker, onDisconnect: cancel) {
         case .disconnected:

@@ -23,10 +23,16 @@ struct CallLaneTests {
 
         init(delay: Duration) { self.delay = delay }
 
-        func take(_ body: UnsafeBufferPointer<UInt8>, answeringTo sink: any CallAnswerSink) -> UInt64? {
+        let routings = Mutex<[CallRouting?]>([])
+
+        func take(_ body: UnsafeBufferPointer<UInt8>, routing: CallRouting?, executor: (any TaskExecutor)?,
+                  answeringTo sink: any CallAnswerSink) -> UInt64? {
             guard let request = try? JSONParser.parse(buffer: body), let name = request["params"]?["name"]?.stringValue,
                   name.hasPrefix("echo_"), let id = request["id"] else { return nil }
+            // The contract: a call offered with a routing promise is taken only when it agrees.
+            if let routing, routing.toolName != name { return nil }
             taken.withLock { $0.append(name) }
+            routings.withLock { $0.append(routing) }
             let handle = next.withLock { $0 += 1; return $0 }
             let answer = JSONWriter.bytes(["jsonrpc": "2.0", "id": id, "result": ["content": [["type": "text", "text": .string("lane:\(name)")]]]])
             if name == "echo_fast" {
@@ -55,10 +61,12 @@ struct CallLaneTests {
         // Declined: the engine's reference server answers.
         let engine = try await live.modern(2, "tools/call", ["name": "echo", "arguments": ["text": "engine"]], name: "echo")
         #expect(engine.json?["result"]?["content"]?[0]?["text"] == "engine")
-        // The lane sees only requests that passed every check: a routing-header mismatch is
-        // refused before it.
+        // A plain call reaches the lane before it is parsed, with what its headers promise.
+        #expect(lane.routings.withLock { $0 } == [CallRouting(protocolVersion: "2026-07-28", toolName: "echo_fast")])
+        // A routing-header mismatch the lane declines gets the full checks' answer.
         let mismatch = try await live.modern(3, "tools/call", ["name": "echo_fast"], name: "other")
         #expect(mismatch.status == 400)
+        #expect(mismatch.json?["error"]?["code"] == -32020)
         #expect(lane.taken.withLock { $0 } == ["echo_fast"])
         await live.stop()
     }

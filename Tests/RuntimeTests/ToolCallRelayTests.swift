@@ -262,7 +262,7 @@ struct ToolCallRelayTests {
                 let engine = try #require(await gateway.answer("e\(index)"))
                 let sink = Sink()
                 let body = Array(Self.call("h\(index)", tool, arguments).utf8)
-                #expect(body.withUnsafeBufferPointer { lane.take($0, answeringTo: sink) } != nil, "the lane declined \(tool)")
+                #expect(body.withUnsafeBufferPointer { lane.take($0, routing: nil, executor: nil, answeringTo: sink) } != nil, "the lane declined \(tool)")
                 var answer: JSONValue?
                 for _ in 0..<3000 where answer == nil {
                     answer = sink.response.withLock { $0 }.flatMap { try? JSONParser.parse($0) }
@@ -274,7 +274,7 @@ struct ToolCallRelayTests {
             // A cancelled call is never answered.
             let sink = Sink()
             let slow = Array(Self.call("slow", "ref__slow_operation", #"{"steps":3,"step_ms":200}"#).utf8)
-            let handle = try #require(slow.withUnsafeBufferPointer { lane.take($0, answeringTo: sink) })
+            let handle = try #require(slow.withUnsafeBufferPointer { lane.take($0, routing: nil, executor: nil, answeringTo: sink) })
             lane.cancel(handle)
             try await Task.sleep(for: .milliseconds(900))
             #expect(sink.response.withLock { $0 } == nil)
