@@ -66,7 +66,7 @@ enum ResultSplice {
                 out += ours
             }
         }
-        out += "}}\n".utf8
+        out += "}}".utf8
         return out
     }
 }

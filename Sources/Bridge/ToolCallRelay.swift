@@ -482,17 +482,20 @@ public final class ToolCallRelay: Sendable {
         out += call.clientID
         out += #","result":"#.utf8
         out += JSONWriter.bytes(shaped)
-        out += "}\n".utf8
+        out += "}".utf8
         deliver(call, out)
     }
 
-    /// A finished answer line: to the call's own reply (without the newline), or into the
+    /// A finished answer (one JSON text): to the call's own reply, or as a line into the
     /// client's stream with the others of this read.
-    private func deliver(_ call: Call, _ line: [UInt8]) {
+    private func deliver(_ call: Call, _ text: [UInt8]) {
         if let reply = call.reply {
-            reply.answer(Array(line.dropLast()))
+            reply.answer(text)
         } else {
-            state.withLock { $0.toClient += line }
+            state.withLock { s in
+                s.toClient += text
+                s.toClient.append(0x0A)
+            }
         }
     }
 

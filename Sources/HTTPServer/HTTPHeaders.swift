@@ -49,6 +49,17 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, C
         fields.lazy.filter { HTTPSyntax.equalsIgnoringCase($0.name, name) }.map(\.value)
     }
 
+    /// The value of `name` when the field appears exactly once, else nil (absent or repeated);
+    /// `values(_:).count == 1` without building the array.
+    public func only(_ name: String) -> String? {
+        var found: String?
+        for f in fields where HTTPSyntax.equalsIgnoringCase(f.name, name) {
+            if found != nil { return nil }
+            found = f.value
+        }
+        return found
+    }
+
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
     public var count: Int { fields.count }

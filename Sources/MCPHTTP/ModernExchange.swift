@@ -86,12 +86,10 @@ extension MCPHTTPEndpoint {
     /// method `tools/call`, a decodable name, and no tool of ours by that name (its `x-mcp-header`
     /// parameters would need the parsed arguments). The lane checks the body against it.
     func earlyCallRouting(_ http: HTTPRequest) -> CallRouting? {
-        let versions = http.headers.values("mcp-protocol-version")
-        guard versions.count == 1, let version = ProtocolVersion(rawValue: versions[0]), version.isModern else { return nil }
-        let methods = http.headers.values("mcp-method"), names = http.headers.values("mcp-name")
-        guard methods.count == 1, methods[0] == MCPMethod.toolsCall, names.count == 1, let name = HeaderValue.decode(names[0]),
-              server.toolInputSchema(name) == nil else { return nil }
-        return CallRouting(protocolVersion: versions[0], toolName: name)
+        guard let version = http.headers.only("mcp-protocol-version"), ProtocolVersion(rawValue: version)?.isModern == true,
+              http.headers.only("mcp-method") == MCPMethod.toolsCall, let encoded = http.headers.only("mcp-name"),
+              let name = HeaderValue.decode(encoded), server.toolInputSchema(name) == nil else { return nil }
+        return CallRouting(protocolVersion: version, toolName: name)
     }
 
     /// A call the lane took: answered as `exchange` answers — JSON when the answer comes within

@@ -60,8 +60,8 @@ final class AgentEndpoints: Sendable {
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
         // /mcp/agents/<id>[/sse|/messages]
-        let rest = request.path.dropFirst(Self.prefix.count + 1)
-        let agentID = String(rest.prefix { $0 != "/" })
+        let rest = request.path.utf8.dropFirst(Self.prefix.utf8.count + 1)
+        let agentID = String(decoding: rest.prefix { $0 != UInt8(ascii: "/") }, as: UTF8.self)
         guard Identifier.isSlug(agentID) else { return .text(404, "Not Found\n") }
         let principal: Principal
         if requireKeys {
@@ -75,14 +75,17 @@ final class AgentEndpoints: Sendable {
         // provider's cached read: no database round trip per request).
         guard principal.mayUse(agent: agentID) else { return .text(404, "Not Found: no such agent\n") }
         let key = principal.workspaceID + "/" + agentID
-        if endpoints.withLock({ $0[key] }) == nil {
+        let entry: (endpoint: MCPHTTPEndpoint, provider: AgentCatalogProvider)
+        if let existing = endpoints.withLock({ $0[key] }) {
+            entry = existing
+        } else {
             // Only an agent that exists gets an endpoint: guessed ids must not grow memory.
             let local = Caller(principal: .local(workspace: principal.workspaceID), origin: .http)
             guard (try? AgentStore(database: database).get(caller: local, id: agentID)) != nil else {
                 return .text(404, "Not Found: no such agent\n")
             }
+            entry = endpoint(workspace: principal.workspaceID, agentID: agentID)
         }
-        let entry = endpoint(workspace: principal.workspaceID, agentID: agentID)
         guard (try? entry.provider.agent()) != nil else { return .text(404, "Not Found: no such agent\n") }
         return await entry.endpoint.handle(request)
     }
