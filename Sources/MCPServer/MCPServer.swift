@@ -47,6 +47,10 @@ public final class MCPServer: Sendable {
     public let info: Implementation
     /// `info` as JSON, built once: every 2026 result carries it.
     let infoJSON: JSONValue
+    /// `infoJSON` already serialized, for the `_meta` of results: written verbatim on every 2026
+    /// answer instead of escaping its strings again (readers of results in-process find
+    /// `.encoded` there; everything on the wire is the same JSON).
+    let infoMeta: JSONValue
     public let options: Options
     let sealer: RequestStateSealer
     let registry = Mutex(Registry())
@@ -58,6 +62,7 @@ public final class MCPServer: Sendable {
     public init(info: Implementation, options: Options = Options(), stateKey: [UInt8]? = nil) {
         self.info = info
         self.infoJSON = info.json
+        self.infoMeta = .encoded(EncodedJSON(info.json))
         self.options = options
         if let stateKey {
             sealer = RequestStateSealer(key: stateKey, lifetime: options.requestStateLifetime)
@@ -222,7 +227,7 @@ public final class MCPServer: Sendable {
         do {
             let raw = try await method(self, call)
             let cache = call.context.method == MCPMethod.resourcesRead ? options.readCache : options.listCache
-            return .success(ResultShaper.shape(result: raw, method: call.context.method, version: call.context.version, cache: cache, serverInfo: infoJSON))
+            return .success(ResultShaper.shape(result: raw, method: call.context.method, version: call.context.version, cache: cache, serverInfo: infoMeta))
         } catch let e as JSONRPCError {
             return .failure(e)
         } catch is CancellationError {

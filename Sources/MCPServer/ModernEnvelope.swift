@@ -22,12 +22,12 @@ public struct ModernEnvelope: Sendable {
     }
 
     public static func parse(_ params: JSONValue?) -> Result<ModernEnvelope, JSONRPCError> {
-        let missing = JSONRPCError.invalidParams(
-            "params._meta must be an object carrying the required '\(protocolVersionKey)' and '\(clientCapabilitiesKey)' keys")
         guard case .object(let meta)? = params?["_meta"],
             case .string(let requested)? = meta[protocolVersionKey],
             case .object(let caps)? = meta[clientCapabilitiesKey]
-        else { return .failure(missing) }
+        else {
+            return .failure(.invalidParams("params._meta must be an object carrying the required '\(protocolVersionKey)' and '\(clientCapabilitiesKey)' keys"))
+        }
         guard let version = ProtocolVersion(rawValue: requested), version.isModern else {
             return .failure(MCPError.unsupportedVersion(requested, supported: ProtocolVersion.modernVersions))
         }
