@@ -235,6 +235,7 @@ private struct Reader {
         pos += 1  // opening quote
         let start = pos
         // Fast path: ASCII with no escapes, which is nearly every key and most values.
+        pos = SWAR.skipPlainASCII(buf, from: pos)
         while pos < buf.count {
             let c = buf[pos]
             if c == UInt8(ascii: "\"") {

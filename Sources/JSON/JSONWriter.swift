@@ -95,11 +95,16 @@ public struct JSONWriter {
         var s = s
         s.withUTF8 { utf8 in
             var runStart = 0
-            for i in 0..<utf8.count {
+            var i = 0
+            while i < utf8.count {
+                i = SWAR.skipUnescaped(utf8, from: i)
+                guard i < utf8.count else { break }
                 let c = utf8[i]
+                i += 1
                 if c >= 0x20 && c != 0x22 && c != 0x5C { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
+                let at = i - 1
+                if runStart < at { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<at])) }
+                runStart = i
                 switch c {
                 case 0x22: bytes.append(0x5C); bytes.append(0x22)
                 case 0x5C: bytes.append(0x5C); bytes.append(0x5C)

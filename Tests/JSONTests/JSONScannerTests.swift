@@ -39,6 +39,35 @@ import Testing
         #expect((try? JSONParser.parse(text)) == nil || text == "[1]" || text == #""s""#)
     }
 
+    /// The scanners skip plain ASCII eight bytes at a time: whatever the position of a quote, an
+    /// escape, a control byte or a non-ASCII byte relative to those words, the verdict and the
+    /// members must be the parser's.
+    @Test func wordAtATimeSkippingAgreesWithTheParserAtEveryOffset() {
+        let specials: [[UInt8]] = [[0x5C, 0x22], [0x5C, 0x5C], [0x5C, 0x6E], Array("\\u00e9".utf8), [0x01], [0x1F], [0x7F],
+                                   [0xC3, 0xA9], [0xE2, 0x82, 0xAC], [0xF0, 0x9F, 0x98, 0x80], [0xC3], [0xFF], [0xED, 0xA0, 0x80], [0x22]]
+        var checked = 0
+        for length in 0..<20 {
+            for offset in 0...length {
+                for special in specials {
+                    var text = Array(repeating: UInt8(ascii: "x"), count: length)
+                    text.insert(contentsOf: special, at: offset)
+                    let line = Array(#"{"k":""#.utf8) + text + Array(#"","n":1}"#.utf8)
+                    let parsed = try? JSONParser.parse(line)
+                    let members = line.withUnsafeBufferPointer { JSONScanner.objectMembers($0) }
+                    if members != nil { #expect(parsed != nil, "scanner accepted what the parser refuses: \(line)") }
+                    if parsed != nil, special != [0x22] { #expect(members?.count == 2, "scanner refused a valid string: \(line)") }
+                    if let members {
+                        // The splitter walks the same text to the same members.
+                        let split = line.withUnsafeBufferPointer { JSONScanner.members(of: 0..<line.count, in: $0) }
+                        #expect(split == members)
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 210 * 14)
+    }
+
     @Test func refusesInvalidUTF8Bytes() {
         for bad: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF]] {
             let text: [UInt8] = Array(#"{"a":""#.utf8) + bad + Array(#""}"#.utf8)

@@ -21,6 +21,22 @@ struct JSONWriterTests {
         #expect(String(decoding: bytes, as: UTF8.self) == #"{"x":"line1\nline2\r\t\u0000\u001f\"\\ é 😀"}"#)
     }
 
+    /// Plain runs are copied eight bytes at a time: a character that needs escaping must be
+    /// escaped wherever it falls relative to those words, and the text must read back the same.
+    @Test func escapesAtEveryOffsetAndRoundTrips() throws {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{1f}", "é", "😀", "\u{7f}"] {
+            for length in 0..<20 {
+                for offset in 0...length {
+                    var text = String(repeating: "x", count: length)
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))
+                    let bytes = JSONWriter.bytes(["s": .string(text)])
+                    #expect(!bytes.contains { $0 < 0x20 }, "raw control byte for \(text.debugDescription)")
+                    #expect(try JSONParser.parse(bytes)["s"] == .string(text))
+                }
+            }
+        }
+    }
+
     @Test func writesIntegersExactly() {
         #expect(JSONWriter.string(.int(Int64.min)) == "-9223372036854775808")
         #expect(JSONWriter.string(.int(Int64.max)) == "9223372036854775807")
