@@ -33,6 +33,12 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
         self.init(elements)
     }
 
+    /// Makes room for `count` members without reallocating.
+    public mutating func reserveCapacity(_ count: Int) {
+        keys.reserveCapacity(count)
+        values.reserveCapacity(count)
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { keys.count }
     public subscript(position: Int) -> Element { (keys[position], values[position]) }

@@ -111,6 +111,9 @@ private struct Reader {
             pos += 1
             return .object(object)
         }
+        // Room for the usual MCP object (a few members) up front: growing both member arrays
+        // from empty cost two reallocations each per object.
+        object.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard pos < buf.count else { throw JSONError(.unexpectedEnd, at: pos, "unexpected end of JSON input inside an object") }
