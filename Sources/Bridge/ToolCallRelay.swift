@@ -329,7 +329,8 @@ public final class ToolCallRelay: Sendable {
         case .modern:
             guard let meta, line[meta.lowerBound] == UInt8(ascii: "{") else { return nil }
             let same = state.withLock { s -> ProtocolVersion?? in
-                guard s.lastEnvelope.count == meta.count, s.lastEnvelope.elementsEqual(line[meta]) else { return nil }
+                guard s.lastEnvelope.count == meta.count, let start = line.baseAddress,
+                      s.lastEnvelope.withUnsafeBytes({ memcmp($0.baseAddress!, start + meta.lowerBound, meta.count) == 0 }) else { return nil }
                 return .some(s.lastVersion)
             }
             if let same { return same }
