@@ -79,6 +79,10 @@ public final class ToolCallRelay: Sendable {
         var outboxes: [ObjectIdentifier: Outbox] = [:]
         /// Answers waiting for the end of the upstream read that produced them.
         var toClient: [UInt8] = []
+        /// Calls taken out of `calls` to be answered whose answer is not yet in `toClient` or its
+        /// reply, plus batches of `toClient` on their way to `emit`: still in flight for `finish`,
+        /// which would otherwise see nothing left and let the process exit with them unwritten.
+        var handingOver = 0
         var targets: [TargetKey: Target] = [:]
         /// `_meta` envelopes already judged, by their exact bytes: the version they ask for, or
         /// nil when the engine must take requests carrying them.
@@ -169,7 +173,14 @@ public final class ToolCallRelay: Sendable {
     }
 
     /// Calls the relay holds now.
-    public var inFlight: Int { state.withLock { $0.calls.count } }
+    public var inFlight: Int { state.withLock { $0.calls.count + $0.handingOver } }
+
+    /// Removes a call that is about to be answered; it counts as in flight until `deliver`.
+    private static func takeForAnswer(_ number: UInt64, in s: inout State) -> Call? {
+        guard let call = s.calls.removeValue(forKey: number) else { return nil }
+        s.handingOver += 1
+        return call
+    }
 
     // MARK: - From the client
 
@@ -452,7 +463,7 @@ public final class ToolCallRelay: Sendable {
             return true
         }
         guard let id, let number = Self.ourNumber(id, in: line) else { return false }
-        guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return true }  // expired or cancelled meanwhile
+        guard let call = state.withLock({ Self.takeForAnswer(number, in: &$0) }) else { return true }  // expired or cancelled meanwhile
         if !hasError, let result,
            let spliced = ResultSplice.answer(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
             call.connection.noteSuccess()
@@ -492,10 +503,12 @@ public final class ToolCallRelay: Sendable {
     private func deliver(_ call: Call, _ text: [UInt8]) {
         if let reply = call.reply {
             reply.answer(text)
+            state.withLock { $0.handingOver -= 1 }
         } else {
             state.withLock { s in
                 s.toClient += text
                 s.toClient.append(0x0A)
+                s.handingOver -= 1
             }
         }
     }
@@ -544,7 +557,7 @@ public final class ToolCallRelay: Sendable {
         let (expired, again) = state.withLock { s -> ([(UInt64, Call)], Bool) in
             var expired: [(UInt64, Call)] = []
             for (number, call) in s.calls where call.deadline <= now { expired.append((number, call)) }
-            for (number, _) in expired { s.calls[number] = nil }
+            for (number, _) in expired { _ = Self.takeForAnswer(number, in: &s) }
             s.sweeping = !s.calls.isEmpty && !s.closed
             return (expired, s.sweeping)
         }
@@ -563,7 +576,7 @@ public final class ToolCallRelay: Sendable {
             s.upstreamMeta[transport] = nil
             s.tapped[transport] = nil
             let gone = s.calls.filter { $0.value.transport == transport }
-            for number in gone.keys { s.calls[number] = nil }
+            for number in gone.keys { _ = Self.takeForAnswer(number, in: &s) }
             return Array(gone.values)
         }
         for call in lost {
@@ -586,9 +599,12 @@ public final class ToolCallRelay: Sendable {
     private func flushToClient() {
         let out = state.withLock { s -> [UInt8] in
             defer { s.toClient = [] }
+            if !s.toClient.isEmpty { s.handingOver += 1 }
             return s.toClient
         }
-        if !out.isEmpty { emit(out) }
+        guard !out.isEmpty else { return }
+        emit(out)
+        state.withLock { $0.handingOver -= 1 }
     }
 
     // MARK: - Ids

@@ -41,6 +41,8 @@ public final class JSONRPCPeer: Sendable {
         var nextID: Int64 = 1
         var closed = false
         var timers: [RequestID: UInt64] = [:]
+        /// Requests whose handler is done and whose answer is being handed to the sink.
+        var answering = 0
     }
 
     private let sink: any JSONRPCMessageSink
@@ -64,7 +66,10 @@ public final class JSONRPCPeer: Sendable {
     var pendingDeadlines: Int { state.withLock { $0.timers.count } }
 
     /// Number of incoming requests still running.
-    public var inFlightCount: Int { state.withLock { $0.inbound.count } }
+    /// A request counts until its answer has been handed to the sink (not merely until its handler
+    /// returned), so a transport that waits for this to reach zero before it exits never drops
+    /// an answer that was about to be written.
+    public var inFlightCount: Int { state.withLock { $0.inbound.count + $0.answering } }
 
     // MARK: incoming
 
@@ -114,9 +119,15 @@ public final class JSONRPCPeer: Sendable {
             let outcome = await handler(request)
             let live = self.state.withLock { s -> Bool in
                 guard let entry = s.inbound.removeValue(forKey: id) else { return false }
+                if !entry.cancelled { s.answering += 1 }
                 return !entry.cancelled
             }
-            answer(live ? JSONRPCResponse(id: id, outcome: outcome) : nil)
+            guard live else {
+                answer(nil)
+                return
+            }
+            answer(JSONRPCResponse(id: id, outcome: outcome))
+            self.state.withLock { $0.answering -= 1 }
         }
         let cancelNow = state.withLock { s -> Bool in
             guard s.inbound[id] != nil else { return false }
@@ -215,7 +226,7 @@ public final class JSONRPCPeer: Sendable {
 
     /// Waits until no incoming request is running (used for a graceful exit).
     public func drain() async {
-        while state.withLock({ !$0.inbound.isEmpty }) {
+        while inFlightCount > 0 {
             try? await Task.sleep(for: .milliseconds(5))
         }
     }

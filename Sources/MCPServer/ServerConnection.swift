@@ -30,6 +30,8 @@ public final class ServerConnection: Sendable {
     /// Bounds requests in flight; `receive` blocks its (dedicated reader) thread while full.
     private let inFlight: DispatchSemaphore?
     private let stopObserving = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Batches being answered (they run outside the peer, so `finish` counts them here).
+    private let batchesRunning = Mutex(0)
 
     /// - Parameters:
     ///   - maxInFlight: requests that may run at once. When reached, `receive` blocks the calling
@@ -162,7 +164,9 @@ public final class ServerConnection: Sendable {
             }
         }
         let handle = handler(for: .legacy)
+        batchesRunning.withLock { $0 += 1 }
         Task {
+            defer { self.batchesRunning.withLock { $0 -= 1 } }
             var responses = immediate
             await withTaskGroup(of: JSONRPCMessage.self) { group in
                 for r in requests {
@@ -205,7 +209,7 @@ public final class ServerConnection: Sendable {
         }
         server.closeListens()
         let deadline = ContinuousClock.now + grace
-        while peer.inFlightCount > 0 && ContinuousClock.now < deadline {
+        while peer.inFlightCount + batchesRunning.withLock({ $0 }) > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
         peer.close()

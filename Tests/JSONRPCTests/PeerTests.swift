@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import Testing
 import JSON
@@ -37,6 +38,22 @@ final class RecordingSink: JSONRPCMessageSink, Sendable {
         let m = await next { if case .response(let r) = $0 { return r.id == id }; return false }
         guard case .response(let r) = m else { fatalError() }
         return r
+    }
+}
+
+/// A sink whose `send` blocks (on a semaphore) until the test releases it.
+final class BlockingSink: JSONRPCMessageSink, Sendable {
+    let entered: Gate
+    let release: DispatchSemaphore
+    let sent = Mutex(0)
+    init(entered: Gate, release: DispatchSemaphore) {
+        self.entered = entered
+        self.release = release
+    }
+    func send(_ message: JSONRPCMessage) {
+        entered.open()
+        release.wait()
+        sent.withLock { $0 += 1 }
     }
 }
 
@@ -102,6 +119,25 @@ struct PeerTests {
         _ = await sink.response(.int(9))
         await peer.drain()
         #expect(!sink.messages.contains { if case .response(let r) = $0 { return r.id == .string("w") }; return false })
+    }
+
+    /// A transport exits once `inFlightCount` is zero (stdio after EOF); a request whose handler
+    /// has returned but whose answer is still on its way to the sink must still count, or the
+    /// process exits with the answer unwritten (seen in CI: a tools/list followed by EOF got no
+    /// answer and exit status 0).
+    @Test func aRequestCountsInFlightUntilItsAnswerIsHandedToTheSink() async throws {
+        let entered = Gate()
+        let release = DispatchSemaphore(value: 0)
+        let sink = BlockingSink(entered: entered, release: release)
+        let peer = JSONRPCPeer(sink: sink)
+        peer.setHandlers(request: { _ in .success("done") }, notification: nil)
+        peer.receive(.request(JSONRPCRequest(id: .int(1), method: "m")))
+        await entered.wait()
+        #expect(peer.inFlightCount == 1, "the answer is being written: still in flight")
+        release.signal()
+        await peer.drain()
+        #expect(peer.inFlightCount == 0)
+        #expect(sink.sent.withLock { $0 } == 1)
     }
 
     @Test func unknownCancellationsAreIgnored() async {

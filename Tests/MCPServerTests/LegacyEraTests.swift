@@ -182,6 +182,17 @@ struct LegacyEraTests {
         #expect(list.result?["tools"]?.arrayValue?.contains { $0["name"] == "dynamic_tool_1" } == true)
     }
 
+    /// stdin closing right after a batch must not lose the batch's answer: `finish` (what the
+    /// stdio server awaits before it exits) waits for batches as for single requests.
+    @Test func finishWaitsForABatchStillRunning() async {
+        let c = TestClient()
+        await c.initialize("2025-03-26")
+        c.sendRaw(#"[{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"slow_operation","arguments":{"steps":2,"step_ms":100}}}]"#)
+        await c.connection.finish(grace: .seconds(10))
+        let answered = c.messages.contains { $0.arrayValue?.first?["id"] == "s" }
+        #expect(answered, "the batch was still running when finish returned")
+    }
+
     @Test func batchesWorkOnlyOn20250326() async {
         let c = TestClient()
         await c.initialize("2025-03-26")

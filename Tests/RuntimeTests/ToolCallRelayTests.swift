@@ -45,7 +45,9 @@ struct ToolCallRelayTests {
             let messages = Mutex<[JSONValue]>([])
         }
 
-        init(_ harness: RuntimeHarness) {
+        /// `beforeEmit` runs on the relay's writes to the client before they are kept (a test
+        /// holds one there to look at the relay mid-delivery).
+        init(_ harness: RuntimeHarness, beforeEmit: (@Sendable () -> Void)? = nil) {
             server = MCPServer(info: Implementation(name: "agentbridge", version: "test"))
             let provider = AgentCatalogProvider(database: harness.database, caller: harness.caller, agentID: "relay",
                                                 registry: harness.registry, log: { _ in })
@@ -57,7 +59,11 @@ struct ToolCallRelayTests {
                 }
             }
             connection = ServerConnection(server: server, maxInFlight: 64, write: keep)
-            relay = ToolCallRelay(agent: ToolCallRelay.Agent(provider: provider, serverInfo: server.info.json), connection: connection, limits: .default, emit: keep)
+            relay = ToolCallRelay(agent: ToolCallRelay.Agent(provider: provider, serverInfo: server.info.json), connection: connection, limits: .default,
+                                  emit: { bytes in
+                                      beforeEmit?()
+                                      keep(bytes)
+                                  })
         }
 
         /// Sends `line` the way the stdio server does: the relay first, else the engine.
@@ -72,6 +78,13 @@ struct ToolCallRelayTests {
                 bytes.withUnsafeBufferPointer { connection.receive(bytes: $0) }
             }
             return taken
+        }
+
+        /// The relay's count of calls in flight once it stops changing to zero, waiting up to 5 s
+        /// (an answer is kept before the relay's own bookkeeping of it ends).
+        func settledInFlight() async -> Int {
+            for _ in 0..<500 where relay.inFlight != 0 { try? await Task.sleep(for: .milliseconds(10)) }
+            return relay.inFlight
         }
 
         /// The answer with `id`, waiting up to `seconds`.
@@ -132,7 +145,33 @@ struct ToolCallRelayTests {
                 #expect(relay["result"] == engine["result"], "\(tool): relay \(relay) engine \(engine)")
                 #expect(relay["error"] == engine["error"], "\(tool): relay \(relay) engine \(engine)")
             }
-            #expect(gateway.relay.inFlight == 0)
+            #expect(await gateway.settledInFlight() == 0)
+        }
+    }
+
+    /// `agentbridge stdio` exits once stdin closed and the relay has nothing in flight. An
+    /// answer taken from the upstream but still on its way to the client must count, or the
+    /// process can exit with it unwritten.
+    @Test func anAnswerOnItsWayToTheClientStillCountsAsInFlight() async throws {
+        try await RuntimeHarness.with(manifest: Self.manifest) { harness in
+            let holding = Mutex(false)
+            let entered = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+            let gateway = Gateway(harness, beforeEmit: {
+                guard holding.withLock({ $0 }) else { return }
+                entered.signal()
+                release.wait()
+            })
+            gateway.send(#"{"jsonrpc":"2.0","id":"list","method":"tools/list","params":{\#(Self.meta)}}"#)
+            _ = try #require(await gateway.answer("list"))
+            holding.withLock { $0 = true }
+            #expect(gateway.send(Self.call("held", "ref__echo", #"{"text":"held"}"#)))
+            let reached = await Task.detached { entered.wait(timeout: .now() + 30) == .success }.value
+            #expect(reached, "the answer never reached the client's stream")
+            #expect(gateway.relay.inFlight == 1, "an answer being written counts as in flight")
+            holding.withLock { $0 = false }
+            release.signal()
+            #expect("\(await gateway.answer("held") ?? .null)".contains("held"))
+            #expect(await gateway.settledInFlight() == 0)
         }
     }
 
@@ -207,7 +246,7 @@ struct ToolCallRelayTests {
             let answer = try #require(await gateway.answer("doomed"))
             #expect(answer["result"]?["isError"] == true, "\(answer)")
             #expect("\(answer)".contains("ref__slow_operation failed: MCP connection closed"), "\(answer)")
-            #expect(gateway.relay.inFlight == 0)
+            #expect(await gateway.settledInFlight() == 0)
             // After the restart, calls are relayed again.
             var relayed = false
             for attempt in 0..<300 where !relayed {

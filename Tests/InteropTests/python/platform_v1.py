@@ -99,6 +99,15 @@ async def scenario(session: ClientSession, changes: list[str], asked: list[str])
         fail("agent instructions as a prompt", f"{prompt}")
     ok("the agent's instructions render as a prompt with its variables")
 
+    # Leave quietly: the mcp<2 stdio client fails at exit (BrokenResourceError in its stdout
+    # reader) when a message arrives after the session closed, so stop the subscription and let
+    # the subscribed run finish before leaving; the ping answer comes after anything it sent.
+    await session.unsubscribe_resource(uri)
+    with anyio.fail_after(20):
+        while json.loads((await session.read_resource(uri)).contents[0].text)["status"] not in ("completed", "failed", "cancelled"):
+            await anyio.sleep(0.05)
+    await session.send_ping()
+
 
 async def run(args: argparse.Namespace) -> None:
     changes: list[str] = []
