@@ -529,7 +529,9 @@ public final class ToolCallRelay: Sendable {
                 call.connection.noteSuccess()
                 result = outcome.json
             } catch {
-                if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) { call.connection.noteFailure() }
+                if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) {
+                    if case .closed? = error as? MCPClientError { call.connection.noteLost(call.transport) } else { call.connection.noteFailure() }
+                }
                 result = AgentCatalogProvider.failedCall(call.exposedName, error)
             }
             self.answer(call, result)
@@ -580,7 +582,7 @@ public final class ToolCallRelay: Sendable {
             return Array(gone.values)
         }
         for call in lost {
-            call.connection.noteFailure()
+            call.connection.noteLost(transport)
             answer(call, AgentCatalogProvider.failedCall(call.exposedName, MCPClientError.closed(reason)))
         }
         if !lost.isEmpty { flushToClient() }

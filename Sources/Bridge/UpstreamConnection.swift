@@ -47,6 +47,9 @@ public final class UpstreamConnection: Sendable {
         var toolsFetchedAt: ContinuousClock.Instant?
         var consecutiveFailures = 0
         var openUntil: ContinuousClock.Instant?
+        /// The connection (its transport) whose end was last counted by the breaker: the calls a
+        /// dying connection takes with it are one failure, not one each.
+        var lostCounted: ObjectIdentifier?
     }
 
     public let key: UpstreamKey
@@ -110,9 +113,10 @@ public final class UpstreamConnection: Sendable {
             throw UpstreamError.startFailed(server: key.serverID, reason: "cannot duplicate the child's pipes (errno \(errno))")
         }
         let transport = FDClientTransport(readFD: readFD, writeFD: writeFD)
+        let transportID = ObjectIdentifier(transport)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
-        }, inputProvider: inputRouter.provider)
+        }, inputProvider: inputRouter.provider, closed: { [weak self] _ in self?.detach(ifStill: transportID) })
         let client = MCPClient(transport: transport, events: events)
         do {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: .auto) }
@@ -139,8 +143,14 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
-    private func detach() {
+    /// Forgets the connection. With `ifStill`, only while that transport is the current one:
+    /// its pipe closing is the first sign of a dead server (the supervisor learns of the exit
+    /// later — at once for a crash, not at all while a wrapper process lingers), and until then
+    /// new calls would be sent into the closed connection and fail instead of waiting for the
+    /// restart.
+    private func detach(ifStill transport: ObjectIdentifier? = nil) {
         let (client, subscription) = state.withLock { state -> (MCPClient?, MCPSubscription?) in
+            if let transport, state.transport.map(ObjectIdentifier.init) != transport { return (nil, nil) }
             defer { state.client = nil; state.transport = nil; state.subscription = nil; state.tools = nil }
             return (state.client, state.subscription)
         }
@@ -152,14 +162,23 @@ public final class UpstreamConnection: Sendable {
 
     /// The connected client, waiting up to `timeout` for the child to come up.
     public func client(timeout: Duration) async throws -> MCPClient {
+        try await live(timeout: timeout).client
+    }
+
+    private var current: (client: MCPClient, transport: ObjectIdentifier?)? {
+        state.withLock { state in state.client.map { ($0, state.transport.map(ObjectIdentifier.init)) } }
+    }
+
+    /// The connected client and its transport's identity (for `noteLost`).
+    private func live(timeout: Duration) async throws -> (client: MCPClient, transport: ObjectIdentifier?) {
         // The common case: connected. (Starting the supervisor posts to its mailbox, which is
         // far too much work to repeat on every call.)
-        if let client = state.withLock({ $0.client }) { return client }
+        if let live = current { return live }
         let started = ContinuousClock.now
         let deadline = started + timeout
         supervisor.start()
         while true {
-            if let client = state.withLock({ $0.client }) { return client }
+            if let live = current { return live }
             // `down` right after start() is the initial "not started" state; later it is the
             // supervisor giving up (crash loop), which no amount of waiting fixes.
             if case .down(let reason, _) = supervisor.health, ContinuousClock.now - started > .milliseconds(500) {
@@ -212,8 +231,10 @@ public final class UpstreamConnection: Sendable {
         if let until = state.withLock({ $0.openUntil }), ContinuousClock.now < until {
             throw UpstreamError.circuitOpen(server: key.serverID)
         }
+        var transport: ObjectIdentifier?
         do {
-            let client = try await client(timeout: timeout)
+            let (client, liveTransport) = try await live(timeout: timeout)
+            transport = liveTransport
             // `timeout` is an idle deadline: each progress report from the upstream resets it.
             let result = try await inputRouter.during(input) {
                 try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
@@ -227,7 +248,9 @@ public final class UpstreamConnection: Sendable {
             // went away (a closed HTTP connection, a cancelled run) says nothing about the
             // upstream — counting those would let one client hanging up on a busy gateway open
             // the breaker for everyone. An idle-deadline expiry is the upstream's fault and counts.
-            if Self.countsAgainstUpstream(error, callerCancelled: Task.isCancelled) { noteFailure() }
+            if Self.countsAgainstUpstream(error, callerCancelled: Task.isCancelled) {
+                if case .closed? = error as? MCPClientError, let transport { noteLost(transport) } else { noteFailure() }
+            }
             throw error
         }
     }
@@ -244,6 +267,19 @@ public final class UpstreamConnection: Sendable {
     /// A call that got an answer: the upstream is well (for calls made outside `callTool`).
     func noteSuccess() {
         state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
+    }
+
+    /// A call failed because the connection through `transport` ended. The calls in flight on
+    /// a connection that dies all fail together; that is one failure of the upstream (whose
+    /// restarts the supervisor paces), not one per call — else any crash with five calls in
+    /// flight would also open the breaker and refuse every call for the cooldown.
+    func noteLost(_ transport: ObjectIdentifier) {
+        let first = state.withLock { state -> Bool in
+            guard state.lostCounted != transport else { return false }
+            state.lostCounted = transport
+            return true
+        }
+        if first { noteFailure() }
     }
 
     func noteFailure() {

@@ -167,6 +167,60 @@ struct UpstreamFaultTests {
         await upstream.stop()
     }
 
+    /// The calls a dying upstream takes with it are one failure: a crash with more calls in
+    /// flight than the breaker's threshold must not also refuse every call for the cooldown;
+    /// calls made right after the crash wait for the restart and succeed.
+    @Test func aCrashWithManyCallsInFlightIsOneFailureAndCallsAfterItWaitForTheRestart() async throws {
+        var options = Self.options()
+        options.breakerThreshold = 3
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        _ = try await upstream.tools(timeout: .seconds(20))
+        let pid = try #require(upstream.childPID)
+        final class Running: Sendable { let ids = Mutex<Set<Int>>([]) }
+        let running = Running()
+        let calls = (0..<8).map { index in
+            Task {
+                try await upstream.callTool("slow_operation", arguments: ["steps": 100, "step_ms": 100], timeout: .seconds(30)) { _ in
+                    running.ids.withLock { _ = $0.insert(index) }
+                }
+            }
+        }
+        #expect(await eventually { running.ids.withLock { $0.count } == 8 }, "the calls are running")
+        kill(pid, SIGKILL)
+        for call in calls {
+            await #expect(throws: (any Error).self) { try await call.value }
+        }
+        // At once, during the restart: each waits for the new child and succeeds.
+        for attempt in 0..<5 {
+            let text = try await upstream.callTool("echo", arguments: ["text": .string("after \(attempt)")], timeout: .seconds(20)).text
+            #expect(text == "after \(attempt)")
+        }
+        #expect(upstream.childPID != pid)
+        await upstream.stop()
+    }
+
+    /// The server's pipe can close before its process exits (here a wrapper shell lingers two
+    /// seconds after the server it started died): calls made in between wait for the restart
+    /// and succeed instead of failing on the closed connection.
+    @Test func callsAfterThePipeClosedWaitForTheRestartEvenWhileTheProcessLingers() async throws {
+        let server = try Self.referenceServer()
+        // (stdin through fd 3: dash gives a background job /dev/null even for an explicit `<&0`.)
+        let upstream = connection("/bin/sh", ["-c", "exec 3<&0; \"$0\" --tools 3 <&3 & exec >&- 3<&-; wait; sleep 2", server])
+        _ = try await upstream.tools(timeout: .seconds(20))
+        let shell = try #require(upstream.childPID)
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        let serverPID = try #require(children.split(separator: " ").first.flatMap { Int32($0) }, "no server under the shell")
+        kill(serverPID, SIGKILL)
+        try await Task.sleep(for: .milliseconds(200))  // the pipe is closed; the shell sleeps on
+        #expect(alive(shell))
+        for attempt in 0..<3 {
+            let text = try await upstream.callTool("echo", arguments: ["text": .string("after \(attempt)")], timeout: .seconds(20)).text
+            #expect(text == "after \(attempt)")
+        }
+        #expect(upstream.childPID != shell)
+        await upstream.stop()
+    }
+
     @Test func callersThatHangUpNeverOpenTheBreakerButAnUpstreamThatTimesOutDoes() async throws {
         var options = Self.options()
         options.breakerThreshold = 3

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -82,6 +83,20 @@ class Counters:
         self.tool_errors = 0
         self.protocol_errors: list[str] = []
         self.runs = 0
+        # Tool errors by client kind and text (numbers folded), with when each kind was first seen:
+        # the summary says what failed, not only how often.
+        self.error_kinds: dict[tuple[str, str], list[float]] = {}
+
+    def tool_error(self, kind: str, text: str) -> None:
+        self.tool_errors += 1
+        folded = re.sub(r"[0-9]+(\.[0-9]+)?", "N", text)[:160]
+        seen = self.error_kinds.setdefault((kind, folded), [0, time.time(), time.time()])
+        seen[0] += 1
+        seen[2] = time.time()
+
+
+def text_of(r: Any) -> str:
+    return "".join(getattr(b, "text", "") for b in r.content)
 
 
 async def http_echo_loop(url: str, key: str, mode: str, stop: float, counters: Counters) -> None:
@@ -95,7 +110,7 @@ async def http_echo_loop(url: str, key: str, mode: str, stop: float, counters: C
                     r = await c.call_tool("reference__echo", {"text": "soak"})
                     counters.calls += 1
                     if r.is_error:
-                        counters.tool_errors += 1
+                        counters.tool_error(f"{mode} echo", text_of(r))
                     elif "soak" not in "".join(getattr(b, "text", "") for b in r.content):
                         counters.protocol_errors.append(f"{mode} echo answered {r}")
         except Exception as e:  # noqa: BLE001
@@ -118,7 +133,7 @@ async def run_loop(url: str, key: str, stop: float, counters: Counters) -> None:
                     if status == "completed" and not r.is_error:
                         continue
                     # A run whose tool call hit the upstream restart fails as a run: not a protocol error.
-                    counters.tool_errors += 1
+                    counters.tool_error("run_agent", f"{status}: {text_of(r)}")
         except Exception as e:  # noqa: BLE001
             counters.protocol_errors.append(f"run_agent client: {type(e).__name__}: {e}")
             await asyncio.sleep(0.5)
@@ -134,7 +149,7 @@ async def stdio_loop(agentbridge: str, db: str, stop: float, counters: Counters)
                     r = await c.call_tool("reference__echo", {"text": "stdio"})
                     counters.calls += 1
                     if r.is_error:
-                        counters.tool_errors += 1
+                        counters.tool_error("stdio echo", text_of(r))
         except Exception as e:  # noqa: BLE001
             counters.protocol_errors.append(f"stdio gateway: {type(e).__name__}: {e}")
             await asyncio.sleep(0.5)
@@ -221,6 +236,10 @@ async def main_async(args: argparse.Namespace) -> int:
     lines += [f"| {t:.0f} | {rss / 1024:.1f} | {fds} | {kids} |" for t, rss, fds, kids in samples]
     summary = (f"{counters.calls} tool calls, {counters.runs} runs, {counters.tool_errors} tool errors during "
                f"{len(kills)} upstream kills, {len(counters.protocol_errors)} protocol errors over {args.seconds} s")
+    kinds = sorted(counters.error_kinds.items(), key=lambda item: -item[1][0])
+    errors = [f"  {count} × {kind} at {first - start:.0f}–{last - start:.0f} s: {text}" for (kind, text), (count, first, last) in kinds[:12]]
+    if errors:
+        summary += "\ntool errors by kind (kills at " + ", ".join(f"{k - start:.0f}" for k in kills) + " s):\n" + "\n".join(errors)
     print("\n".join(lines), flush=True)
     print(summary, flush=True)
     if args.report:
@@ -229,9 +248,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
     if counters.protocol_errors:
         fail("zero protocol errors", "; ".join(counters.protocol_errors[:5]))
-    ok(f"zero protocol errors ({summary})")
+    ok(f"zero protocol errors ({summary.splitlines()[0]})")
     if counters.calls < 10 or counters.runs < 1:
-        fail("the clients made progress", summary)
+        fail("the clients made progress", summary.splitlines()[0])
     if final[1] > warm[1] * 1.25 + 8 * 1024:
         fail("RSS stays flat", f"{warm[1] / 1024:.1f} MiB after warm-up, {final[1] / 1024:.1f} MiB at the end")
     ok(f"RSS stays flat ({warm[1] / 1024:.1f} → {final[1] / 1024:.1f} MiB)")
