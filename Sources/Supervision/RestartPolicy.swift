@@ -9,7 +9,9 @@ import Glibc
 /// costs little; jitter keeps many upstreams that failed together (a shared dependency went
 /// away) from restarting in lockstep. Five exits within 60 s is a crash loop: the supervisor
 /// stops trying (`.down`) until `reset()` or `downCooldown`, so a server that cannot start does
-/// not burn CPU or flood logs. A child that stayed up for `stableAfter` starts the backoff over.
+/// not burn CPU or flood logs. A child that stayed up for `stableAfter` (10 s) starts the backoff
+/// over: it started and served, so its death is not a failure to start — with 30 s, a server
+/// dying every 20 s under load saw its restart delay grow to 30 s and its callers wait that long.
 public struct RestartPolicy: Sendable, Hashable {
     /// Delay before the first restart after a stable run.
     public var initialDelay: Duration
@@ -30,7 +32,7 @@ public struct RestartPolicy: Sendable, Hashable {
     public init(
         initialDelay: Duration = .milliseconds(100), multiplier: Double = 2, maxDelay: Duration = .seconds(30),
         jitter: Double = 0.1, crashLoopExits: Int = 5, crashLoopWindow: Duration = .seconds(60),
-        downCooldown: Duration? = .seconds(300), stableAfter: Duration = .seconds(30)
+        downCooldown: Duration? = .seconds(300), stableAfter: Duration = .seconds(10)
     ) {
         self.initialDelay = initialDelay
         self.multiplier = max(1, multiplier)

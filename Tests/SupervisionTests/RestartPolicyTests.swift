@@ -54,6 +54,24 @@ struct RestartPolicyTests {
             == .restart(attempt: 1, delay: .milliseconds(100)))
     }
 
+    /// Found by the soak (the upstream SIGKILLed every 20 s): with a 30 s `stableAfter`, a server
+    /// that served for 20 s between deaths counted as failing to start, its restart delay grew
+    /// to 25–30 s, and calls waited that long. With the defaults it restarts at once each time,
+    /// and a server that dies within seconds of starting still backs off.
+    @Test("with the defaults, a server that ran for 20 s between deaths restarts at the initial delay")
+    func servingBetweenDeathsIsNotACrashLoop() {
+        var tracker = RestartTracker(policy: RestartPolicy(jitter: 0))
+        let t0 = ContinuousClock.now
+        for kill in 0..<20 {
+            #expect(tracker.recordFailure(at: t0 + .seconds(20 * kill), uptime: .seconds(20), randomUnit: 0.5)
+                == .restart(attempt: 1, delay: .milliseconds(100)))
+        }
+        var failing = RestartTracker(policy: RestartPolicy(jitter: 0))
+        _ = failing.recordFailure(at: t0, uptime: .seconds(2), randomUnit: 0.5)
+        #expect(failing.recordFailure(at: t0 + .seconds(3), uptime: .seconds(2), randomUnit: 0.5)
+            == .restart(attempt: 2, delay: .milliseconds(200)))
+    }
+
     @Test("durations read well in messages")
     func durationText() {
         #expect(Duration.milliseconds(250).shortText == "250 ms")
