@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "MCP", dependencies: ["JSON", "JSONRPC"]),
         .target(name: "MCPServer", dependencies: ["JSON", "JSONRPC", "MCP", "Hashing"]),
         .target(name: "StdioTransport", dependencies: ["JSON", "JSONRPC"]),
-        .target(name: "MCPStdio", dependencies: ["JSON", "MCPServer", "StdioTransport"]),
+        .target(name: "MCPStdio", dependencies: ["JSON", "JSONRPC", "MCPServer", "StdioTransport"]),
         .target(name: "ReferenceServer", dependencies: ["JSON", "MCP", "MCPServer"]),
         .target(name: "MCPClient", dependencies: ["JSON", "JSONRPC", "MCP", "StdioTransport", "HTTPClient", "HTTPServer"]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

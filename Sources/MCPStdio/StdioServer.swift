@@ -2,8 +2,10 @@
 import Glibc
 #endif
 import JSON
+import JSONRPC
 import MCPServer
 import StdioTransport
+import Synchronization
 
 /// Serves one `MCPServer` to the client on the other end of stdin/stdout.
 ///
@@ -53,7 +55,14 @@ public enum StdioServer {
         let protocolFD = dup(1)
         dup2(2, 1)
         let writer = LineWriter(fd: protocolFD >= 0 ? protocolFD : 1)
-        let connection = ServerConnection(server: server, limits: limits.json, maxInFlight: limits.maxInFlight) { writer.writeLine($0) }
+        // With other requests still running, an answer waits for theirs (one write per round, see
+        // `LineWriter.writeLineSoon`); a lone answer is written at once. (The count includes the
+        // request being answered.)
+        let peer = Mutex<JSONRPCPeer?>(nil)
+        let connection = ServerConnection(server: server, limits: limits.json, maxInFlight: limits.maxInFlight) { bytes in
+            if let peer = peer.withLock({ $0 }), peer.inFlightCount > 1 { writer.writeLineSoon(bytes) } else { writer.writeLine(bytes) }
+        }
+        peer.withLock { $0 = connection.peer }
         let maxLine = limits.maxLineBytes
         let lane = makeLane?(connection, { writer.writeLines($0) })
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in

@@ -15,11 +15,19 @@ import Synchronization
 /// turns into a sink that drops frames, so a vanished peer cannot crash or block us. `flush()`
 /// waits until everything accepted has been written; `close()` stops accepting frames and
 /// returns once no write is in progress, after which the caller may close the descriptor.
+///
+/// `writeLineSoon` leaves the write to a task queued behind the work already queued (one write
+/// per round of answers). Nothing ever waits for that task: whoever would wait for the writer
+/// (`flush`, back-pressure) takes the scheduled drain over and writes itself, so a blocked
+/// cooperative pool cannot leave frames unwritten or deadlock.
 public final class LineWriter: Sendable {
     private struct State {
         var broken = false
         var closed = false
+        /// Someone is responsible for writing `pending`: a caller writing now, or a scheduled
+        /// task (`scheduled`) that has not started.
         var draining = false
+        var scheduled = false
         var pending: [UInt8] = []
     }
 
@@ -37,17 +45,27 @@ public final class LineWriter: Sendable {
     /// Queues `bytes` followed by `\n` and, unless another caller is already writing, writes
     /// everything pending. The bytes must not contain a newline (our JSON writer guarantees it).
     public func writeLine(_ bytes: [UInt8]) {
-        append(bytes, newline: true)
+        append(bytes, newline: true, soon: false)
+    }
+
+    /// Queues `bytes` followed by `\n` and, unless a drain is running or scheduled, schedules one
+    /// as a task behind the work already queued, so the frames other tasks produce meanwhile
+    /// leave in the same write. For a server answering many requests at once: one write(2) —
+    /// and one wake-up of the reader on the other end — per round instead of per answer, which
+    /// in turn lets the client send its next requests in larger batches. A lone answer should
+    /// use `writeLine` (the task hop would only add latency).
+    public func writeLineSoon(_ bytes: [UInt8]) {
+        append(bytes, newline: true, soon: true)
     }
 
     /// Queues `block`, one or more complete lines each already ending in `\n`, as one unit.
     public func writeLines(_ block: [UInt8]) {
-        if !block.isEmpty { append(block, newline: false) }
+        if !block.isEmpty { append(block, newline: false, soon: false) }
     }
 
-    private func append(_ bytes: [UInt8], newline: Bool) {
+    private func append(_ bytes: [UInt8], newline: Bool, soon: Bool) {
         while true {
-            enum Next { case done, drain, wait }
+            enum Next { case done, drain, schedule, wait }
             let next: Next = state.withLock { s in
                 guard !s.broken, !s.closed else { return .done }
                 if s.draining && s.pending.count + bytes.count + 1 > maxPendingBytes && !s.pending.isEmpty { return .wait }
@@ -55,16 +73,41 @@ public final class LineWriter: Sendable {
                 if newline { s.pending.append(0x0A) }
                 if s.draining { return .done }
                 s.draining = true
-                return .drain
+                s.scheduled = soon
+                return soon ? .schedule : .drain
             }
             switch next {
             case .done: return
-            case .wait: usleep(100)  // the reader is slower than we produce: let the drainer catch up
+            case .wait: waitForDrainer()  // the reader is slower than we produce
             case .drain:
                 drain()
                 return
+            case .schedule:
+                Task { self.runScheduledDrain() }
+                return
             }
         }
+    }
+
+    /// The scheduled task: drains unless someone took the job over meanwhile.
+    private func runScheduledDrain() {
+        let mine = state.withLock { s -> Bool in
+            guard s.scheduled else { return false }
+            s.scheduled = false
+            return true
+        }
+        if mine { drain() }
+    }
+
+    /// One step of waiting for the writer: takes over a drain that is only scheduled (its task
+    /// may be queued behind the very threads that wait), else sleeps briefly.
+    private func waitForDrainer() {
+        let takeOver = state.withLock { s -> Bool in
+            guard s.draining, s.scheduled else { return false }
+            s.scheduled = false
+            return true
+        }
+        if takeOver { drain() } else { usleep(50) }
     }
 
     private func drain() {
@@ -88,7 +131,7 @@ public final class LineWriter: Sendable {
 
     /// Returns once every frame accepted so far has been written (or the writer broke).
     public func flush() {
-        while state.withLock({ $0.draining && !$0.broken }) { usleep(50) }
+        while state.withLock({ $0.draining && !$0.broken }) { waitForDrainer() }
     }
 
     /// Stops accepting frames and returns once no write is in progress; pending frames that no

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StdioTransport
+import Testing
+
+/// `LineWriter` writes whole frames, never loses one, and `flush` waits for every frame accepted
+/// — also for frames left to a scheduled drain (`writeLineSoon`, what the stdio server uses for
+/// answers while other requests run). With the pool's threads busy (here one blocks in `read`
+/// and the test flushes on the other), the scheduled drain task cannot run: `flush` must take
+/// it over — a first version that waited for the task hung here.
+@Suite(.timeLimit(.minutes(1))) struct LineWriterTests {
+    /// Everything written to a pipe's write end until it is closed.
+    final class Pipe: @unchecked Sendable {
+        let readFD: Int32, writeFD: Int32
+        init() {
+            var fds: [Int32] = [0, 0]
+            precondition(pipe(&fds) == 0)
+            (readFD, writeFD) = (fds[0], fds[1])
+        }
+        func closeWriteEnd() { close(writeFD) }
+        /// Reads until end of file.
+        func drain() -> [UInt8] {
+            var out: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                out += chunk[0..<n]
+            }
+            close(readFD)
+            return out
+        }
+    }
+
+    @Test func aFrameLeftToAScheduledDrainIsWrittenAndFlushWaitsForIt() async {
+        let pipe = Pipe()
+        let writer = LineWriter(fd: pipe.writeFD)
+        writer.writeLineSoon(Array("one".utf8))
+        writer.flush()
+        writer.writeLine(Array("two".utf8))
+        writer.writeLineSoon(Array("three".utf8))
+        writer.flush()
+        pipe.closeWriteEnd()
+        #expect(String(decoding: pipe.drain(), as: UTF8.self) == "one\ntwo\nthree\n")
+    }
+
+    @Test func framesFromManyTasksArriveWholeAndInEachTasksOrder() async {
+        let pipe = Pipe()
+        let reader = Task.detached { pipe.drain() }
+        let writer = LineWriter(fd: pipe.writeFD)
+        let tasks = 16, frames = 500
+        await withTaskGroup(of: Void.self) { group in
+            for t in 0..<tasks {
+                group.addTask {
+                    for f in 0..<frames {
+                        let frame = Array("task \(t) frame \(f) ".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: (t * 37 + f) % 300)
+                        if f % 3 == 0 { writer.writeLine(frame) } else { writer.writeLineSoon(frame) }
+                    }
+                }
+            }
+        }
+        writer.flush()
+        pipe.closeWriteEnd()
+        let lines = String(decoding: await reader.value, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == tasks * frames + 1 && lines.last == "", "every frame ends in exactly one newline")
+        var next = [Int](repeating: 0, count: tasks)
+        for line in lines.dropLast() {
+            let words = line.split(separator: " ")
+            guard words.count >= 4, let t = Int(words[1]), let f = Int(words[3]), t < tasks else {
+                Issue.record("a torn frame: \(line.prefix(60))")
+                return
+            }
+            #expect(f == next[t], "task \(t): frame \(f) after \(next[t] - 1)")
+            #expect(words.count == 5 ? words[4].count == (t * 37 + f) % 300 : (t * 37 + f) % 300 == 0)
+            next[t] = f + 1
+        }
+        #expect(next == [Int](repeating: frames, count: tasks))
+    }
+}
