@@ -15,6 +15,12 @@ enum ResultSplice {
     static func answer(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8], version: ProtocolVersion,
                        serverInfoMeta: [UInt8]) -> [UInt8]? {
         guard let members = JSONScanner.members(of: result, in: line) else { return nil }
+        return answer(result, members: members, in: line, clientID: clientID, version: version, serverInfoMeta: serverInfoMeta)
+    }
+
+    /// The same, with the result's members already found (`JSONScanner.objectMembers(_:nested:)`).
+    static func answer(_ result: Range<Int>, members: [JSONScanner.Member], in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8],
+                       version: ProtocolVersion, serverInfoMeta: [UInt8]) -> [UInt8]? {
         var hasContent = false, hasResultType = false, hasMeta = false
         for member in members {
             let value = member.value

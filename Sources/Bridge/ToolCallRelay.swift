@@ -223,7 +223,7 @@ public final class ToolCallRelay: Sendable {
     /// The call number when the relay took `line` (a client cancellation of a relayed call
     /// counts, as 0).
     private func accept(_ line: UnsafeBufferPointer<UInt8>, agent: Agent, reply: (any CallAnswerSink)?, routing: CallRouting?) -> UInt64? {
-        guard let top = JSONScanner.objectMembers(line, limits: limits), top.count == 4 || top.count == 3 else { return nil }
+        guard let (top, paramMembers) = JSONScanner.objectMembers(line, limits: limits, nested: "params"), top.count == 4 || top.count == 3 else { return nil }
         var jsonrpc: Range<Int>?, id: Range<Int>?, method: Range<Int>?, params: Range<Int>?
         for member in top {
             if JSONScanner.equals(member.key, "jsonrpc", in: line) { jsonrpc = member.value }
@@ -237,7 +237,7 @@ public final class ToolCallRelay: Sendable {
             return cancelledByClient(line, params: params) ? 0 : nil
         }
         guard let id, Self.isPlainID(id, in: line), JSONScanner.equals(method, "\"tools/call\"", in: line),
-              let members = JSONScanner.members(of: params, in: line) else { return nil }
+              let members = paramMembers else { return nil }
         var name: Range<Int>?, arguments: Range<Int>?, meta: Range<Int>?
         for member in members {
             if JSONScanner.equals(member.key, "name", in: line) { name = member.value }
@@ -446,7 +446,7 @@ public final class ToolCallRelay: Sendable {
     /// One line from an upstream: our answers and progress reports are taken here, the rest goes
     /// on to the MCP client.
     private func upstreamLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard Self.mentionsOurID(line), let top = JSONScanner.objectMembers(line, limits: limits) else { return false }
+        guard Self.mentionsOurID(line), let (top, resultMembers) = JSONScanner.objectMembers(line, limits: limits, nested: "result") else { return false }
         var id: Range<Int>?, result: Range<Int>?, method: Range<Int>?, params: Range<Int>?, hasError = false
         for member in top {
             if JSONScanner.equals(member.key, "id", in: line) { id = member.value }
@@ -464,8 +464,8 @@ public final class ToolCallRelay: Sendable {
         }
         guard let id, let number = Self.ourNumber(id, in: line) else { return false }
         guard let call = state.withLock({ Self.takeForAnswer(number, in: &$0) }) else { return true }  // expired or cancelled meanwhile
-        if !hasError, let result,
-           let spliced = ResultSplice.answer(result, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
+        if !hasError, let result, let resultMembers,
+           let spliced = ResultSplice.answer(result, members: resultMembers, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
             call.connection.noteSuccess()
             deliver(call, spliced)
             return true

@@ -21,6 +21,15 @@ public enum JSONFuzzTarget {
             return
         }
         if let scanned { checkScan(scanned, value, input) }
+        // The one-pass nested variant agrees with the plain scan and with splitting afterwards.
+        let withParams = JSONScanner.objectMembers(input, nested: "params")
+        Invariant.check((withParams == nil) == (scanned == nil), "the nested scan and the plain scan disagree on validity")
+        if let withParams, let scanned {
+            Invariant.check(withParams.members == scanned, "the nested scan found other members")
+            let params = scanned.first { JSONScanner.equals($0.key, "params", in: input) }
+            let expected = params.flatMap { input[$0.value.lowerBound] == UInt8(ascii: "{") ? JSONScanner.members(of: $0.value, in: input) : nil }
+            Invariant.check(withParams.nested == expected, "the nested members of params are not what splitting finds")
+        }
         checkDepth(value, input)
         for sortKeys in [false, true] {
             let written = JSONWriter.bytes(value, sortKeys: sortKeys)

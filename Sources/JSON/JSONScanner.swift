@@ -39,6 +39,25 @@ public enum JSONScanner {
         return scanner.pos == buffer.count ? members : nil
     }
 
+    /// `objectMembers`, plus the members of the object under the top-level key `nested` (nil when
+    /// that key is absent or its value is not an object), found in the same pass: a relay that
+    /// needs `params` or `result` does not walk it twice.
+    public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default,
+                                     nested: StaticString) -> (members: [Member], nested: [Member]?)? {
+        guard buffer.count <= limits.maxBytes else { return nil }
+        var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth)
+        scanner.nestedKey = nested
+        scanner.skipWhitespace()
+        guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{") else { return nil }
+        var members: [Member]? = []
+        members!.reserveCapacity(8)
+        scanner.keys.reserveCapacity(16)
+        guard scanner.object(depth: 1, collect: &members) else { return nil }
+        scanner.skipWhitespace()
+        guard scanner.pos == buffer.count, let members else { return nil }
+        return (members, scanner.nested)
+    }
+
     /// The members of the object at `range` — which must be an object value inside a text that
     /// `objectMembers` accepted (the ranges it returned, or ranges this function returned for
     /// them). The text is not checked again: this only splits, so a caller can look into nested
@@ -158,6 +177,9 @@ public enum JSONScanner {
 
         /// Keys of the objects being scanned, innermost last (one buffer for the whole text).
         var keys: [Range<Int>] = []
+        /// A top-level key whose object value's members go to `nested`.
+        var nestedKey: StaticString?
+        var nested: [Member]?
 
         /// An object; its members go to `members` when the caller wants them.
         mutating func object(depth: Int, collect members: inout [Member]?) -> Bool {
@@ -188,7 +210,14 @@ public enum JSONScanner {
                 pos += 1
                 skipWhitespace()
                 let valueStart = pos
-                guard value(depth: depth) else { return false }
+                if depth == 1, let nestedKey, pos < buf.count, buf[pos] == UInt8(ascii: "{"), JSONScanner.equals(key, nestedKey, in: buf) {
+                    var inner: [Member]? = []
+                    inner!.reserveCapacity(8)
+                    guard object(depth: depth + 1, collect: &inner) else { return false }
+                    nested = inner
+                } else {
+                    guard value(depth: depth) else { return false }
+                }
                 members?.append(Member(key: key, value: valueStart..<pos))
                 skipWhitespace()
                 guard pos < buf.count else { return false }

@@ -93,4 +93,34 @@ import Testing
         #expect((try? JSONParser.parse(nested, limits: .init(maxDepth: 5))) != nil)
         #expect((try? JSONParser.parse(nested, limits: .init(maxDepth: 4))) == nil)
     }
+
+    /// The one-pass variant finds the top-level members and those of one nested object, as the
+    /// plain scan plus `members(of:)` would.
+    @Test func nestedMembersComeFromTheSamePass() {
+        let cases: [(String, [String]?)] = [
+            (#"{"jsonrpc":"2.0","id":1,"method":"m","params":{"name":"echo","arguments":{"params":{"x":1}},"_meta":{"a":[1,{"b":2}]}}}"#, ["name", "arguments", "_meta"]),
+            (#"{"params":{}}"#, []),
+            (#"{"params":[1,2]}"#, nil),
+            (#"{"x":{"params":{"deep":1}}}"#, nil),
+            (#" { "params" : { "a" : "}" , "b" : "\"" } } "#, ["a", "b"]),
+        ]
+        for (text, keys) in cases {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                guard let found = JSONScanner.objectMembers(buffer, nested: "params") else {
+                    Issue.record("refused \(text)")
+                    return
+                }
+                #expect(found.members == JSONScanner.objectMembers(buffer))
+                #expect(found.nested.map { $0.map { String(decoding: bytes[$0.key], as: UTF8.self) } } == keys, "\(text)")
+                if let params = found.members.first(where: { JSONScanner.equals($0.key, "params", in: buffer) }), keys != nil {
+                    #expect(found.nested == JSONScanner.members(of: params.value, in: buffer))
+                }
+            }
+        }
+        // Whatever the plain scan refuses, so does the nested one.
+        for bad in [#"{"params":{"a":1,"a":2}}"#, #"{"params":{"a":}}"#, #"{"params":{},"params":{}}"#, #"{"params":{"a":1}"#] {
+            #expect(Array(bad.utf8).withUnsafeBufferPointer { JSONScanner.objectMembers($0, nested: "params") } == nil, "\(bad)")
+        }
+    }
 }
