@@ -27,16 +27,7 @@ public enum JSONScanner {
     /// The members of the object that makes up all of `buffer` (whitespace aside), in order; nil
     /// when the text is not such an object or is outside what the scanner vouches for.
     public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default) -> [Member]? {
-        guard buffer.count <= limits.maxBytes else { return nil }
-        var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth)
-        scanner.skipWhitespace()
-        guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{") else { return nil }
-        var members: [Member]? = []
-        members!.reserveCapacity(8)
-        scanner.keys.reserveCapacity(16)
-        guard scanner.object(depth: 1, collect: &members) else { return nil }
-        scanner.skipWhitespace()
-        return scanner.pos == buffer.count ? members : nil
+        scanObject(buffer, limits: limits, nested: nil)?.members
     }
 
     /// `objectMembers`, plus the members of the object under the top-level key `nested` (nil when
@@ -44,6 +35,11 @@ public enum JSONScanner {
     /// needs `params` or `result` does not walk it twice.
     public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default,
                                      nested: StaticString) -> (members: [Member], nested: [Member]?)? {
+        scanObject(buffer, limits: limits, nested: nested)
+    }
+
+    private static func scanObject(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits,
+                                   nested: StaticString?) -> (members: [Member], nested: [Member]?)? {
         guard buffer.count <= limits.maxBytes else { return nil }
         var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth)
         scanner.nestedKey = nested
