@@ -81,8 +81,9 @@ public final class LineWriter: Sendable {
                 s.pending.append(contentsOf: bytes)
                 if newline { s.pending.append(0x0A) }
                 if s.draining {
-                    // A drain only scheduled yet, with a pipe's worth waiting: write it now.
-                    guard s.scheduled, s.pending.count >= Self.deferLimit else { return .done }
+                    // A drain only scheduled yet: `writeLine` means now, and a pipe's worth
+                    // waiting gains nothing from waiting longer — either way, write it now.
+                    guard s.scheduled, !soon || s.pending.count >= Self.deferLimit else { return .done }
                     s.scheduled = false
                     return .drain
                 }

@@ -45,6 +45,24 @@ import Testing
         #expect(String(decoding: pipe.drain(), as: UTF8.self) == "one\ntwo\nthree\n")
     }
 
+    /// `writeLine` writes at once even when a deferred drain is only scheduled: its frame and
+    /// the deferred ones before it are on the pipe when it returns (no flush needed).
+    @Test func writeLineTakesOverAScheduledDrain() async {
+        let pipe = Pipe()
+        let writer = LineWriter(fd: pipe.writeFD)
+        writer.writeLineSoon(Array("deferred".utf8))
+        writer.writeLine(Array("now".utf8))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var flags = fcntl(pipe.readFD, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(pipe.readFD, F_SETFL, flags)
+        let n = buffer.withUnsafeMutableBytes { read(pipe.readFD, $0.baseAddress, $0.count) }
+        #expect(n > 0 && String(decoding: buffer[0..<max(0, n)], as: UTF8.self) == "deferred\nnow\n")
+        writer.flush()
+        pipe.closeWriteEnd()
+        close(pipe.readFD)
+    }
+
     @Test func framesFromManyTasksArriveWholeAndInEachTasksOrder() async {
         let pipe = Pipe()
         let reader = Task.detached { pipe.drain() }
