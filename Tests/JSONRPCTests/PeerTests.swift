@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 import Testing
 import JSON
@@ -41,19 +40,14 @@ final class RecordingSink: JSONRPCMessageSink, Sendable {
     }
 }
 
-/// A sink whose `send` blocks (on a semaphore) until the test releases it.
-final class BlockingSink: JSONRPCMessageSink, Sendable {
-    let entered: Gate
-    let release: DispatchSemaphore
-    let sent = Mutex(0)
-    init(entered: Gate, release: DispatchSemaphore) {
-        self.entered = entered
-        self.release = release
-    }
+/// A sink that records, as each message is handed to it, how many requests its peer still
+/// counts in flight (without blocking: a test must never hold a pool thread).
+final class CountingSink: JSONRPCMessageSink, Sendable {
+    let peer = Mutex<JSONRPCPeer?>(nil)
+    let seen = Mutex<[Int]>([])
     func send(_ message: JSONRPCMessage) {
-        entered.open()
-        release.wait()
-        sent.withLock { $0 += 1 }
+        let count = peer.withLock { $0 }?.inFlightCount ?? -1
+        seen.withLock { $0.append(count) }
     }
 }
 
@@ -126,18 +120,14 @@ struct PeerTests {
     /// process exits with the answer unwritten (seen in CI: a tools/list followed by EOF got no
     /// answer and exit status 0).
     @Test func aRequestCountsInFlightUntilItsAnswerIsHandedToTheSink() async throws {
-        let entered = Gate()
-        let release = DispatchSemaphore(value: 0)
-        let sink = BlockingSink(entered: entered, release: release)
+        let sink = CountingSink()
         let peer = JSONRPCPeer(sink: sink)
+        sink.peer.withLock { $0 = peer }
         peer.setHandlers(request: { _ in .success("done") }, notification: nil)
         peer.receive(.request(JSONRPCRequest(id: .int(1), method: "m")))
-        await entered.wait()
-        #expect(peer.inFlightCount == 1, "the answer is being written: still in flight")
-        release.signal()
         await peer.drain()
+        #expect(sink.seen.withLock { $0 } == [1], "the answer being handed over still counts as in flight")
         #expect(peer.inFlightCount == 0)
-        #expect(sink.sent.withLock { $0 } == 1)
     }
 
     @Test func unknownCancellationsAreIgnored() async {

@@ -1,14 +1,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import StdioTransport
 import Testing
 
 /// `LineWriter` writes whole frames, never loses one, and `flush` waits for every frame accepted
 /// — also for frames left to a scheduled drain (`writeLineSoon`, what the stdio server uses for
-/// answers while other requests run). With the pool's threads busy (here one blocks in `read`
-/// and the test flushes on the other), the scheduled drain task cannot run: `flush` must take
-/// it over — a first version that waited for the task hung here.
+/// answers while other requests run). `flush` and `writeLine` take a drain that is only scheduled
+/// over, so nothing depends on the scheduled task getting a thread. (A test must not block the
+/// cooperative pool itself: with two cores it has two threads, shared by every test running.)
 @Suite(.timeLimit(.minutes(1))) struct LineWriterTests {
     /// Everything written to a pipe's write end until it is closed.
     final class Pipe: @unchecked Sendable {
@@ -65,7 +66,12 @@ import Testing
 
     @Test func framesFromManyTasksArriveWholeAndInEachTasksOrder() async {
         let pipe = Pipe()
-        let reader = Task.detached { pipe.drain() }
+        // The reader blocks in read(2): on a thread of its own, never one of the pool's.
+        let reader = Task {
+            await withCheckedContinuation { done in
+                DispatchQueue(label: "LineWriterTests.reader").async { done.resume(returning: pipe.drain()) }
+            }
+        }
         let writer = LineWriter(fd: pipe.writeFD)
         let tasks = 16, frames = 500
         // Mostly small frames (deferred), every 50th one over the 4 KB a deferred frame may have.
