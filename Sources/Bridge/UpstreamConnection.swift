@@ -116,7 +116,13 @@ public final class UpstreamConnection: Sendable {
         let transportID = ObjectIdentifier(transport)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
-        }, inputProvider: inputRouter.provider, closed: { [weak self] _ in self?.detach(ifStill: transportID) })
+        }, inputProvider: inputRouter.provider, closed: { [weak self] _ in
+            // A server whose stdout closed is of no more use even if its process lives on:
+            // stop it (briefly: it is broken), and the supervisor restarts it.
+            if self?.detach(ifStill: transportID) == true {
+                Task { await child.terminate(grace: .milliseconds(500)) }
+            }
+        })
         let client = MCPClient(transport: transport, events: events)
         do {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: .auto) }
@@ -143,19 +149,21 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
-    /// Forgets the connection. With `ifStill`, only while that transport is the current one:
-    /// its pipe closing is the first sign of a dead server (the supervisor learns of the exit
-    /// later — at once for a crash, not at all while a wrapper process lingers), and until then
-    /// new calls would be sent into the closed connection and fail instead of waiting for the
-    /// restart.
-    private func detach(ifStill transport: ObjectIdentifier? = nil) {
-        let (client, subscription) = state.withLock { state -> (MCPClient?, MCPSubscription?) in
-            if let transport, state.transport.map(ObjectIdentifier.init) != transport { return (nil, nil) }
+    /// Forgets the connection (true when it did). With `ifStill`, only while that transport is
+    /// the current one: its pipe closing is the first sign of a dead server (the supervisor
+    /// learns of the exit later — at once for a crash, not at all while a process that closed
+    /// its stdout lingers), and until then new calls would be sent into the closed connection
+    /// and fail instead of waiting for the restart.
+    @discardableResult
+    private func detach(ifStill transport: ObjectIdentifier? = nil) -> Bool {
+        let (matched, client, subscription) = state.withLock { state -> (Bool, MCPClient?, MCPSubscription?) in
+            if let transport, state.transport.map(ObjectIdentifier.init) != transport { return (false, nil, nil) }
             defer { state.client = nil; state.transport = nil; state.subscription = nil; state.tools = nil }
-            return (state.client, state.subscription)
+            return (true, state.client, state.subscription)
         }
         subscription?.cancel()
         client?.close()
+        return matched
     }
 
     // MARK: - Use
