@@ -12,13 +12,8 @@ import MCP
 enum ResultSplice {
     /// The answer to the client as `ResultShaper` would shape `result` for its version, built
     /// from the upstream's bytes; nil when the result holds anything the splice does not cover.
-    static func answer(_ result: Range<Int>, in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8], version: ProtocolVersion,
-                       serverInfoMeta: [UInt8]) -> [UInt8]? {
-        guard let members = JSONScanner.members(of: result, in: line) else { return nil }
-        return answer(result, members: members, in: line, clientID: clientID, version: version, serverInfoMeta: serverInfoMeta)
-    }
-
-    /// The same, with the result's members already found (`JSONScanner.objectMembers(_:nested:)`).
+    /// `members` are the result's (`JSONScanner.objectMembers(_:nested:)` finds them while it
+    /// validates the line).
     static func answer(_ result: Range<Int>, members: [JSONScanner.Member], in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8],
                        version: ProtocolVersion, serverInfoMeta: [UInt8]) -> [UInt8]? {
         var hasContent = false, hasResultType = false, hasMeta = false

@@ -529,9 +529,7 @@ public final class ToolCallRelay: Sendable {
                 call.connection.noteSuccess()
                 result = outcome.json
             } catch {
-                if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) {
-                    if case .closed? = error as? MCPClientError { call.connection.noteLost(call.transport) } else { call.connection.noteFailure() }
-                }
+                if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) { call.connection.noteFailure(error, on: call.transport) }
                 result = AgentCatalogProvider.failedCall(call.exposedName, error)
             }
             self.answer(call, result)

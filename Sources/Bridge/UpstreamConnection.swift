@@ -256,9 +256,7 @@ public final class UpstreamConnection: Sendable {
             // went away (a closed HTTP connection, a cancelled run) says nothing about the
             // upstream — counting those would let one client hanging up on a busy gateway open
             // the breaker for everyone. An idle-deadline expiry is the upstream's fault and counts.
-            if Self.countsAgainstUpstream(error, callerCancelled: Task.isCancelled) {
-                if case .closed? = error as? MCPClientError, let transport { noteLost(transport) } else { noteFailure() }
-            }
+            if Self.countsAgainstUpstream(error, callerCancelled: Task.isCancelled) { noteFailure(error, on: transport) }
             throw error
         }
     }
@@ -275,6 +273,13 @@ public final class UpstreamConnection: Sendable {
     /// A call that got an answer: the upstream is well (for calls made outside `callTool`).
     func noteSuccess() {
         state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
+    }
+
+    /// A call made through `transport` failed with `error` (one that counts against the
+    /// upstream): a closed connection counts once per connection (`noteLost`), anything else
+    /// each time.
+    func noteFailure(_ error: any Error, on transport: ObjectIdentifier?) {
+        if case .closed? = error as? MCPClientError, let transport { noteLost(transport) } else { noteFailure() }
     }
 
     /// A call failed because the connection through `transport` ended. The calls in flight on

@@ -31,8 +31,10 @@ import Testing
         for (text, common) in Self.results {
             let line = Array(#"{"jsonrpc":"2.0","id":"ab-1","result":"#.utf8) + Array(text.utf8) + Array("}".utf8)
             let spliced: [UInt8]? = line.withUnsafeBufferPointer { buffer in
-                guard let top = JSONScanner.objectMembers(buffer), let result = top.first(where: { JSONScanner.equals($0.key, "result", in: buffer) }) else { return nil }
-                return ResultSplice.answer(result.value, in: buffer, clientID: Array("7".utf8), version: version, serverInfoMeta: serverInfoMeta)
+                // As the relay reads an upstream's answer: the result's members from the validating pass.
+                guard let (top, members) = JSONScanner.objectMembers(buffer, nested: "result"), let members,
+                      let result = top.first(where: { JSONScanner.equals($0.key, "result", in: buffer) }) else { return nil }
+                return ResultSplice.answer(result.value, members: members, in: buffer, clientID: Array("7".utf8), version: version, serverInfoMeta: serverInfoMeta)
             }
             if common { #expect(spliced != nil, "\(version): not spliced: \(text)") }
             guard let spliced else { continue }
