@@ -14,7 +14,7 @@ enum ResultSplice {
     /// from the upstream's bytes; nil when the result holds anything the splice does not cover.
     /// `members` are the result's (`JSONScanner.objectMembers(_:nested:)` finds them while it
     /// validates the line).
-    static func answer(_ result: Range<Int>, members: [JSONScanner.Member], in line: UnsafeBufferPointer<UInt8>, clientID: [UInt8],
+    static func answer(_ result: Range<Int>, members: UnsafeBufferPointer<JSONScanner.Member>, in line: UnsafeBufferPointer<UInt8>, clientID: ArraySlice<UInt8>,
                        version: ProtocolVersion, serverInfoMeta: [UInt8]) -> [UInt8]? {
         var hasContent = false, hasResultType = false, hasMeta = false
         for member in members {
@@ -30,8 +30,7 @@ enum ResultSplice {
             } else if JSONScanner.equals(member.key, "_meta", in: line) {
                 // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
                 if version.isModern {
-                    guard let meta = JSONScanner.members(of: value, in: line),
-                          meta.allSatisfy({ JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
+                    guard JSONScanner.forEachMember(of: value, in: line, { JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
                 }
                 hasMeta = true
             } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
@@ -42,9 +41,9 @@ enum ResultSplice {
         let ours = version.isModern ? serverInfoMeta : []
         var out: [UInt8] = []
         out.reserveCapacity(result.count + clientID.count + ours.count + 64)
-        out += #"{"jsonrpc":"2.0","id":"#.utf8
+        out.append(literal: #"{"jsonrpc":"2.0","id":"#)
         out += clientID
-        out += #","result":{"#.utf8
+        out.append(literal: #","result":{"#)
         var first = true
         for member in members {
             let isResultType = JSONScanner.equals(member.key, "resultType", in: line)
@@ -53,7 +52,7 @@ enum ResultSplice {
             first = false
             out.append(UInt8(ascii: "\""))
             out += UnsafeBufferPointer(rebasing: line[member.key])
-            out += "\":".utf8
+            out.append(literal: "\":")
             if version.isModern && JSONScanner.equals(member.key, "_meta", in: line) {
                 out += ours
             } else {
@@ -61,13 +60,13 @@ enum ResultSplice {
             }
         }
         if version.isModern {
-            if !hasResultType { out += #","resultType":"complete""#.utf8 }
+            if !hasResultType { out.append(literal: #","resultType":"complete""#) }
             if !hasMeta {
-                out += #","_meta":"#.utf8
+                out.append(literal: #","_meta":"#)
                 out += ours
             }
         }
-        out += "}}".utf8
+        out.append(literal: "}}")
         return out
     }
 }

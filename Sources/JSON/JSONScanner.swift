@@ -24,10 +24,14 @@ public enum JSONScanner {
 
     public static let maxKeysPerObject = 32
 
+    /// Keys of the objects open at once (all enclosing objects' keys are kept for the duplicate
+    /// check); deeper or wider texts are left to the parser.
+    public static let keyStackCapacity = 128
+
     /// The members of the object that makes up all of `buffer` (whitespace aside), in order; nil
     /// when the text is not such an object or is outside what the scanner vouches for.
     public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default) -> [Member]? {
-        scanObject(buffer, limits: limits, nested: nil)?.members
+        withObjectMembers(buffer, limits: limits, nested: nil) { top, _ in Array(top) }
     }
 
     /// `objectMembers`, plus the members of the object under the top-level key `nested` (nil when
@@ -35,23 +39,30 @@ public enum JSONScanner {
     /// needs `params` or `result` does not walk it twice.
     public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default,
                                      nested: StaticString) -> (members: [Member], nested: [Member]?)? {
-        scanObject(buffer, limits: limits, nested: nested)
+        withObjectMembers(buffer, limits: limits, nested: nested) { top, inner in (Array(top), inner.map { Array($0) }) }
     }
 
-    private static func scanObject(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits,
-                                   nested: StaticString?) -> (members: [Member], nested: [Member]?)? {
+    /// `objectMembers(_:limits:nested:)` without allocating: `body` sees the members in buffers
+    /// that live on the stack for the call (the relay scans two messages a call, and the arrays
+    /// were a third of its allocations). Nil, without calling `body`, when the scan fails.
+    public static func withObjectMembers<R>(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default, nested: StaticString?,
+                                            _ body: (UnsafeBufferPointer<Member>, UnsafeBufferPointer<Member>?) throws -> R) rethrows -> R? {
         guard buffer.count <= limits.maxBytes else { return nil }
-        var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth)
-        scanner.nestedKey = nested
-        scanner.skipWhitespace()
-        guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{") else { return nil }
-        var members: [Member]? = []
-        members!.reserveCapacity(8)
-        scanner.keys.reserveCapacity(16)
-        guard scanner.object(depth: 1, collect: &members) else { return nil }
-        scanner.skipWhitespace()
-        guard scanner.pos == buffer.count, let members else { return nil }
-        return (members, scanner.nested)
+        return try withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: keyStackCapacity) { keys in
+            try withUnsafeTemporaryAllocation(of: Member.self, capacity: 2 * maxKeysPerObject) { members in
+                var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth, keys: keys, members: members)
+                scanner.nestedKey = nested
+                scanner.skipWhitespace()
+                guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{"),
+                      scanner.object(depth: 1, collect: .top) else { return nil }
+                scanner.skipWhitespace()
+                guard scanner.pos == buffer.count else { return nil }
+                let top = UnsafeBufferPointer(rebasing: members[0..<scanner.topCount])
+                let inner = scanner.innerCount < 0 ? nil
+                    : UnsafeBufferPointer(rebasing: members[maxKeysPerObject..<(maxKeysPerObject + scanner.innerCount)])
+                return try body(top, inner)
+            }
+        }
     }
 
     /// The members of the object at `range` — which must be an object value inside a text that
@@ -59,10 +70,17 @@ public enum JSONScanner {
     /// them). The text is not checked again: this only splits, so a caller can look into nested
     /// objects without paying for validation twice. Nil when `range` does not hold an object.
     public static func members(of range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>) -> [Member]? {
-        guard range.lowerBound >= 0, range.upperBound <= buffer.count, range.count >= 2,
-              buffer[range.lowerBound] == UInt8(ascii: "{"), buffer[range.upperBound - 1] == UInt8(ascii: "}") else { return nil }
         var members: [Member] = []
         members.reserveCapacity(8)
+        guard forEachMember(of: range, in: buffer, { members.append($0); return true }) else { return nil }
+        return members
+    }
+
+    /// `members(of:in:)` one member at a time, without collecting them; `body` returns false to
+    /// stop early. False when `range` does not hold an object or `body` stopped.
+    public static func forEachMember(of range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>, _ body: (Member) -> Bool) -> Bool {
+        guard range.lowerBound >= 0, range.upperBound <= buffer.count, range.count >= 2,
+              buffer[range.lowerBound] == UInt8(ascii: "{"), buffer[range.upperBound - 1] == UInt8(ascii: "}") else { return false }
         var pos = range.lowerBound + 1
         let end = range.upperBound - 1
         func skipWhitespace() {
@@ -104,20 +122,20 @@ public enum JSONScanner {
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
         while true {
             skipWhitespace()
-            guard pos < end, buffer[pos] == UInt8(ascii: "\"") else { return pos >= end ? members : nil }
+            guard pos < end, buffer[pos] == UInt8(ascii: "\"") else { return pos >= end }
             let keyStart = pos + 1
             skipString()
             let key = keyStart..<(pos - 1)
             skipWhitespace()
-            guard pos < end, buffer[pos] == UInt8(ascii: ":") else { return nil }
+            guard pos < end, buffer[pos] == UInt8(ascii: ":") else { return false }
             pos += 1
             skipWhitespace()
             let valueStart = pos
             skipValue()
-            members.append(Member(key: key, value: valueStart..<pos))
+            guard body(Member(key: key, value: valueStart..<pos)) else { return false }
             skipWhitespace()
-            guard pos < end else { return members }
-            guard buffer[pos] == UInt8(ascii: ",") else { return nil }
+            guard pos < end else { return true }
+            guard buffer[pos] == UInt8(ascii: ",") else { return false }
             pos += 1
         }
     }
@@ -134,10 +152,24 @@ public enum JSONScanner {
         let buf: UnsafeBufferPointer<UInt8>
         let maxDepth: Int
         var pos = 0
+        /// Keys of the objects being scanned, innermost last.
+        let keys: UnsafeMutableBufferPointer<Range<Int>>
+        var keyCount = 0
+        /// The top-level object's members from 0, the nested object's from `maxKeysPerObject`.
+        let members: UnsafeMutableBufferPointer<Member>
+        var topCount = 0
+        /// -1 until the nested object was scanned.
+        var innerCount = -1
+        /// A top-level key whose object value's members are collected too.
+        var nestedKey: StaticString?
 
-        init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        enum Collect { case none, top, nested }
+
+        init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int, keys: UnsafeMutableBufferPointer<Range<Int>>, members: UnsafeMutableBufferPointer<Member>) {
             self.buf = buf
             self.maxDepth = maxDepth
+            self.keys = keys
+            self.members = members
         }
 
         mutating func skipWhitespace() {
@@ -150,9 +182,7 @@ public enum JSONScanner {
         mutating func value(depth: Int) -> Bool {
             guard pos < buf.count else { return false }
             switch buf[pos] {
-            case UInt8(ascii: "{"):
-                var ignored: [Member]? = nil
-                return object(depth: depth + 1, collect: &ignored)
+            case UInt8(ascii: "{"): return object(depth: depth + 1, collect: .none)
             case UInt8(ascii: "["): return array(depth: depth + 1)
             case UInt8(ascii: "\""): return string(asKey: false)
             case UInt8(ascii: "t"): return literal("true")
@@ -171,18 +201,13 @@ public enum JSONScanner {
             return true
         }
 
-        /// Keys of the objects being scanned, innermost last (one buffer for the whole text).
-        var keys: [Range<Int>] = []
-        /// A top-level key whose object value's members go to `nested`.
-        var nestedKey: StaticString?
-        var nested: [Member]?
-
-        /// An object; its members go to `members` when the caller wants them.
-        mutating func object(depth: Int, collect members: inout [Member]?) -> Bool {
+        /// An object; its members are stored when `collect` says where.
+        mutating func object(depth: Int, collect: Collect) -> Bool {
             guard depth <= maxDepth else { return false }
             pos += 1
-            let base = keys.count
-            defer { keys.removeSubrange(base...) }
+            let base = keyCount
+            defer { keyCount = base }
+            if collect == .nested { innerCount = 0 }
             skipWhitespace()
             if pos < buf.count && buf[pos] == UInt8(ascii: "}") {
                 pos += 1
@@ -195,26 +220,32 @@ public enum JSONScanner {
                 guard string(asKey: true) else { return false }
                 let key = keyStart..<(pos - 1)
                 var i = base
-                while i < keys.count {
+                while i < keyCount {
                     if keys[i].count == key.count && same(keys[i], key) { return false }
                     i += 1
                 }
-                guard keys.count - base < JSONScanner.maxKeysPerObject else { return false }
-                keys.append(key)
+                guard keyCount - base < JSONScanner.maxKeysPerObject, keyCount < keys.count else { return false }
+                keys[keyCount] = key
+                keyCount += 1
                 skipWhitespace()
                 guard pos < buf.count, buf[pos] == UInt8(ascii: ":") else { return false }
                 pos += 1
                 skipWhitespace()
                 let valueStart = pos
                 if depth == 1, let nestedKey, pos < buf.count, buf[pos] == UInt8(ascii: "{"), JSONScanner.equals(key, nestedKey, in: buf) {
-                    var inner: [Member]? = []
-                    inner!.reserveCapacity(8)
-                    guard object(depth: depth + 1, collect: &inner) else { return false }
-                    nested = inner
+                    guard object(depth: depth + 1, collect: .nested) else { return false }
                 } else {
                     guard value(depth: depth) else { return false }
                 }
-                members?.append(Member(key: key, value: valueStart..<pos))
+                switch collect {
+                case .none: break
+                case .top:
+                    members[topCount] = Member(key: key, value: valueStart..<pos)
+                    topCount += 1
+                case .nested:
+                    members[JSONScanner.maxKeysPerObject + innerCount] = Member(key: key, value: valueStart..<pos)
+                    innerCount += 1
+                }
                 skipWhitespace()
                 guard pos < buf.count else { return false }
                 let c = buf[pos]

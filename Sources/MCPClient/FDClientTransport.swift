@@ -28,19 +28,26 @@ public final class FDClientTransport: MCPClientTransport {
     private let tap = TapSlot()
 
     /// Sees every line from the server before it is decoded; a line it claims (returns true
-    /// for) goes no further. For a relay that answers some responses itself.
-    public struct LineTap: Sendable {
-        public var line: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
+    /// for) goes no further. For a relay that answers some responses itself. A class: the
+    /// reader takes it for every line, and a struct of three closures cost three retains.
+    public final class LineTap: Sendable {
+        public let line: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
         /// After every line of one read was handled.
-        public var batchEnd: @Sendable () -> Void
+        public let batchEnd: @Sendable () -> Void
         /// The connection ended (once), with the reason the client also gets.
-        public var closed: @Sendable (String) -> Void
-        var owner: ObjectIdentifier?
-        public init(line: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool, batchEnd: @escaping @Sendable () -> Void,
-                    closed: @escaping @Sendable (String) -> Void) {
+        public let closed: @Sendable (String) -> Void
+        let owner: ObjectIdentifier?
+        public convenience init(line: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool, batchEnd: @escaping @Sendable () -> Void,
+                                closed: @escaping @Sendable (String) -> Void) {
+            self.init(line: line, batchEnd: batchEnd, closed: closed, owner: nil)
+        }
+
+        init(line: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool, batchEnd: @escaping @Sendable () -> Void,
+             closed: @escaping @Sendable (String) -> Void, owner: ObjectIdentifier?) {
             self.line = line
             self.batchEnd = batchEnd
             self.closed = closed
+            self.owner = owner
         }
     }
 
@@ -48,11 +55,9 @@ public final class FDClientTransport: MCPClientTransport {
     /// connection: their request ids would collide) or the connection already ended (the tap
     /// would never be told).
     public func setTap(_ tap: LineTap, owner: ObjectIdentifier) -> Bool {
-        let installed = self.tap.value.withLock { slot -> Bool in
+        let installed = self.tap.update { slot -> Bool in
             if let current = slot, current.owner != owner { return false }
-            var owned = tap
-            owned.owner = owner
-            slot = owned
+            slot = LineTap(line: tap.line, batchEnd: tap.batchEnd, closed: tap.closed, owner: owner)
             return true
         }
         return installed && !io.withLock { $0.reported }
@@ -60,8 +65,9 @@ public final class FDClientTransport: MCPClientTransport {
 
     /// Removes `owner`'s tap (a relay going away); another owner's stays.
     public func removeTap(owner: ObjectIdentifier) {
-        tap.value.withLock { slot in
+        _ = tap.update { slot in
             if slot?.owner == owner { slot = nil }
+            return true
         }
     }
 
@@ -99,14 +105,15 @@ public final class FDClientTransport: MCPClientTransport {
         let limits = jsonLimits
         let fd = readFD
         let taps = tap
+        let cache = TapCache(taps)
         Task.detached { [weak self] in
             await reader.run { event in
                 switch event {
                 case .line(let bytes):
-                    if let tap = taps.value.withLock({ $0 }), tap.line(bytes) { return }
+                    if let tap = cache.current, tap.line(bytes) { return }
                     for e in MCPTransportEvent.decode(bytes, limits: limits) { receive(e) }
                 case .batchEnd:
-                    taps.value.withLock({ $0 })?.batchEnd()
+                    cache.current?.batchEnd()
                 case .oversized(let count):
                     receive(.malformed(.init(id: nil, looksLikeRequest: false,
                                              reason: "the server sent a line of \(count) bytes, over the limit of \(limit) bytes; it was discarded")))
@@ -154,4 +161,35 @@ public final class FDClientTransport: MCPClientTransport {
 
 private final class TapSlot: Sendable {
     let value = Mutex<FDClientTransport.LineTap?>(nil)
+    /// Bumped (under `value`'s lock) whenever the tap changes.
+    let generation = Atomic<Int>(0)
+
+    func update(_ body: (inout FDClientTransport.LineTap?) -> Bool) -> Bool {
+        value.withLock { slot in
+            defer { generation.add(1, ordering: .releasing) }
+            return body(&slot)
+        }
+    }
+}
+
+/// The reader thread's copy of the installed tap, fetched again only when the slot's generation
+/// moved: taking it from the mutex for every line cost a lock and a retain of each closure.
+/// Used by the one reader thread only.
+private final class TapCache: @unchecked Sendable {
+    private let slot: TapSlot
+    private var seen = -1
+    private var tap: FDClientTransport.LineTap?
+
+    init(_ slot: TapSlot) {
+        self.slot = slot
+    }
+
+    var current: FDClientTransport.LineTap? {
+        let generation = slot.generation.load(ordering: .acquiring)
+        if generation != seen {
+            tap = slot.value.withLock { $0 }
+            seen = generation
+        }
+        return tap
+    }
 }

@@ -65,13 +65,15 @@ public enum StdioServer {
         peer.withLock { $0 = connection.peer }
         let maxLine = limits.maxLineBytes
         let lane = makeLane?(connection, { writer.writeLines($0) })
+        // The closures on their own, not the lane: copying the struct per line retained all three.
+        let offer = lane?.offer, batchEnd = lane?.batchEnd
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
             switch event {
             case .line(let bytes):
-                if let lane, lane.offer(bytes) { return }
+                if let offer, offer(bytes) { return }
                 connection.receive(bytes: bytes)
             case .oversized(let count): connection.receiveOversized(byteCount: count, limit: maxLine)
-            case .batchEnd: lane?.batchEnd()
+            case .batchEnd: batchEnd?()
             }
         }
         async let engine: Void = connection.finish(grace: limits.shutdownGrace)

@@ -34,7 +34,7 @@ import Testing
                 // As the relay reads an upstream's answer: the result's members from the validating pass.
                 guard let (top, members) = JSONScanner.objectMembers(buffer, nested: "result"), let members,
                       let result = top.first(where: { JSONScanner.equals($0.key, "result", in: buffer) }) else { return nil }
-                return ResultSplice.answer(result.value, members: members, in: buffer, clientID: Array("7".utf8), version: version, serverInfoMeta: serverInfoMeta)
+                return members.withUnsafeBufferPointer { members in ResultSplice.answer(result.value, members: members, in: buffer, clientID: Array("7".utf8)[...], version: version, serverInfoMeta: serverInfoMeta) }
             }
             if common { #expect(spliced != nil, "\(version): not spliced: \(text)") }
             guard let spliced else { continue }

@@ -123,4 +123,66 @@ import Testing
             #expect(Array(bad.utf8).withUnsafeBufferPointer { JSONScanner.objectMembers($0, nested: "params") } == nil, "\(bad)")
         }
     }
+
+    /// Keys stay open for the duplicate check while nested objects are scanned, on a stack of
+    /// fixed size: a chain holding more keys than that is left to the parser (nil), never
+    /// misread; a chain that fits is scanned.
+    @Test func aChainOfOpenKeysBeyondTheKeyStackIsLeftToTheParser() throws {
+        func chain(levels: Int) -> String {
+            var text = ""
+            for level in 0..<levels {
+                text += "{" + (0..<31).map { "\"k\(level)_\($0)\":0," }.joined() + "\"next\":"
+            }
+            return text + "0" + String(repeating: "}", count: levels)
+        }
+        let fits = chain(levels: JSONScanner.keyStackCapacity / 32)
+        #expect(scan(fits) != nil)
+        let beyond = chain(levels: JSONScanner.keyStackCapacity / 32 + 1)
+        #expect(scan(beyond) == nil)
+        #expect(try JSONParser.parse(beyond).objectValue != nil)
+    }
+
+    /// `forEachMember` visits what `members(of:)` lists, in order, and stops when told.
+    @Test func forEachMemberVisitsTheMembersAndStopsWhenTold() {
+        let bytes = Array(#"{"a":1,"b":{"c":[1,2]},"d":"x,y"}"#.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            var seen: [String] = []
+            #expect(JSONScanner.forEachMember(of: 0..<buffer.count, in: buffer) { member in
+                seen.append(String(decoding: buffer[member.key], as: UTF8.self))
+                return true
+            })
+            #expect(seen == ["a", "b", "d"])
+            #expect(JSONScanner.members(of: 0..<buffer.count, in: buffer)?.count == 3)
+            var visits = 0
+            #expect(!JSONScanner.forEachMember(of: 0..<buffer.count, in: buffer) { _ in
+                visits += 1
+                return visits < 2
+            })
+            #expect(visits == 2)
+        }
+    }
+
+    @Test func forEachMemberOfAnEmptyObjectVisitsNothingAndSucceeds() {
+        var visits = 0
+        let ok = Array("{ }".utf8).withUnsafeBufferPointer { buffer in
+            JSONScanner.forEachMember(of: 0..<buffer.count, in: buffer) { _ in
+                visits += 1
+                return true
+            }
+        }
+        #expect(ok && visits == 0)
+    }
+
+    @Test(arguments: [UInt64(0), 7, 10, 99, 1_234_567_890, UInt64.max])
+    func appendsDecimalsAsStringDoes(_ value: UInt64) {
+        var bytes = Array("x".utf8)
+        bytes.append(decimal: value)
+        #expect(String(decoding: bytes, as: UTF8.self) == "x\(value)")
+    }
+
+    @Test func appendsLiteralsByteForByte() {
+        var bytes: [UInt8] = [1]
+        bytes.append(literal: #"{"é":"\n"}"#)
+        #expect(bytes == [1] + Array(#"{"é":"\n"}"#.utf8))
+    }
 }
