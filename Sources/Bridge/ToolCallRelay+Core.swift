@@ -214,9 +214,11 @@ extension ToolCallRelay {
         /// The call number when the relay took `line` (a client cancellation of a relayed call
         /// counts, as 0).
         private func accept(_ line: UnsafeBufferPointer<UInt8>, agent: Agent, reply: (any CallAnswerSink)?, routing: CallRouting?) -> UInt64? {
+            var number: UInt64?
             JSONScanner.withObjectMembers(line, limits: limits, nested: "params") { top, params in
-                accept(line, top: top, params: params, agent: agent, reply: reply, routing: routing)
-            } ?? nil
+                number = accept(line, top: top, params: params, agent: agent, reply: reply, routing: routing)
+            }
+            return number
         }
 
         private func accept(_ line: UnsafeBufferPointer<UInt8>, top: UnsafeBufferPointer<JSONScanner.Member>, params paramMembers: UnsafeBufferPointer<JSONScanner.Member>?,
@@ -448,9 +450,11 @@ extension ToolCallRelay {
         /// on to the MCP client.
         private func upstreamLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
             guard Self.mentionsOurID(line) else { return false }
-            return JSONScanner.withObjectMembers(line, limits: limits, nested: "result") { top, result in
-                upstreamLine(line, top: top, result: result)
-            } ?? false
+            var taken = false
+            JSONScanner.withObjectMembers(line, limits: limits, nested: "result") { top, result in
+                taken = upstreamLine(line, top: top, result: result)
+            }
+            return taken
         }
 
         private func upstreamLine(_ line: UnsafeBufferPointer<UInt8>, top: UnsafeBufferPointer<JSONScanner.Member>,

@@ -31,7 +31,9 @@ public enum JSONScanner {
     /// The members of the object that makes up all of `buffer` (whitespace aside), in order; nil
     /// when the text is not such an object or is outside what the scanner vouches for.
     public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default) -> [Member]? {
-        withObjectMembers(buffer, limits: limits, nested: nil) { top, _ in Array(top) }
+        var found: [Member]?
+        withObjectMembers(buffer, limits: limits, nested: nil) { top, _ in found = Array(top) }
+        return found
     }
 
     /// `objectMembers`, plus the members of the object under the top-level key `nested` (nil when
@@ -39,28 +41,34 @@ public enum JSONScanner {
     /// needs `params` or `result` does not walk it twice.
     public static func objectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default,
                                      nested: StaticString) -> (members: [Member], nested: [Member]?)? {
-        withObjectMembers(buffer, limits: limits, nested: nested) { top, inner in (Array(top), inner.map { Array($0) }) }
+        var found: (members: [Member], nested: [Member]?)?
+        withObjectMembers(buffer, limits: limits, nested: nested) { top, inner in found = (Array(top), inner.map { Array($0) }) }
+        return found
     }
 
     /// `objectMembers(_:limits:nested:)` without allocating: `body` sees the members in buffers
     /// that live on the stack for the call (the relay scans two messages a call, and the arrays
-    /// were a third of its allocations). Nil, without calling `body`, when the scan fails.
-    public static func withObjectMembers<R>(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default, nested: StaticString?,
-                                            _ body: (UnsafeBufferPointer<Member>, UnsafeBufferPointer<Member>?) throws -> R) rethrows -> R? {
-        guard buffer.count <= limits.maxBytes else { return nil }
-        return try withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: keyStackCapacity) { keys in
-            try withUnsafeTemporaryAllocation(of: Member.self, capacity: 2 * maxKeysPerObject) { members in
+    /// were a third of its allocations). False, without calling `body`, when the scan fails.
+    /// Not generic on purpose: called from other modules, a generic version ran unspecialized
+    /// and looked up type metadata on every call.
+    @discardableResult
+    public static func withObjectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default, nested: StaticString?,
+                                         _ body: (UnsafeBufferPointer<Member>, UnsafeBufferPointer<Member>?) -> Void) -> Bool {
+        guard buffer.count <= limits.maxBytes else { return false }
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: keyStackCapacity) { keys in
+            withUnsafeTemporaryAllocation(of: Member.self, capacity: 2 * maxKeysPerObject) { members in
                 var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth, keys: keys, members: members)
                 scanner.nestedKey = nested
                 scanner.skipWhitespace()
                 guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{"),
-                      scanner.object(depth: 1, collect: .top) else { return nil }
+                      scanner.object(depth: 1, collect: .top) else { return false }
                 scanner.skipWhitespace()
-                guard scanner.pos == buffer.count else { return nil }
+                guard scanner.pos == buffer.count else { return false }
                 let top = UnsafeBufferPointer(rebasing: members[0..<scanner.topCount])
                 let inner = scanner.innerCount < 0 ? nil
                     : UnsafeBufferPointer(rebasing: members[maxKeysPerObject..<(maxKeysPerObject + scanner.innerCount)])
-                return try body(top, inner)
+                body(top, inner)
+                return true
             }
         }
     }
