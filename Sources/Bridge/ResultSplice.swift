@@ -1,5 +1,8 @@
 // ResultSplice: a relayed call's answer built from the upstream's bytes.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSON
 import MCP
 
@@ -16,31 +19,49 @@ enum ResultSplice {
     /// validates the line).
     static func answer(_ result: Range<Int>, members: UnsafeBufferPointer<JSONScanner.Member>, in line: UnsafeBufferPointer<UInt8>, clientID: ArraySlice<UInt8>,
                        version: ProtocolVersion, serverInfoMeta: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(result.count + clientID.count + serverInfoMeta.count + 64)
+        var knownMeta: [UInt8] = []
+        guard write(result, members: members, in: line, clientID: clientID, version: version, serverInfoMeta: serverInfoMeta,
+                    knownMeta: &knownMeta, into: &out) else { return nil }
+        return out
+    }
+
+    /// `answer`, appended to `out` (the relay's batch for the client, under its lock: no
+    /// buffer of its own). False, with `out` untouched, when the splice does not cover the result.
+    /// `knownMeta`: a 2026 result `_meta` already found to hold nothing but the upstream's
+    /// `serverInfo` (an upstream sends the same one with every answer: it is compared, not
+    /// walked again); updated when another one passes.
+    static func write(_ result: Range<Int>, members: UnsafeBufferPointer<JSONScanner.Member>, in line: UnsafeBufferPointer<UInt8>, clientID: ArraySlice<UInt8>,
+                      version: ProtocolVersion, serverInfoMeta: [UInt8], knownMeta: inout [UInt8], into out: inout [UInt8]) -> Bool {
         var hasContent = false, hasResultType = false, hasMeta = false
         for member in members {
             let value = member.value
             if JSONScanner.equals(member.key, "content", in: line) {
-                guard line[value.lowerBound] == UInt8(ascii: "[") else { return nil }
+                guard line[value.lowerBound] == UInt8(ascii: "[") else { return false }
                 hasContent = true
             } else if JSONScanner.equals(member.key, "isError", in: line) {
-                guard JSONScanner.equals(value, "true", in: line) || JSONScanner.equals(value, "false", in: line) else { return nil }
+                guard JSONScanner.equals(value, "true", in: line) || JSONScanner.equals(value, "false", in: line) else { return false }
             } else if JSONScanner.equals(member.key, "resultType", in: line) {
-                guard JSONScanner.equals(value, "\"complete\"", in: line) else { return nil }
+                guard JSONScanner.equals(value, "\"complete\"", in: line) else { return false }
                 hasResultType = true
             } else if JSONScanner.equals(member.key, "_meta", in: line) {
                 // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
                 if version.isModern {
-                    guard JSONScanner.forEachMember(of: value, in: line, { JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return nil }
+                    let known = knownMeta.count == value.count
+                        && knownMeta.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + value.lowerBound, value.count) == 0 }
+                    if !known {
+                        guard JSONScanner.forEachMember(of: value, in: line, { JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return false }
+                        knownMeta = Array(line[value])
+                    }
                 }
                 hasMeta = true
             } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
-                return nil
+                return false
             }
         }
-        guard hasContent else { return nil }
+        guard hasContent else { return false }
         let ours = version.isModern ? serverInfoMeta : []
-        var out: [UInt8] = []
-        out.reserveCapacity(result.count + clientID.count + ours.count + 64)
         out.append(literal: #"{"jsonrpc":"2.0","id":"#)
         out += clientID
         out.append(literal: #","result":{"#)
@@ -67,6 +88,6 @@ enum ResultSplice {
             }
         }
         out.append(literal: "}}")
-        return out
+        return true
     }
 }

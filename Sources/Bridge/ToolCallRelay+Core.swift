@@ -31,7 +31,9 @@ extension ToolCallRelay {
             let requestEnd: Int
             let exposedName: String
             let upstreamTool: String
-            let connection: UpstreamConnection
+            /// The resolved tool (its connection is reached through it: a connection is weakly
+            /// referenced elsewhere, so retaining it per call takes the runtime's slow path).
+            let target: Target
             let transport: ObjectIdentifier
             /// The client's protocol version (shapes the answer).
             let version: ProtocolVersion
@@ -45,14 +47,14 @@ extension ToolCallRelay {
             let agent: Agent
 
             init(bytes: [UInt8], arguments: Range<Int>, requestEnd: Int, exposedName: String, upstreamTool: String,
-                 connection: UpstreamConnection, transport: ObjectIdentifier, version: ProtocolVersion, idle: Duration,
+                 target: Target, transport: ObjectIdentifier, version: ProtocolVersion, idle: Duration,
                  startedAt: ContinuousClock.Instant, reply: (any CallAnswerSink)?, agent: Agent) {
                 self.bytes = bytes
                 self.arguments = arguments
                 self.requestEnd = requestEnd
                 self.exposedName = exposedName
                 self.upstreamTool = upstreamTool
-                self.connection = connection
+                self.target = target
                 self.transport = transport
                 self.version = version
                 self.idle = idle
@@ -63,6 +65,13 @@ extension ToolCallRelay {
             }
 
             var clientID: ArraySlice<UInt8> { bytes[requestEnd...] }
+            var connection: UpstreamConnection { target.connection }
+
+            /// An answer came: resets the upstream's failure count, taking its lock only when
+            /// there is something to reset.
+            func noteSuccess() {
+                if target.epoch.hasFailures { target.connection.noteSuccess() }
+            }
             var request: ArraySlice<UInt8> { bytes[..<requestEnd] }
         }
 
@@ -79,6 +88,7 @@ extension ToolCallRelay {
         /// A resolved tool (a class: copied out of the cache on every call).
         private final class Target: Sendable {
             let connection: UpstreamConnection
+            let epoch: WireEpoch
             /// The route's parts a call needs, taken out once (copying the route per call
             /// retained every field of it).
             let upstreamTool: String
@@ -88,11 +98,29 @@ extension ToolCallRelay {
 
             init(route: ToolRoute, connection: UpstreamConnection, expires: ContinuousClock.Instant) {
                 self.connection = connection
+                self.epoch = connection.wireEpoch
                 self.upstreamTool = route.upstreamTool
                 self.upstreamName = JSONWriter.bytes(.string(route.upstreamTool))
                 self.timeout = .seconds(route.timeoutSeconds.value)
                 self.expires = expires
             }
+        }
+
+        /// The previous call's resolution, reused while calls name the same tool of the same
+        /// agent over the same upstream connection (nearly every call does): then one lock takes
+        /// the call, with no lookups, no hashing and nothing retained from the connection.
+        private struct Recent {
+            let provider: ObjectIdentifier
+            /// The tool's name as the client wrote it (between the quotes).
+            let name: [UInt8]
+            let toolName: String
+            let target: Target
+            let transport: FDClientTransport
+            let key: ObjectIdentifier
+            let upstreamMeta: [UInt8]
+            /// Valid while the connection's epoch stays here.
+            let epoch: WireEpoch
+            let generation: UInt64
         }
 
         private struct State {
@@ -122,6 +150,13 @@ extension ToolCallRelay {
             var sweeping = false
             /// Whether a flush of the outboxes is queued on an event loop (HTTP calls).
             var flushScheduled = false
+            var recent: Recent?
+            /// The last upstream result `_meta` the splice accepted (see `ResultSplice.write`).
+            var upstreamServerMeta: [UInt8] = []
+            /// The stdio client's era once decided, and for a handshake client the version the
+            /// relay answers with (nil inside: the engine takes its calls), once initialized.
+            var era: ServerConnection.Era?
+            var legacyVerdict: ProtocolVersion??
             var closed = false
         }
 
@@ -248,19 +283,57 @@ extension ToolCallRelay {
             guard let name, line[name.lowerBound] == UInt8(ascii: "\""), !line[name].contains(UInt8(ascii: "\\")) else { return nil }
             if let arguments, line[arguments.lowerBound] != UInt8(ascii: "{") { return nil }
             guard let version = clientVersion(meta: meta, in: line, modern: reply != nil) else { return nil }
-            let toolName = String(decoding: UnsafeBufferPointer(rebasing: line[(name.lowerBound + 1)..<(name.upperBound - 1)]), as: UTF8.self)
-            if let routing, routing.toolName != toolName || routing.protocolVersion != version.rawValue { return nil }
-            guard let target = target(toolName, of: agent.provider), let (client, transport) = target.connection.wire,
-                  let upstreamMeta = upstreamMeta(for: client, over: transport), watching(transport) else { return nil }
-
-            let timeout = target.timeout
-            let key = ObjectIdentifier(transport)
-            let number = state.withLock { s in
-                s.nextID += 1
-                return s.nextID
+            let nameBytes = (name.lowerBound + 1)..<(name.upperBound - 1)
+            if let taken = acceptRecent(line, name: nameBytes, id: id, arguments: arguments, version: version, agent: agent, reply: reply, routing: routing) {
+                return taken
             }
+            let toolName = String(decoding: UnsafeBufferPointer(rebasing: line[nameBytes]), as: UTF8.self)
+            if let routing, routing.toolName != toolName || routing.protocolVersion != version.rawValue { return nil }
+            guard let target = target(toolName, of: agent.provider) else { return nil }
+            let generation = target.connection.wireEpoch.value
+            guard let (client, transport) = target.connection.wire,
+                  let upstreamMeta = upstreamMeta(for: client, over: transport), watching(transport) else { return nil }
+            let recent = Recent(provider: ObjectIdentifier(agent.provider), name: Array(line[nameBytes]), toolName: toolName, target: target,
+                                transport: transport, key: ObjectIdentifier(transport), upstreamMeta: upstreamMeta,
+                                epoch: target.connection.wireEpoch, generation: generation)
+            var sweep = false
+            let number = state.withLock { s -> UInt64? in
+                defer { s.recent = recent }
+                return take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, in: &s, sweep: &sweep)
+            }
+            if sweep { scheduleSweep() }
+            return number
+        }
+
+        /// Takes the call through `recent` when it still applies (the same tool of the same agent,
+        /// the connection unchanged since): nil when it does not, `.some(nil)` when the relay is
+        /// full or closed.
+        private func acceptRecent(_ line: UnsafeBufferPointer<UInt8>, name: Range<Int>, id: Range<Int>, arguments: Range<Int>?,
+                                  version: ProtocolVersion, agent: Agent, reply: (any CallAnswerSink)?, routing: CallRouting?) -> UInt64?? {
+            let provider = ObjectIdentifier(agent.provider)
+            let now = ContinuousClock.now
+            var sweep = false
+            let taken = state.withLock { s -> UInt64?? in
+                guard let recent = s.recent, recent.provider == provider, recent.name.count == name.count,
+                      recent.name.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + name.lowerBound, name.count) == 0 }),
+                      now < recent.target.expires, recent.epoch.value == recent.generation else { return .none }
+                if let routing, routing.toolName != recent.toolName || routing.protocolVersion != version.rawValue { return .some(nil) }
+                return .some(take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, in: &s, sweep: &sweep))
+            }
+            if sweep { scheduleSweep() }
+            return taken
+        }
+
+        /// Under the lock: numbers the call, writes its request into the upstream's outbox and
+        /// enters it in the table (nil when the relay is closed or full).
+        private func take(_ line: UnsafeBufferPointer<UInt8>, id: Range<Int>, arguments: Range<Int>?, version: ProtocolVersion, agent: Agent,
+                          reply: (any CallAnswerSink)?, via route: Recent, in s: inout State, sweep: inout Bool) -> UInt64? {
+            guard !s.closed, s.calls.count < maxInFlight else { return nil }
+            s.nextID += 1
+            let number = s.nextID
+            let target = route.target
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(line.count + upstreamMeta.count + 48)
+            bytes.reserveCapacity(line.count + route.upstreamMeta.count + 48)
             bytes.append(literal: #"{"jsonrpc":"2.0","id":"#)
             Self.appendID(number, to: &bytes)
             bytes.append(literal: #","method":"tools/call","params":{"name":"#)
@@ -271,23 +344,18 @@ extension ToolCallRelay {
             let argumentRange = argumentsStart..<bytes.count
             bytes.append(literal: #","_meta":{"progressToken":"#)
             Self.appendID(number, to: &bytes)
-            bytes += upstreamMeta
+            bytes += route.upstreamMeta
             bytes.append(literal: "}}}\n")
             let requestEnd = bytes.count
             bytes += UnsafeBufferPointer(rebasing: line[id])
             let call = Call(
-                bytes: bytes, arguments: argumentRange, requestEnd: requestEnd, exposedName: toolName, upstreamTool: target.upstreamTool,
-                connection: target.connection, transport: key, version: version, idle: timeout, startedAt: .now, reply: reply, agent: agent)
-            let (accepted, sweep) = state.withLock { s -> (Bool, Bool) in
-                guard !s.closed, s.calls.count < maxInFlight else { return (false, false) }
-                s.calls[number] = call
-                if s.outboxes[key] == nil { s.outboxes[key] = Outbox(transport: transport) }
-                s.outboxes[key]!.bytes += call.request
-                defer { s.sweeping = true }
-                return (true, !s.sweeping)
-            }
-            guard accepted else { return nil }
-            if sweep { scheduleSweep() }
+                bytes: bytes, arguments: argumentRange, requestEnd: requestEnd, exposedName: route.toolName, upstreamTool: target.upstreamTool,
+                target: target, transport: route.key, version: version, idle: target.timeout, startedAt: .now, reply: reply, agent: agent)
+            s.calls[number] = call
+            if s.outboxes[route.key] == nil { s.outboxes[route.key] = Outbox(transport: route.transport) }
+            s.outboxes[route.key]!.bytes += call.request
+            sweep = !s.sweeping
+            s.sweeping = true
             return number
         }
 
@@ -333,13 +401,24 @@ extension ToolCallRelay {
         /// 2025-06-18 or later; either way without a progress token, a log level or any capability
         /// to answer input requests (such calls go to the engine, which can ask the client).
         private func clientVersion(meta: Range<Int>?, in line: UnsafeBufferPointer<UInt8>, modern: Bool) -> ProtocolVersion? {
-            switch modern ? .modern : (connection?.currentEra ?? .undecided) {
+            // A connection's era, and a handshake's version and capabilities, never change once
+            // set: they are read from the connection once, not per call.
+            let (known, verdict) = modern ? (.modern, nil) : state.withLock { ($0.era, $0.legacyVerdict) }
+            var era = known ?? .undecided
+            if known == nil, let connection {
+                era = connection.currentEra
+                if era != .undecided { state.withLock { $0.era = era } }
+            }
+            switch era {
             case .undecided:
                 return nil
             case .legacy:
-                guard meta == nil, let connection, let version = connection.session.version, version >= .v2025_06_18,
-                      !AgentCatalogProvider.canAnswerInput(connection.session.clientCapabilities) else { return nil }
-                return version
+                guard meta == nil else { return nil }
+                if let verdict { return verdict }
+                guard let connection, let version = connection.session.version else { return nil }
+                let decided = version >= .v2025_06_18 && !AgentCatalogProvider.canAnswerInput(connection.session.clientCapabilities) ? version : nil
+                state.withLock { $0.legacyVerdict = .some(decided) }
+                return decided
             case .modern:
                 guard let meta, line[meta.lowerBound] == UInt8(ascii: "{") else { return nil }
                 let same = state.withLock { s -> ProtocolVersion?? in
@@ -475,7 +554,26 @@ extension ToolCallRelay {
                 return true
             }
             guard let id, let number = Self.ourNumber(id, in: line) else { return false }
-            guard let call = state.withLock({ Self.takeForAnswer(number, in: &$0) }) else { return true }  // expired or cancelled meanwhile
+            // The common answer — a plain result for a stdio call — is spliced straight into the
+            // batch for the client, in the same lock that takes the call.
+            var spliced = false
+            let taken = state.withLock { s -> Call? in
+                guard let call = s.calls.removeValue(forKey: number) else { return nil }
+                if call.reply == nil, !hasError, let result, let resultMembers,
+                   ResultSplice.write(result, members: resultMembers, in: line, clientID: call.clientID, version: call.version,
+                                      serverInfoMeta: call.agent.serverInfoMeta, knownMeta: &s.upstreamServerMeta, into: &s.toClient) {
+                    s.toClient.append(0x0A)
+                    spliced = true
+                } else {
+                    s.handingOver += 1  // as `takeForAnswer`: in flight until answered below
+                }
+                return call
+            }
+            guard let call = taken else { return true }  // expired or cancelled meanwhile
+            if spliced {
+                call.noteSuccess()
+                return true
+            }
             if !hasError, let result, let resultMembers,
                let spliced = ResultSplice.answer(result, members: resultMembers, in: line, clientID: call.clientID, version: call.version, serverInfoMeta: call.agent.serverInfoMeta) {
                 call.connection.noteSuccess()
@@ -584,6 +682,7 @@ extension ToolCallRelay {
 
         private func upstreamClosed(_ transport: ObjectIdentifier, reason: String) {
             let lost = state.withLock { s -> [Call] in
+                if s.recent?.key == transport { s.recent = nil }
                 s.outboxes[transport] = nil
                 s.upstreamMeta[transport] = nil
                 s.tapped[transport] = nil

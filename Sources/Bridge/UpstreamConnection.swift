@@ -56,6 +56,11 @@ public final class UpstreamConnection: Sendable {
     public let options: Options
     private let supervisor: Supervisor
     private let state = Mutex(State())
+    /// Moves (under `state`'s lock) whenever what `wire` returns may change: a connection made
+    /// or dropped, the breaker opened or reset. A relay that checked `wire` once keeps using its
+    /// answer while this stays the same, instead of locking and retaining per call.
+    public let wireEpoch = WireEpoch()
+
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
     /// Sends what the upstream asks during a call to that call's caller.
     private let inputRouter = InputRouter()
@@ -135,6 +140,7 @@ public final class UpstreamConnection: Sendable {
                 defer {
                     state.client = client
                     state.transport = transport
+                    wireEpoch.advance()
                     state.subscription = subscription
                     state.tools = tools
                     state.toolsFetchedAt = .now
@@ -158,7 +164,13 @@ public final class UpstreamConnection: Sendable {
     private func detach(ifStill transport: ObjectIdentifier? = nil) -> Bool {
         let (matched, client, subscription) = state.withLock { state -> (Bool, MCPClient?, MCPSubscription?) in
             if let transport, state.transport.map(ObjectIdentifier.init) != transport { return (false, nil, nil) }
-            defer { state.client = nil; state.transport = nil; state.subscription = nil; state.tools = nil }
+            defer {
+                state.client = nil
+                state.transport = nil
+                state.subscription = nil
+                state.tools = nil
+                wireEpoch.advance()
+            }
             return (true, state.client, state.subscription)
         }
         subscription?.cancel()
@@ -272,8 +284,16 @@ public final class UpstreamConnection: Sendable {
 
     /// A call that got an answer: the upstream is well (for calls made outside `callTool`).
     func noteSuccess() {
-        state.withLock { $0.consecutiveFailures = 0; $0.openUntil = nil }
+        guard wireEpoch.hasFailures else { return }
+        state.withLock { state in
+            if state.openUntil != nil { wireEpoch.advance() }
+            state.consecutiveFailures = 0
+            state.openUntil = nil
+            wireEpoch.setFailures(false)
+        }
     }
+
+
 
     /// A call made through `transport` failed with `error` (one that counts against the
     /// upstream): a closed connection counts once per connection (`noteLost`), anything else
@@ -297,10 +317,12 @@ public final class UpstreamConnection: Sendable {
 
     func noteFailure() {
         state.withLock { state in
+            wireEpoch.setFailures(true)
             state.consecutiveFailures += 1
             if state.consecutiveFailures >= options.breakerThreshold {
                 state.openUntil = .now + options.breakerCooldown
                 state.consecutiveFailures = 0
+                wireEpoch.advance()
             }
         }
     }
@@ -322,6 +344,24 @@ public enum UpstreamError: Error, Sendable, CustomStringConvertible {
         case .timedOut(let server, let after): "upstream \(server) did not answer within \(after)"
         }
     }
+}
+
+/// A counter that moves whenever an upstream connection's `wire` may answer differently. Its
+/// own object, which nothing refers to weakly: a relay holds it and reads it per call without
+/// touching the connection (whose retains take the runtime's slow path).
+public final class WireEpoch: Sendable {
+    private let counter = Atomic<UInt64>(0)
+    private let failures = Atomic<Bool>(false)
+
+    public var value: UInt64 { counter.load(ordering: .acquiring) }
+
+    /// Whether there are failures or an open breaker for `noteSuccess` to reset (so that the
+    /// common success takes no lock).
+    public var hasFailures: Bool { failures.load(ordering: .acquiring) }
+
+    func advance() { counter.add(1, ordering: .releasing) }
+
+    func setFailures(_ value: Bool) { failures.store(value, ordering: .releasing) }
 }
 
 /// Breaks the init-time reference cycle between the supervisor's hooks and the connection.

@@ -149,6 +149,7 @@ public enum JSONScanner {
     }
 
     /// Whether the raw bytes at `range` are exactly `literal` (a key or a whole value).
+    @inlinable
     public static func equals(_ range: Range<Int>, _ literal: StaticString, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard range.count == literal.utf8CodeUnitCount else { return false }
         let bytes = literal.utf8Start

@@ -46,4 +46,31 @@ import Testing
             #expect(answer["result"] == expected, "\(version): \(text)\n spliced \(answer["result"] ?? .null)\n shaper  \(expected)")
         }
     }
+
+    /// The relay remembers the last upstream `_meta` it accepted and compares instead of walking
+    /// it again; a different one is still checked, so a remembered one never lets another pass.
+    @Test func aRememberedMetaIsComparedAndADifferentOneStillChecked() throws {
+        let serverInfoMeta = JSONWriter.bytes([ResultShaper.serverInfoKey: Self.serverInfo])
+        var known: [UInt8] = []
+        func splice(_ text: String) -> Bool {
+            let line = Array(#"{"jsonrpc":"2.0","id":"ab-1","result":"#.utf8) + Array(text.utf8) + Array("}".utf8)
+            return line.withUnsafeBufferPointer { buffer in
+                guard let (top, members) = JSONScanner.objectMembers(buffer, nested: "result"), let members,
+                      let result = top.first(where: { JSONScanner.equals($0.key, "result", in: buffer) }) else { return false }
+                var out: [UInt8] = []
+                return members.withUnsafeBufferPointer { members in
+                    ResultSplice.write(result.value, members: members, in: buffer, clientID: Array("7".utf8)[...], version: .v2026_07_28,
+                                       serverInfoMeta: serverInfoMeta, knownMeta: &known, into: &out)
+                }
+            }
+        }
+        let plain = #"{"content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"up","version":"1"}}}"#
+        #expect(splice(plain))
+        #expect(String(decoding: known, as: UTF8.self) == #"{"io.modelcontextprotocol/serverInfo":{"name":"up","version":"1"}}"#)
+        #expect(splice(plain))
+        // Another key beside serverInfo: unequal to the remembered one, walked, refused.
+        #expect(!splice(#"{"content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"u"},"x":1}}"#))
+        #expect(splice(#"{"content":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"other"}}}"#))
+        #expect(String(decoding: known, as: UTF8.self) == #"{"io.modelcontextprotocol/serverInfo":{"name":"other"}}"#)
+    }
 }

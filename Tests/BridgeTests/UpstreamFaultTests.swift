@@ -253,4 +253,35 @@ struct UpstreamFaultTests {
         }
         await upstream.stop()
     }
+
+    /// The relay reuses a route while `wireEpoch` stays put, so the epoch must move whenever
+    /// `wire` could answer differently: a connection made, the breaker opening, a success that
+    /// closes it again. Calls that change nothing leave it alone.
+    @Test func theWireEpochMovesWheneverTheWireMayChange() async throws {
+        var options = Self.options()
+        options.breakerThreshold = 2
+        options.breakerCooldown = .milliseconds(300)
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        _ = try await upstream.tools(timeout: .seconds(20))
+        let connected = upstream.wireEpoch.value
+        #expect(connected > 0)
+        #expect(try await upstream.callTool("echo", arguments: ["text": "a"], timeout: .seconds(10)).text == "a")
+        #expect(upstream.wireEpoch.value == connected)
+        #expect(!upstream.wireEpoch.hasFailures)
+        for _ in 0..<2 {
+            await #expect(throws: UpstreamError.self) {
+                try await upstream.callTool("slow_operation", arguments: ["steps": 1, "step_ms": 5000], timeout: .milliseconds(200))
+            }
+        }
+        let opened = upstream.wireEpoch.value
+        #expect(opened != connected)
+        #expect(upstream.wire == nil)
+        #expect(upstream.wireEpoch.hasFailures)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await upstream.callTool("echo", arguments: ["text": "b"], timeout: .seconds(10)).text == "b")
+        #expect(upstream.wireEpoch.value != opened)
+        #expect(!upstream.wireEpoch.hasFailures)
+        #expect(upstream.wire != nil)
+        await upstream.stop()
+    }
 }

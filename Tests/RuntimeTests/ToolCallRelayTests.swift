@@ -190,6 +190,29 @@ struct ToolCallRelayTests {
         }
     }
 
+    /// Once the breaker opens, calls — even of the tool the relay just relayed — are left to the
+    /// engine, which refuses them at once as the breaker says (the epoch that ends the relay's
+    /// reuse of a route is tested on `UpstreamConnection` itself).
+    @Test func anOpenBreakerEndsTheRelaysReuseOfItsLastRoute() async throws {
+        try await RuntimeHarness.with(manifest: Self.manifest) { harness in
+            let gateway = try await Self.modern(harness)
+            // Five silent calls time out after 1 s each: the breaker's threshold. An echo relayed
+            // meanwhile is the route the relay remembers.
+            for n in 0..<5 {
+                #expect(gateway.send(Self.call("silent-\(n)", "ref__slow_operation", #"{"steps":1,"step_ms":5000}"#)))
+            }
+            #expect(gateway.send(Self.call("warm", "ref__echo", #"{"text":"a"}"#)))
+            _ = try #require(await gateway.answer("warm"))
+            for n in 0..<5 {
+                let answer = try #require(await gateway.answer("silent-\(n)"))
+                #expect("\(answer)".contains("did not answer within"), "\(answer)")
+            }
+            #expect(!gateway.send(Self.call("after", "ref__echo", #"{"text":"b"}"#)), "the relay still took calls with the breaker open")
+            let refused = try #require(await gateway.answer("after"))
+            #expect("\(refused)".contains("circuit open"), "\(refused)")
+        }
+    }
+
     @Test func callsTheRelayMustNotTakeGoToTheEngine() async throws {
         try await RuntimeHarness.with(manifest: Self.manifest) { harness in
             let gateway = try await Self.modern(harness)
