@@ -299,7 +299,7 @@ extension ToolCallRelay {
             var sweep = false
             let number = state.withLock { s -> UInt64? in
                 defer { s.recent = recent }
-                return take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, in: &s, sweep: &sweep)
+                return take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, at: .now, in: &s, sweep: &sweep)
             }
             if sweep { scheduleSweep() }
             return number
@@ -318,7 +318,7 @@ extension ToolCallRelay {
                       recent.name.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + name.lowerBound, name.count) == 0 }),
                       now < recent.target.expires, recent.epoch.value == recent.generation else { return .none }
                 if let routing, routing.toolName != recent.toolName || routing.protocolVersion != version.rawValue { return .some(nil) }
-                return .some(take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, in: &s, sweep: &sweep))
+                return .some(take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, at: now, in: &s, sweep: &sweep))
             }
             if sweep { scheduleSweep() }
             return taken
@@ -327,7 +327,7 @@ extension ToolCallRelay {
         /// Under the lock: numbers the call, writes its request into the upstream's outbox and
         /// enters it in the table (nil when the relay is closed or full).
         private func take(_ line: UnsafeBufferPointer<UInt8>, id: Range<Int>, arguments: Range<Int>?, version: ProtocolVersion, agent: Agent,
-                          reply: (any CallAnswerSink)?, via route: Recent, in s: inout State, sweep: inout Bool) -> UInt64? {
+                          reply: (any CallAnswerSink)?, via route: Recent, at now: ContinuousClock.Instant, in s: inout State, sweep: inout Bool) -> UInt64? {
             guard !s.closed, s.calls.count < maxInFlight else { return nil }
             s.nextID += 1
             let number = s.nextID
@@ -350,7 +350,7 @@ extension ToolCallRelay {
             bytes += UnsafeBufferPointer(rebasing: line[id])
             let call = Call(
                 bytes: bytes, arguments: argumentRange, requestEnd: requestEnd, exposedName: route.toolName, upstreamTool: target.upstreamTool,
-                target: target, transport: route.key, version: version, idle: target.timeout, startedAt: .now, reply: reply, agent: agent)
+                target: target, transport: route.key, version: version, idle: target.timeout, startedAt: now, reply: reply, agent: agent)
             s.calls[number] = call
             if s.outboxes[route.key] == nil { s.outboxes[route.key] = Outbox(transport: route.transport) }
             s.outboxes[route.key]!.bytes += call.request

@@ -21,7 +21,17 @@ public enum ProtocolVersion: String, Sendable, Hashable, CaseIterable, Comparabl
 
     public var description: String { rawValue }
 
-    private var order: Int { Self.allCases.firstIndex(of: self)! }
+    /// Position in time. A switch, not `allCases.firstIndex(of:)`: the feature gates below run
+    /// for every answer, and the search built and scanned the case array each time.
+    private var order: Int {
+        switch self {
+        case .v2024_11_05: 0
+        case .v2025_03_26: 1
+        case .v2025_06_18: 2
+        case .v2025_11_25: 3
+        case .v2026_07_28: 4
+        }
+    }
     public static func < (a: ProtocolVersion, b: ProtocolVersion) -> Bool { a.order < b.order }
 
     // Feature gates used by result shaping.
