@@ -25,8 +25,11 @@ public enum JSONScanner {
     public static let maxKeysPerObject = 32
 
     /// Keys of the objects open at once (all enclosing objects' keys are kept for the duplicate
-    /// check); deeper or wider texts are left to the parser.
-    public static let keyStackCapacity = 128
+    /// check); deeper or wider texts are left to the parser. The stack buffers (keys, the top
+    /// object's members, the nested object's) are each at most 1 KiB: larger temporary
+    /// allocations are not guaranteed a place on the stack, and on the relay's reader threads
+    /// they were not — two heap allocations per scan.
+    public static let keyStackCapacity = 64
 
     /// The members of the object that makes up all of `buffer` (whitespace aside), in order; nil
     /// when the text is not such an object or is outside what the scanner vouches for.
@@ -56,19 +59,19 @@ public enum JSONScanner {
                                          _ body: (UnsafeBufferPointer<Member>, UnsafeBufferPointer<Member>?) -> Void) -> Bool {
         guard buffer.count <= limits.maxBytes else { return false }
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: keyStackCapacity) { keys in
-            withUnsafeTemporaryAllocation(of: Member.self, capacity: 2 * maxKeysPerObject) { members in
-                var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth, keys: keys, members: members)
-                scanner.nestedKey = nested
-                scanner.skipWhitespace()
-                guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{"),
-                      scanner.object(depth: 1, collect: .top) else { return false }
-                scanner.skipWhitespace()
-                guard scanner.pos == buffer.count else { return false }
-                let top = UnsafeBufferPointer(rebasing: members[0..<scanner.topCount])
-                let inner = scanner.innerCount < 0 ? nil
-                    : UnsafeBufferPointer(rebasing: members[maxKeysPerObject..<(maxKeysPerObject + scanner.innerCount)])
-                body(top, inner)
-                return true
+            withUnsafeTemporaryAllocation(of: Member.self, capacity: maxKeysPerObject) { top in
+                withUnsafeTemporaryAllocation(of: Member.self, capacity: maxKeysPerObject) { inner in
+                    var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth, keys: keys, top: top, inner: inner)
+                    scanner.nestedKey = nested
+                    scanner.skipWhitespace()
+                    guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{"),
+                          scanner.object(depth: 1, collect: .top) else { return false }
+                    scanner.skipWhitespace()
+                    guard scanner.pos == buffer.count else { return false }
+                    body(UnsafeBufferPointer(rebasing: top[0..<scanner.topCount]),
+                         scanner.innerCount < 0 ? nil : UnsafeBufferPointer(rebasing: inner[0..<scanner.innerCount]))
+                    return true
+                }
             }
         }
     }
@@ -164,8 +167,9 @@ public enum JSONScanner {
         /// Keys of the objects being scanned, innermost last.
         let keys: UnsafeMutableBufferPointer<Range<Int>>
         var keyCount = 0
-        /// The top-level object's members from 0, the nested object's from `maxKeysPerObject`.
-        let members: UnsafeMutableBufferPointer<Member>
+        /// The top-level object's members, and the nested object's.
+        let top: UnsafeMutableBufferPointer<Member>
+        let inner: UnsafeMutableBufferPointer<Member>
         var topCount = 0
         /// -1 until the nested object was scanned.
         var innerCount = -1
@@ -174,11 +178,13 @@ public enum JSONScanner {
 
         enum Collect { case none, top, nested }
 
-        init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int, keys: UnsafeMutableBufferPointer<Range<Int>>, members: UnsafeMutableBufferPointer<Member>) {
+        init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int, keys: UnsafeMutableBufferPointer<Range<Int>>,
+             top: UnsafeMutableBufferPointer<Member>, inner: UnsafeMutableBufferPointer<Member>) {
             self.buf = buf
             self.maxDepth = maxDepth
             self.keys = keys
-            self.members = members
+            self.top = top
+            self.inner = inner
         }
 
         mutating func skipWhitespace() {
@@ -249,10 +255,10 @@ public enum JSONScanner {
                 switch collect {
                 case .none: break
                 case .top:
-                    members[topCount] = Member(key: key, value: valueStart..<pos)
+                    top[topCount] = Member(key: key, value: valueStart..<pos)
                     topCount += 1
                 case .nested:
-                    members[JSONScanner.maxKeysPerObject + innerCount] = Member(key: key, value: valueStart..<pos)
+                    inner[innerCount] = Member(key: key, value: valueStart..<pos)
                     innerCount += 1
                 }
                 skipWhitespace()
