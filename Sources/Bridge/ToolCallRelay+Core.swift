@@ -109,7 +109,8 @@ extension ToolCallRelay {
         /// The previous call's resolution, reused while calls name the same tool of the same
         /// agent over the same upstream connection (nearly every call does): then one lock takes
         /// the call, with no lookups, no hashing and nothing retained from the connection.
-        private struct Recent {
+        /// A class: taken out of the state for every call, and a struct copy retained each field.
+        private final class Recent: Sendable {
             let provider: ObjectIdentifier
             /// The tool's name as the client wrote it (between the quotes).
             let name: [UInt8]
@@ -121,6 +122,19 @@ extension ToolCallRelay {
             /// Valid while the connection's epoch stays here.
             let epoch: WireEpoch
             let generation: UInt64
+
+            init(provider: ObjectIdentifier, name: [UInt8], toolName: String, target: Target, transport: FDClientTransport,
+                 key: ObjectIdentifier, upstreamMeta: [UInt8], epoch: WireEpoch, generation: UInt64) {
+                self.provider = provider
+                self.name = name
+                self.toolName = toolName
+                self.target = target
+                self.transport = transport
+                self.key = key
+                self.upstreamMeta = upstreamMeta
+                self.epoch = epoch
+                self.generation = generation
+            }
         }
 
         private struct State {
@@ -352,8 +366,7 @@ extension ToolCallRelay {
                 bytes: bytes, arguments: argumentRange, requestEnd: requestEnd, exposedName: route.toolName, upstreamTool: target.upstreamTool,
                 target: target, transport: route.key, version: version, idle: target.timeout, startedAt: now, reply: reply, agent: agent)
             s.calls[number] = call
-            if s.outboxes[route.key] == nil { s.outboxes[route.key] = Outbox(transport: route.transport) }
-            s.outboxes[route.key]!.bytes += call.request
+            s.outboxes[route.key, default: Outbox(transport: route.transport)].bytes += call.request
             sweep = !s.sweeping
             s.sweeping = true
             return number
