@@ -212,7 +212,7 @@ extension ToolCallRelay {
             for transport in state.withLock({ Array($0.tapped.values) }) { transport.removeTap(owner: owner) }
         }
 
-        /// Calls the relay holds now.
+        /// See `ToolCallRelay.inFlight`.
         var inFlight: Int { state.withLock { $0.calls.count + $0.handingOver } }
 
         /// Removes a call that is about to be answered; it counts as in flight until `deliver`.
@@ -224,21 +224,13 @@ extension ToolCallRelay {
 
         // MARK: - From the client
 
-        /// Takes `line` when it is a call the relay handles (true), else leaves it to the engine.
+        /// See `ToolCallRelay.offer`.
         func offer(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
             guard let agent else { return false }
             return accept(line, agent: agent, reply: nil, routing: nil) != nil
         }
 
-        /// HTTP: takes the body of one 2026 POST when it is a call the relay handles, and returns
-        /// the call's number (for `cancel`); `reply` then gets the JSON-RPC response. Nil leaves the
-        /// request to the engine. `routing`: what the request's headers say its body holds, when
-        /// nobody has checked the body yet (the relay then takes only a body that agrees).
-        ///
-        /// With an `executor` (the event loop running the handler) the request goes upstream after
-        /// the handlers already queued there have run, in one write with theirs: under load that
-        /// is one write(2), and one wake-up of the upstream, per loop round instead of per call.
-        /// Without one it goes at once.
+        /// See `ToolCallRelay.forward`.
         func forward(_ body: UnsafeBufferPointer<UInt8>, agent: Agent, routing: CallRouting? = nil,
                             executor: (any TaskExecutor)? = nil, reply: any CallAnswerSink) -> UInt64? {
             guard let number = accept(body, agent: agent, reply: reply, routing: routing) else { return nil }
@@ -254,7 +246,7 @@ extension ToolCallRelay {
             return number
         }
 
-        /// HTTP: the caller went away; the call ends upstream and nobody is answered.
+        /// See `ToolCallRelay.cancel`.
         func cancel(_ number: UInt64) {
             guard let call = state.withLock({ $0.calls.removeValue(forKey: number) }) else { return }
             cancelUpstream(number, call, reason: "cancelled")
@@ -372,7 +364,7 @@ extension ToolCallRelay {
             return number
         }
 
-        /// Writes what the calls of one client read produced, one write per upstream.
+        /// See `ToolCallRelay.flush`.
         func flush() {
             let boxes = state.withLock { s -> [Outbox] in
                 s.flushScheduled = false
@@ -386,8 +378,7 @@ extension ToolCallRelay {
             for box in boxes { box.transport.sendLines(box.bytes) }
         }
 
-        /// The client stopped sending: waits up to `grace` for the calls in flight, then drops the
-        /// rest (as the engine does with its own requests).
+        /// See `ToolCallRelay.finish`.
         func finish(grace: Duration) async {
             flush()
             let deadline = ContinuousClock.now + grace
