@@ -119,12 +119,11 @@ extension ToolCallRelay {
             let transport: FDClientTransport
             let key: ObjectIdentifier
             let upstreamMeta: [UInt8]
-            /// Valid while the connection's epoch stays here.
-            let epoch: WireEpoch
+            /// Valid while the connection's epoch (`target.epoch`) stays here.
             let generation: UInt64
 
             init(provider: ObjectIdentifier, name: [UInt8], toolName: String, target: Target, transport: FDClientTransport,
-                 key: ObjectIdentifier, upstreamMeta: [UInt8], epoch: WireEpoch, generation: UInt64) {
+                 key: ObjectIdentifier, upstreamMeta: [UInt8], generation: UInt64) {
                 self.provider = provider
                 self.name = name
                 self.toolName = toolName
@@ -132,7 +131,6 @@ extension ToolCallRelay {
                 self.transport = transport
                 self.key = key
                 self.upstreamMeta = upstreamMeta
-                self.epoch = epoch
                 self.generation = generation
             }
         }
@@ -296,12 +294,11 @@ extension ToolCallRelay {
             let toolName = String(decoding: UnsafeBufferPointer(rebasing: line[nameBytes]), as: UTF8.self)
             if let routing, routing.toolName != toolName || routing.protocolVersion != version.rawValue { return nil }
             guard let target = target(toolName, of: agent.provider) else { return nil }
-            let generation = target.connection.wireEpoch.value
+            let generation = target.epoch.value
             guard let (client, transport) = target.connection.wire,
                   let upstreamMeta = upstreamMeta(for: client, over: transport), watching(transport) else { return nil }
             let recent = Recent(provider: ObjectIdentifier(agent.provider), name: Array(line[nameBytes]), toolName: toolName, target: target,
-                                transport: transport, key: ObjectIdentifier(transport), upstreamMeta: upstreamMeta,
-                                epoch: target.connection.wireEpoch, generation: generation)
+                                transport: transport, key: ObjectIdentifier(transport), upstreamMeta: upstreamMeta, generation: generation)
             var sweep = false
             let number = state.withLock { s -> UInt64? in
                 defer { s.recent = recent }
@@ -322,7 +319,7 @@ extension ToolCallRelay {
             let taken = state.withLock { s -> UInt64?? in
                 guard let recent = s.recent, recent.provider == provider, recent.name.count == name.count,
                       recent.name.withUnsafeBytes({ memcmp($0.baseAddress!, line.baseAddress! + name.lowerBound, name.count) == 0 }),
-                      now < recent.target.expires, recent.epoch.value == recent.generation else { return .none }
+                      now < recent.target.expires, recent.target.epoch.value == recent.generation else { return .none }
                 if let routing, routing.toolName != recent.toolName || routing.protocolVersion != version.rawValue { return .some(nil) }
                 return .some(take(line, id: id, arguments: arguments, version: version, agent: agent, reply: reply, via: recent, at: now, in: &s, sweep: &sweep))
             }
@@ -562,14 +559,13 @@ extension ToolCallRelay {
             // batch for the client, in the same lock that takes the call.
             var spliced = false
             let taken = state.withLock { s -> Call? in
-                guard let call = s.calls.removeValue(forKey: number) else { return nil }
+                guard let call = Self.takeForAnswer(number, in: &s) else { return nil }
                 if call.reply == nil, !hasError, let result, let resultMembers,
                    ResultSplice.write(result, members: resultMembers, in: line, clientID: call.clientID, version: call.version,
                                       serverInfoMeta: call.agent.serverInfoMeta, knownMeta: &s.upstreamServerMeta, into: &s.toClient) {
                     s.toClient.append(0x0A)
+                    s.handingOver -= 1  // handed over: the answer is in the client's batch
                     spliced = true
-                } else {
-                    s.handingOver += 1  // as `takeForAnswer`: in flight until answered below
                 }
                 return call
             }
