@@ -169,7 +169,7 @@ public final class AgentCatalogProvider: CatalogProvider {
                     return nil
                 }
             }
-            return try await execute(route, arguments: arguments, progress: progress, input: sink)
+            return try await execute(route, arguments: arguments, progress: progress, input: sink, callerCapabilities: context.clientCapabilities)
         }
         guard Self.canAnswerInput(context.clientCapabilities) else {
             // Nothing to forward to: the upstream's questions get their default answers.
@@ -179,7 +179,7 @@ public final class AgentCatalogProvider: CatalogProvider {
         // answer (or the first run is the only one, when the upstream asks nothing).
         let expired = ToolResult.error("\(route.exposedName): the upstream call that was waiting for this answer is gone (it waited longer than \(registry.parkedCalls.ttl) or the gateway restarted); call the tool again").json
         return try await registry.parkedCalls.run(context: context, expired: expired) { sink in
-            try await self.execute(route, arguments: arguments, progress: progress, input: sink)
+            try await self.execute(route, arguments: arguments, progress: progress, input: sink, callerCapabilities: context.clientCapabilities)
         }
     }
 
@@ -216,16 +216,18 @@ public final class AgentCatalogProvider: CatalogProvider {
 
     /// Calls `route`'s upstream tool with `arguments` under the route's timeout (an idle
     /// deadline that `progress` reports reset), sending what the upstream asks meanwhile to
-    /// `input`. Returns the CallToolResult JSON; upstream failures (invalid arguments, timeouts,
+    /// `input` (which answers what `callerCapabilities` declares; see `Upstream.callTool`).
+    /// Returns the CallToolResult JSON; upstream failures (invalid arguments, timeouts,
     /// a dead server) come back as `isError` results the model can read. Cancelling the calling
     /// task cancels the upstream call. The gateway and the agent runtime both call tools here.
     public func execute(_ route: ToolRoute, arguments: JSONObject, progress: (@Sendable (MCPProgress) -> Void)? = nil,
-                        input: InputRouter.Sink? = nil) async throws -> JSONValue {
+                        input: InputRouter.Sink? = nil, callerCapabilities: JSONObject = [:]) async throws -> JSONValue {
         let timeout = Duration.seconds(route.timeoutSeconds.value)
         do {
             let connection = try connection(for: route.binding)
             return try await registry.using(connection.key) {
-                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input).json
+                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input,
+                                              callerCapabilities: input == nil ? [:] : callerCapabilities).json
             }
         } catch is CancellationError {
             throw CancellationError()

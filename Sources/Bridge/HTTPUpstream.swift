@@ -119,13 +119,14 @@ public final class HTTPUpstream: Upstream {
     }
 
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
-                         progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?) async throws -> MCPToolCallResult {
+                         progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?, callerCapabilities: JSONObject) async throws -> MCPToolCallResult {
         for attempt in 0..<2 {
             let client = try await client(timeout: timeout)
             do {
                 return try await inputRouter.during(input) {
                     try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
-                        try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input)
+                        try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
+                                                  capabilities: client.capabilities(forCaller: callerCapabilities))
                     }
                 }
             } catch {

@@ -467,11 +467,13 @@ extension ToolCallRelay {
         }
 
         /// What follows our progress token in the `_meta` of requests to `client`: its 2026
-        /// envelope's members (built once per client), or nothing in the handshake era.
+        /// envelope's members (built once per client), or nothing in the handshake era. The
+        /// envelope declares no client capabilities: the relay only takes calls from clients that
+        /// can answer no question, so the upstream must not ask one (see `Upstream.callTool`).
         private func upstreamMeta(for client: MCPClient, over transport: FDClientTransport) -> [UInt8]? {
             let key = ObjectIdentifier(transport)
             if let known = state.withLock({ $0.upstreamMeta[key] }) { return known }
-            guard case .object(var meta)? = client.requestMeta(progressToken: .null) else { return nil }
+            guard case .object(var meta)? = client.requestMeta(progressToken: .null, capabilities: [:]) else { return nil }
             meta["progressToken"] = nil
             var bytes: [UInt8] = []
             if !meta.isEmpty {
@@ -635,7 +637,7 @@ extension ToolCallRelay {
             Task {
                 let result: JSONValue
                 do {
-                    let outcome = try await client.resumeToolCall(call.upstreamTool, arguments: arguments, after: first, timeout: remaining)
+                    let outcome = try await client.resumeToolCall(call.upstreamTool, arguments: arguments, after: first, timeout: remaining, capabilities: [:])
                     call.connection.noteSuccess()
                     result = outcome.json
                 } catch {

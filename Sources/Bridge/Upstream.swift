@@ -14,9 +14,12 @@ public protocol Upstream: Sendable {
     /// The names in the cached catalog, without I/O (nil when nothing is cached).
     var cachedToolNames: [String]? { get }
     /// Calls `name` on the upstream, failing after `timeout`; what the upstream asks during the
-    /// call (elicitation, sampling, roots) goes to `input` (see `InputRouter`).
+    /// call (elicitation, sampling, roots) goes to `input` (see `InputRouter`). A 2026 upstream is
+    /// told only the input capabilities that `callerCapabilities` (those of the client the call
+    /// is made for; empty when nobody can answer) has too, so it does not ask what would only be
+    /// declined.
     func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
-                  progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?) async throws -> MCPToolCallResult
+                  progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?, callerCapabilities: JSONObject) async throws -> MCPToolCallResult
     /// Runs `body` with the connected client (connecting when needed, within `timeout`), for
     /// requests beyond tools — prompts, resources, completion. A connection found lost is made
     /// again once when the request cannot have run (an expired legacy session).
@@ -28,3 +31,11 @@ public protocol Upstream: Sendable {
 }
 
 extension UpstreamConnection: Upstream {}
+
+extension MCPClient {
+    /// What a 2026 request made for a caller with `callerCapabilities` declares: this client's
+    /// own input capabilities, kept only where the caller has the same one.
+    func capabilities(forCaller callerCapabilities: JSONObject) -> JSONObject {
+        JSONObject(declaredCapabilities.filter { callerCapabilities[$0.key] != nil })
+    }
+}

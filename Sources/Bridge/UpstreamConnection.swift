@@ -247,7 +247,8 @@ public final class UpstreamConnection: Sendable {
     /// or reporting progress (and after `options.callCeiling` in any case); guarded by the
     /// circuit breaker.
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
-                         progress: (@Sendable (MCPProgress) -> Void)? = nil, input: InputRouter.Sink? = nil) async throws -> MCPToolCallResult {
+                         progress: (@Sendable (MCPProgress) -> Void)? = nil, input: InputRouter.Sink? = nil,
+                         callerCapabilities: JSONObject = [:]) async throws -> MCPToolCallResult {
         if let until = state.withLock({ $0.openUntil }), ContinuousClock.now < until {
             throw UpstreamError.circuitOpen(server: key.serverID)
         }
@@ -258,7 +259,8 @@ public final class UpstreamConnection: Sendable {
             // `timeout` is an idle deadline: each progress report from the upstream resets it.
             let result = try await inputRouter.during(input) {
                 try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
-                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input)
+                    try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
+                                              capabilities: client.capabilities(forCaller: callerCapabilities))
                 }
             }
             noteSuccess()

@@ -72,12 +72,14 @@ extension MCPClient {
 
     /// Goes on with a 2026 `tools/call` that was sent outside this client (by a relay writing the
     /// request bytes itself) and answered with `first`, which may ask for input: answers it and
-    /// retries exactly as `callTool` would have. `first` must be the call's result object.
+    /// retries exactly as `callTool` would have. `first` must be the call's result object;
+    /// `capabilities` must be what the first request declared, if not the connection's.
     public func resumeToolCall(_ name: String, arguments: JSONObject, after first: JSONValue, timeout: Duration,
-                               input: MCPInputProvider? = nil) async throws(MCPClientError) -> MCPToolCallResult {
+                               input: MCPInputProvider? = nil, capabilities: JSONObject? = nil) async throws(MCPClientError) -> MCPToolCallResult {
         let negotiation = try connected()
         guard negotiation.era == .modern else { return try MCPToolCallResult(json: first) }
-        let params: JSONObject = ["name": .string(name), "arguments": .object(arguments)]
+        var params: JSONObject = ["name": .string(name), "arguments": .object(arguments)]
+        if let capabilities { params["_meta"] = [MCPMetaKey.clientCapabilities: .object(capabilities)] }
         return try MCPToolCallResult(json: try await modernRounds(
             MCPMethod.toolsCall, params, version: negotiation.protocolVersion, timeout: timeout, input: input, first: first))
     }

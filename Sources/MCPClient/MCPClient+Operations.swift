@@ -14,8 +14,13 @@ extension MCPClient {
     /// client has no typed call for through here.
     /// `input`, when given, answers this request's 2026 input rounds instead of the connection's
     /// `inputProvider` (a gateway routes each call's questions to that call's own caller).
+    /// `capabilities`, when given, are what this 2026 request declares instead of the
+    /// connection's: a 2026 server decides per request what it may ask, so a gateway declares
+    /// only what the caller behind this call can answer rather than asking questions it would
+    /// have to decline. (A handshake-era session declared its capabilities once; they stay.)
     public func request(_ method: String, params: JSONObject = [:], timeout: Duration? = nil,
-                        progress: (@Sendable (MCPProgress) -> Void)? = nil, input: MCPInputProvider? = nil) async throws(MCPClientError) -> JSONValue
+                        progress: (@Sendable (MCPProgress) -> Void)? = nil, input: MCPInputProvider? = nil,
+                        capabilities: JSONObject? = nil) async throws(MCPClientError) -> JSONValue
     {
         let negotiation = try connected()
         guard MCPMethodNames.exists(method, in: negotiation.protocolVersion) else {
@@ -32,6 +37,11 @@ extension MCPClient {
         let limit = timeout ?? configuration.requestTimeout
         guard negotiation.era == .modern else {
             return try await exchange(method, params, stamp: .none, timeout: limit)
+        }
+        if let capabilities {
+            var meta = params["_meta"]?.objectValue ?? JSONObject()
+            meta[MCPMetaKey.clientCapabilities] = .object(capabilities)
+            params["_meta"] = .object(meta)
         }
         return try await modernRounds(method, params, version: negotiation.protocolVersion, timeout: limit, input: input)
     }
@@ -60,12 +70,15 @@ extension MCPClient {
 
     /// Calls a tool. A tool failure is a result with `isError: true`, not a thrown error.
     /// `progress` receives the call's `notifications/progress`, in order.
+    /// `capabilities`: see `request`.
     public func callTool(_ name: String, arguments: JSONObject? = nil, timeout: Duration? = nil,
-                         progress: (@Sendable (MCPProgress) -> Void)? = nil, input: MCPInputProvider? = nil) async throws(MCPClientError) -> MCPToolCallResult
+                         progress: (@Sendable (MCPProgress) -> Void)? = nil, input: MCPInputProvider? = nil,
+                         capabilities: JSONObject? = nil) async throws(MCPClientError) -> MCPToolCallResult
     {
         var params: JSONObject = ["name": .string(name)]
         if let arguments { params["arguments"] = .object(arguments) }
-        return try MCPToolCallResult(json: try await request(MCPMethod.toolsCall, params: params, timeout: timeout, progress: progress, input: input))
+        return try MCPToolCallResult(json: try await request(MCPMethod.toolsCall, params: params, timeout: timeout, progress: progress, input: input,
+                                                             capabilities: capabilities))
     }
 
     // MARK: prompts

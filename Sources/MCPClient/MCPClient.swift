@@ -136,17 +136,21 @@ public final class MCPClient: Sendable {
             state.withLock { $0.envelopeBase = (version, level, built) }
         }
         if let extra = existing?.objectValue {
-            for (key, value) in extra where !meta.contains(key) { meta[key] = value }
+            // A request's own capabilities replace the connection's (see `request(capabilities:)`).
+            for (key, value) in extra where !meta.contains(key) || key == MCPMetaKey.clientCapabilities { meta[key] = value }
         }
         return .object(meta)
     }
 
     /// The `_meta` a request sent outside `request(...)` must carry in the negotiated era: the
-    /// 2026 envelope, or just the progress token in the handshake era.
-    public func requestMeta(progressToken: JSONValue) -> JSONValue? {
+    /// 2026 envelope, or just the progress token in the handshake era. `capabilities`, when
+    /// given, are declared instead of the connection's (2026 only; see `request(capabilities:)`).
+    public func requestMeta(progressToken: JSONValue, capabilities: JSONObject? = nil) -> JSONValue? {
         guard let negotiation else { return nil }
-        let token: JSONValue = ["progressToken": progressToken]
-        return negotiation.era == .modern ? envelope(negotiation.protocolVersion, over: token) : token
+        var token: JSONObject = ["progressToken": progressToken]
+        guard negotiation.era == .modern else { return .object(token) }
+        if let capabilities { token[MCPMetaKey.clientCapabilities] = .object(capabilities) }
+        return envelope(negotiation.protocolVersion, over: .object(token))
     }
 
     /// Sends one request and waits for its answer; maps every failure to `MCPClientError`.

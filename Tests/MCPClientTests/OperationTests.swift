@@ -51,6 +51,29 @@ struct OperationTests {
         #expect(weather.outputSchema?["required"] == ["city", "temperature", "conditions"])
     }
 
+    /// Why: a gateway calls for a caller that may answer fewer questions than the gateway could
+    /// forward; a 2026 server decides per request what it may ask, so the request must declare
+    /// the caller's capabilities, not the connection's. The handshake era declared once.
+    @Test(arguments: eras)
+    func aRequestsOwnCapabilitiesReplaceTheConnectionsIn2026(era: MCPEraPreference) async throws {
+        let h = try await ReferenceHarness.connected(era)
+        _ = try await h.client.callTool("echo", arguments: ["text": "a"], capabilities: ["roots": [:]])
+        _ = try await h.client.callTool("echo", arguments: ["text": "b"])
+        let calls = h.wire.sentRequests("tools/call")
+        #expect(calls.count == 2)
+        let meta = h.client.requestMeta(progressToken: 5, capabilities: [:])
+        if era == .legacy {
+            #expect(meta == ["progressToken": 5])
+        } else {
+            #expect(calls.first?.meta?["io.modelcontextprotocol/clientCapabilities"] == ["roots": [:]], "\(calls)")
+            #expect(calls.last?.meta?["io.modelcontextprotocol/clientCapabilities"] == .object(h.client.declaredCapabilities))
+            #expect(meta?["io.modelcontextprotocol/clientCapabilities"] == [:])
+            #expect(meta?["progressToken"] == 5)
+            #expect(meta?["io.modelcontextprotocol/protocolVersion"] == "2026-07-28")
+        }
+        Self.checkEnvelopes(h, era)
+    }
+
     @Test(arguments: eras)
     func callEcho(era: MCPEraPreference) async throws {
         let h = try await ReferenceHarness.connected(era)

@@ -136,7 +136,7 @@ struct ToolCallRelayTests {
                 ("ref__test_error_handling", "{}"),               // isError: true
                 ("ref__test_tool_with_progress", "{}"),           // progress reports nobody asked for
                 ("ref__test_tool_with_logging", "{}"),
-                ("ref__test_elicitation", "{}"),                  // input_required: answered by default, retried
+                ("ref__test_elicitation", "{}"),                  // a question the caller cannot take: never asked
                 ("ref__test_input_required_result_request_state", "{}"),
             ]
             for (index, (tool, arguments)) in cases.enumerated() {
@@ -146,6 +146,28 @@ struct ToolCallRelayTests {
                 #expect(relay["error"] == engine["error"], "\(tool): relay \(relay) engine \(engine)")
             }
             #expect(await gateway.settledInFlight() == 0)
+        }
+    }
+
+    /// Why: the relay (and the engine, for the same caller) must not declare to a 2026 upstream
+    /// capabilities the caller lacks — the upstream would ask, and the gateway could only
+    /// decline in the caller's name. Told nothing, the upstream refuses with its own precise
+    /// error (it would otherwise have asked, and the answer would have read "declined").
+    @Test func theUpstreamIsToldOnlyWhatTheCallerCanAnswer() async throws {
+        try await RuntimeHarness.with(manifest: Self.manifest) { harness in
+            let gateway = try await Self.modern(harness)
+            let (engine, relay) = try await Self.both(gateway, "ref__test_elicitation")
+            #expect(relay["result"] == engine["result"], "relay \(relay) engine \(engine)")
+            #expect(relay["result"]?["isError"] == true, "\(relay)")
+            let text = relay["result"]?["content"]?[0]?["text"]?.stringValue ?? ""
+            #expect(text.contains("did not declare: elicitation"), "\(text)")
+            // A caller that can answer elicitation (the engine's road): the upstream is told
+            // elicitation, not the sampling the gateway could also forward.
+            let elicitingMeta = Self.meta.replacingOccurrences(of: "clientCapabilities\":{}", with: "clientCapabilities\":{\"elicitation\":{}}")
+            #expect(!gateway.send(Self.call("sampling", "ref__test_sampling", #"{"prompt":"p"}"#, meta: elicitingMeta)))
+            let sampling = try #require(await gateway.answer("sampling"))
+            #expect(sampling["result"]?["isError"] == true, "\(sampling)")
+            #expect(sampling["result"]?["content"]?[0]?["text"]?.stringValue?.contains("did not declare: sampling") == true, "\(sampling)")
         }
     }
 
