@@ -67,13 +67,19 @@ public enum StdioServer {
         let lane = makeLane?(connection, { writer.writeLines($0) })
         // The closures on their own, not the lane: copying the struct per line retained all three.
         let offer = lane?.offer, batchEnd = lane?.batchEnd
+        // The answers to one read's requests leave in one write: held while the read is handed
+        // to the engine, released after its last line (see `LineWriter.hold`).
+        let holding = Atomic<Bool>(false)
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
             switch event {
             case .line(let bytes):
                 if let offer, offer(bytes) { return }
+                if !holding.exchange(true, ordering: .relaxed) { writer.hold() }
                 connection.receive(bytes: bytes)
             case .oversized(let count): connection.receiveOversized(byteCount: count, limit: maxLine)
-            case .batchEnd: batchEnd?()
+            case .batchEnd:
+                if holding.exchange(false, ordering: .relaxed) { writer.release() }
+                batchEnd?()
             }
         }
         async let engine: Void = connection.finish(grace: limits.shutdownGrace)

@@ -46,6 +46,44 @@ import Testing
         #expect(String(decoding: pipe.drain(), as: UTF8.self) == "one\ntwo\nthree\n")
     }
 
+    /// Bytes readable from the pipe right now (none when nothing was written yet).
+    static func available(_ pipe: Pipe) -> String {
+        var flags = fcntl(pipe.readFD, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(pipe.readFD, F_SETFL, flags)
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = buffer.withUnsafeMutableBytes { read(pipe.readFD, $0.baseAddress, $0.count) }
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+    }
+
+    /// Why: the stdio server holds the answers to one read's requests until the read is handed
+    /// over, so they leave in one write. Held frames must still leave: after `release` (through
+    /// the drain it schedules), at once with a `writeLine`, and on `flush` — and nothing waits
+    /// for the release to happen on any other thread.
+    @Test func heldFramesLeaveOnReleaseOnWriteLineAndOnFlush() async {
+        let pipe = Pipe()
+        let writer = LineWriter(fd: pipe.writeFD)
+        writer.hold()
+        writer.writeLineSoon(Array("a".utf8))
+        writer.writeLineSoon(Array("b".utf8))
+        // Held: no drain was scheduled, so nothing can have been written, however long we wait.
+        try? await Task.sleep(for: .milliseconds(20))
+        #expect(Self.available(pipe) == "")
+        writer.release()
+        writer.flush()
+        #expect(Self.available(pipe) == "a\nb\n")
+        writer.hold()
+        writer.writeLineSoon(Array("c".utf8))
+        writer.writeLine(Array("now".utf8))
+        #expect(Self.available(pipe) == "c\nnow\n")
+        writer.writeLineSoon(Array("d".utf8))
+        writer.flush()  // still holding: flush writes the held frame itself
+        #expect(Self.available(pipe) == "d\n")
+        writer.release()
+        pipe.closeWriteEnd()
+        close(pipe.readFD)
+    }
+
     /// `writeLine` writes at once even when a deferred drain is only scheduled: its frame and
     /// the deferred ones before it are on the pipe when it returns (no flush needed).
     @Test func writeLineTakesOverAScheduledDrain() async {
