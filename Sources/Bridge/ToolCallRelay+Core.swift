@@ -182,6 +182,8 @@ extension ToolCallRelay {
         private let maxInFlight: Int
         private let emit: @Sendable ([UInt8]) -> Void
         private let state = Mutex(State())
+        /// The stdio client's lines (see `ScanMemory`).
+        private let clientScans = ScanMemory()
         private let ticker = DeadlineTicker.shared
         static let sweepInterval: Duration = .milliseconds(50)
         /// Our request ids upstream are strings with this prefix, which no id of the MCP client has.
@@ -254,8 +256,16 @@ extension ToolCallRelay {
         /// counts, as 0).
         private func accept(_ line: UnsafeBufferPointer<UInt8>, agent: Agent, reply: (any CallAnswerSink)?, routing: CallRouting?) -> UInt64? {
             var number: UInt64?
-            JSONScanner.withObjectMembers(line, limits: limits, nested: "params") { top, params in
+            guard reply == nil else {
+                // HTTP: requests of many connections at once, on any thread; nothing remembered.
+                JSONScanner.withObjectMembers(line, limits: limits, nested: "params") { top, params in
+                    number = accept(line, top: top, params: params, agent: agent, reply: reply, routing: routing)
+                }
+                return number
+            }
+            clientScans.scan(line, limits: limits, nested: "params") { top, params in
                 number = accept(line, top: top, params: params, agent: agent, reply: reply, routing: routing)
+                return ScanMemory.meta(of: params, in: line)
             }
             return number
         }
@@ -515,8 +525,9 @@ extension ToolCallRelay {
                 return false
             }
             if known { return true }
+            let scans = ScanMemory()
             let installed = transport.setTap(FDClientTransport.LineTap(
-                line: { line in self.upstreamLine(line) },
+                line: { line in self.upstreamLine(line, scans: scans) },
                 batchEnd: { self.flushToClient() },
                 closed: { reason in self.upstreamClosed(key, reason: reason) }), owner: ObjectIdentifier(self))
             if !installed {
@@ -530,11 +541,12 @@ extension ToolCallRelay {
 
         /// One line from an upstream: our answers and progress reports are taken here, the rest goes
         /// on to the MCP client.
-        private func upstreamLine(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        private func upstreamLine(_ line: UnsafeBufferPointer<UInt8>, scans: ScanMemory) -> Bool {
             guard Self.mentionsOurID(line) else { return false }
             var taken = false
-            JSONScanner.withObjectMembers(line, limits: limits, nested: "result") { top, result in
+            scans.scan(line, limits: limits, nested: "result") { top, result in
                 taken = upstreamLine(line, top: top, result: result)
+                return ScanMemory.meta(of: result, in: line)
             }
             return taken
         }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Checks a JSON text without building it, and finds an object's members by byte range.
 ///
 /// For code that forwards most of a message untouched (the gateway's tool-call relay): it needs
@@ -54,8 +58,16 @@ public enum JSONScanner {
     /// were a third of its allocations). False, without calling `body`, when the scan fails.
     /// Not generic on purpose: called from other modules, a generic version ran unspecialized
     /// and looked up type metadata on every call.
+    ///
+    /// `known`: the bytes of a value that this scanner accepted before, under the same limits, as
+    /// a member of the object under `nested` (a relay's unchanging `params._meta` envelope, or its
+    /// upstream's `result._meta`). A member value of that object that starts with exactly these
+    /// bytes is stepped over instead of checked again: the same bytes at the same depth are valid
+    /// again. What follows them is checked as usual, so a longer value that merely begins with
+    /// them is refused, never accepted.
     @discardableResult
     public static func withObjectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default, nested: StaticString?,
+                                         known: UnsafeRawBufferPointer? = nil,
                                          _ body: (UnsafeBufferPointer<Member>, UnsafeBufferPointer<Member>?) -> Void) -> Bool {
         guard buffer.count <= limits.maxBytes else { return false }
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: keyStackCapacity) { keys in
@@ -63,6 +75,7 @@ public enum JSONScanner {
                 withUnsafeTemporaryAllocation(of: Member.self, capacity: maxKeysPerObject) { inner in
                     var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth, keys: keys, top: top, inner: inner)
                     scanner.nestedKey = nested
+                    if let known, known.count > 0 { scanner.known = known }
                     scanner.skipWhitespace()
                     guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{"),
                           scanner.object(depth: 1, collect: .top) else { return false }
@@ -175,6 +188,8 @@ public enum JSONScanner {
         var innerCount = -1
         /// A top-level key whose object value's members are collected too.
         var nestedKey: StaticString?
+        /// See `withObjectMembers(known:)`.
+        var known: UnsafeRawBufferPointer?
 
         enum Collect { case none, top, nested }
 
@@ -249,6 +264,8 @@ public enum JSONScanner {
                 let valueStart = pos
                 if depth == 1, let nestedKey, pos < buf.count, buf[pos] == UInt8(ascii: "{"), JSONScanner.equals(key, nestedKey, in: buf) {
                     guard object(depth: depth + 1, collect: .nested) else { return false }
+                } else if collect == .nested, let known, isKnown(known) {
+                    pos += known.count
                 } else {
                     guard value(depth: depth) else { return false }
                 }
@@ -268,6 +285,11 @@ public enum JSONScanner {
                 if c == UInt8(ascii: ",") { continue }
                 return c == UInt8(ascii: "}")
             }
+        }
+
+        /// Whether the bytes at `pos` begin with `known`.
+        func isKnown(_ known: UnsafeRawBufferPointer) -> Bool {
+            buf.count - pos >= known.count && buf[pos] == known[0] && memcmp(buf.baseAddress! + pos, known.baseAddress!, known.count) == 0
         }
 
         func same(_ a: Range<Int>, _ b: Range<Int>) -> Bool {

@@ -124,6 +124,46 @@ import Testing
         }
     }
 
+    /// The members found with `known`, as key=value strings (nil when the scan refused the text).
+    func scanKnowing(_ known: String, _ text: String) -> [String]? {
+        let bytes = Array(text.utf8)
+        var found: [String]?
+        Array(known.utf8).withUnsafeBytes { known in
+            bytes.withUnsafeBufferPointer { buffer in
+                JSONScanner.withObjectMembers(buffer, nested: "params", known: known) { top, nested in
+                    found = (Array(top) + Array(nested ?? UnsafeBufferPointer(start: nil, count: 0))).map {
+                        String(decoding: bytes[$0.key], as: UTF8.self) + "=" + String(decoding: bytes[$0.value], as: UTF8.self)
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// Why: the relay steps over the envelope it validated on the previous line instead of
+    /// checking the same bytes again. Stepping over must find exactly the members a full scan
+    /// finds, apply only inside the nested object, and never let a value that merely begins
+    /// with the known bytes through.
+    @Test func aKnownValueInTheNestedObjectIsSteppedOverAndNothingElseIs() {
+        let envelope = #"{"v":"2026-07-28","caps":{},"info":{"name":"t"}}"#
+        let text = #"{"id":1,"params":{"name":"echo","_meta":\#(envelope)}}"#
+        #expect(Array(text.utf8).withUnsafeBufferPointer { JSONScanner.objectMembers($0, nested: "params") } != nil)
+        #expect(scanKnowing(envelope, text) == ["id=1", #"params={"name":"echo","_meta":\#(envelope)}"#, #"name="echo""#, "_meta=" + envelope])
+        // A value that starts with the known bytes and goes on is checked, and refused.
+        #expect(scanKnowing(envelope, #"{"params":{"_meta":\#(envelope)x}}"#) == nil)
+        #expect(scanKnowing(#"{"a":1}"#, #"{"params":{"_meta":{"a":1}1}}"#) == nil)
+        // Proof that bytes are stepped over, not checked: invalid "known" bytes (which no caller
+        // may pass) get through inside the nested object only — at the top level, or nested
+        // deeper, they are scanned as usual and refused.
+        #expect(scanKnowing("{bad}", #"{"params":{"_meta":{bad}}}"#) == [#"params={"_meta":{bad}}"#, "_meta={bad}"])
+        #expect(scanKnowing("{bad}", #"{"x":{bad},"params":{}}"#) == nil)
+        #expect(scanKnowing("{bad}", #"{"params":{"a":{"b":{bad}}}}"#) == nil)
+        // Keys next to the stepped-over value are still checked for duplicates.
+        #expect(scanKnowing(envelope, #"{"params":{"_meta":\#(envelope),"_meta":\#(envelope)}}"#) == nil)
+        // An empty known value is no known value.
+        #expect(scanKnowing("", text)?.count == 4)
+    }
+
     /// Keys stay open for the duplicate check while nested objects are scanned, on a stack of
     /// fixed size: a chain holding more keys than that is left to the parser (nil), never
     /// misread; a chain that fits is scanned.

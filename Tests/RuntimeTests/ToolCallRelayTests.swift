@@ -257,6 +257,10 @@ struct ToolCallRelayTests {
                 #"{"jsonrpc":"1.0","id":"l","method":"tools/call","params":{"name":"ref__echo",\#(Self.meta)}}"#,
                 #"{"jsonrpc":"2.0","id":"m","method":"tools/call","extra":1,"params":{"name":"ref__echo",\#(Self.meta)}}"#,
                 #"{"jsonrpc":"2.0","id":"n","method":"tools/call","params":{"name":"ref\u005f_echo",\#(Self.meta)}}"#,
+                // The envelope the relay remembers from earlier lines, followed by more bytes:
+                // the remembered part is stepped over, the rest still checked (invalid JSON).
+                Self.call("o", "ref__echo", #"{"text":"x"}"#, meta: Self.meta + "1"),
+                Self.call("p", "ref__echo", #"{"text":"x"}"#, meta: Self.meta + #","_meta":{}"#),  // and a duplicate key
             ]
             for line in declined {
                 let bytes = Array(line.utf8)
