@@ -28,7 +28,7 @@ public final class ServerConnection: Sendable {
     private let limits: JSONParser.Limits
     private let era = Mutex<Era>(.undecided)
     /// Bounds requests in flight; `receive` blocks its (dedicated reader) thread while full.
-    private let inFlight: DispatchSemaphore?
+    private let slots: RequestSlots?
     private let stopObserving = Mutex<(@Sendable () -> Void)?>(nil)
     /// Batches being answered (they run outside the peer, so `finish` counts them here).
     private let batchesRunning = Mutex(0)
@@ -36,13 +36,14 @@ public final class ServerConnection: Sendable {
     /// - Parameters:
     ///   - maxInFlight: requests that may run at once. When reached, `receive` blocks the calling
     ///     thread until one finishes, so a client that floods requests is slowed down instead of
-    ///     growing our memory without bound. Only for transports that call `receive` from their
-    ///     own thread (stdio); nil means no bound.
+    ///     growing our memory without bound (requests waiting for the client's answer to a
+    ///     question of ours do not count; see `RequestSlots`). Only for transports that call
+    ///     `receive` from their own thread (stdio); nil means no bound.
     ///   - write: sends one serialized message (the transport adds framing).
     public init(server: MCPServer, principal: String = "local", limits: JSONParser.Limits = .default,
                 requestTimeout: Duration = .seconds(300), maxInFlight: Int? = nil, write: @escaping @Sendable ([UInt8]) -> Void)
     {
-        self.inFlight = maxInFlight.map { DispatchSemaphore(value: max(1, $0)) }
+        self.slots = maxInFlight.map { RequestSlots(limit: $0) }
         self.server = server
         self.principal = principal
         self.limits = limits
@@ -94,13 +95,13 @@ public final class ServerConnection: Sendable {
                 send(.response(JSONRPCResponse(id: request.id, outcome: server.initialize(request, session: session))))
                 return
             }
-            guard let inFlight else {
+            guard let slots else {
                 peer.receive(request: request, handler: handler(for: currentEra))
                 return
             }
-            inFlight.wait()
-            peer.receive(request: request, handler: handler(for: currentEra)) { [weak self] response in
-                inFlight.signal()
+            slots.take()
+            peer.receive(request: request, handler: handler(for: currentEra, slots: slots)) { [weak self] response in
+                slots.free()
                 if let response { self?.send(.response(response)) }
             }
         }
@@ -125,7 +126,8 @@ public final class ServerConnection: Sendable {
         }
     }
 
-    private func handler(for era: Era) -> JSONRPCPeer.RequestHandler {
+    /// `slots`: the bound the request holds a slot of, lent back while it waits for the client.
+    private func handler(for era: Era, slots: RequestSlots? = nil) -> JSONRPCPeer.RequestHandler {
         let server = self.server
         let principal = self.principal
         let emit: @Sendable (JSONRPCNotification) -> Void = { [weak self] n in self?.send(.notification(n)) }
@@ -137,7 +139,10 @@ public final class ServerConnection: Sendable {
         let timeout = server.options.clientRequestTimeout
         return { request in
             await server.handleLegacy(request, session: session, principal: principal, emit: emit) { method, params throws(JSONRPCError) in
-                try await peer.request(method, params: params, timeout: timeout)
+                guard let slots else { return try await peer.request(method, params: params, timeout: timeout) }
+                return try await slots.lending { () async throws(JSONRPCError) -> JSONValue in
+                    try await peer.request(method, params: params, timeout: timeout)
+                }
             }
         }
     }

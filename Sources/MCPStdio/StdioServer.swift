@@ -68,7 +68,9 @@ public enum StdioServer {
         // The closures on their own, not the lane: copying the struct per line retained all three.
         let offer = lane?.offer, batchEnd = lane?.batchEnd
         // The answers to one read's requests leave in one write: held while the read is handed
-        // to the engine, released after its last line (see `LineWriter.hold`).
+        // to the engine, released after its last line (see `LineWriter.hold`). A request that
+        // asks the client something meanwhile gives its slot back while it waits (see
+        // `RequestSlots`), so a held question never keeps the reader waiting for that slot.
         let holding = Atomic<Bool>(false)
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
             switch event {

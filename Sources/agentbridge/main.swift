@@ -16,6 +16,7 @@ let stdio = Command(
         Option("max-line-bytes", valueName: "bytes", help: "Longest accepted message line.", defaultValue: String(4 << 20), environment: "AGENTBRIDGE_MAX_LINE_BYTES"),
         Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
         Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
+        Option("max-in-flight", valueName: "n", help: "Requests running at once; beyond it stdin is not read until one finishes.", defaultValue: "256"),
         Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the platform.", environment: "AGENTBRIDGE_AGENT"),
         PlatformSurface.option,
     ],
@@ -48,7 +49,8 @@ await CLI.main(root: root, version: version) { args in
         let maxLine = try args.int("max-line-bytes", in: 1024...(1 << 30)) ?? (4 << 20)
         let pageSize = try args.int("page-size", in: 1...100_000) ?? 100
         let depth = try args.int("max-json-depth", in: 2...10_000) ?? 128
-        let limits = StdioServer.Limits(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine))
+        let inFlight = try args.int("max-in-flight", in: 1...100_000) ?? 256
+        let limits = StdioServer.Limits(maxLineBytes: maxLine, json: .init(maxDepth: depth, maxBytes: maxLine), maxInFlight: inFlight)
         if let agentID = args.value("agent") {
             return try await GatewayCommand.runStdio(args, agentID: agentID, pageSize: pageSize, limits: limits, version: version,
                                                      relayed: !args.flag("no-relay"))

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import MCP
 import MCPClient
@@ -74,6 +75,48 @@ struct StdioProcessTests {
             #expect(await changes.wait(for: 1) == [.tools])
             try await client.ping()
         }
+    }
+
+    /// Writes `calls` (tool name, arguments) as raw requests in one block to a reference server
+    /// running with `--max-in-flight 2` and a connected handshake-era client that answers its
+    /// elicitations; returns the answers to those requests in the order they arrived.
+    static func answersInOrder(_ calls: [(String, String)]) async throws -> [String] {
+        let child = try ChildProcess(try Fixtures.referenceServer(), ["--tools", "5", "--max-in-flight", "2"])
+        var got: [String] = []
+        try await Self.withClient(child, events: Self.login) { client in
+            _ = try await client.connect(era: .legacy)
+            // Answered past the client (which answers the questions): the tap keeps them.
+            let answers = Collector<String>()
+            let owner = NSObject()
+            #expect(child.transport.setTap(FDClientTransport.LineTap(
+                line: { line in
+                    let text = String(decoding: line, as: UTF8.self)
+                    guard text.contains(#""id":"raw-"#) else { return false }
+                    answers.append(text)
+                    return true
+                }, batchEnd: {}, closed: { _ in }), owner: ObjectIdentifier(owner)))
+            var block: [UInt8] = []
+            for (n, (tool, arguments)) in calls.enumerated() {
+                block += Array(#"{"jsonrpc":"2.0","id":"raw-\#(n)","method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#.utf8)
+                block.append(0x0A)
+            }
+            child.transport.sendLines(block)
+            got = await answers.wait(for: calls.count, guardTime: .seconds(20))
+            child.transport.removeTap(owner: ObjectIdentifier(owner))
+        }
+        return got
+    }
+
+    static let accepted = #"accepted: {\"username\":\"octocat\"}"#
+
+    /// Why: the stdio server blocks its reader while `--max-in-flight` requests run. A request
+    /// waiting for the client's answer to a question of ours (a handshake-era elicitation) gives
+    /// its slot back while it waits: the answer comes on the stream the blocked reader would have
+    /// to read, so three such calls in one read, with two slots, would otherwise never finish.
+    @Test func requestsWaitingForTheClientLeaveTheirSlotsToTheReader() async throws {
+        let got = try await Self.answersInOrder(Array(repeating: ("test_elicitation", "{}"), count: 3))
+        #expect(got.count == 3, "answers: \(got)")
+        #expect(got.allSatisfy { $0.contains(Self.accepted) }, "\(got)")
     }
 
     @Test func serverExitFailsInFlightRequestsWithUpstreamClosed() async throws {
