@@ -27,8 +27,10 @@ extension AgentCatalogProvider {
     public func getPrompt(name: String, arguments: [String: String], context: RequestContext) async throws -> JSONValue? {
         guard let (binding, connection, original) = try await promptRoute(name) else { return nil }
         let limit = Duration.seconds(binding.timeoutSeconds)
+        // Nothing forwards an upstream's questions about a prompt or a resource to our caller:
+        // a 2026 upstream is told it may ask none (see `Upstream.callTool`).
         return try await connection.withClient(timeout: limit) { client in
-            try await client.getPrompt(original, arguments: arguments, timeout: limit)
+            try await client.getPrompt(original, arguments: arguments, timeout: limit, capabilities: [:])
         }
     }
 
@@ -57,7 +59,7 @@ extension AgentCatalogProvider {
         let limit = Duration.seconds(binding.timeoutSeconds)
         let result: JSONValue
         do {
-            result = try await connection.withClient(timeout: limit) { client in try await client.readResource(original, timeout: limit) }
+            result = try await connection.withClient(timeout: limit) { client in try await client.readResource(original, timeout: limit, capabilities: [:]) }
         } catch let error as MCPClientError {
             // The upstream does not have it: answer as for any unknown URI, in the caller's era.
             if case .server(let code, _, _) = error, code == -32002 || code == -32602 { return nil }

@@ -88,12 +88,14 @@ extension MCPClient {
     }
 
     /// `prompts/get`; the result (`description?`, `messages`) as received.
-    public func getPrompt(_ name: String, arguments: [String: String] = [:], timeout: Duration? = nil) async throws(MCPClientError) -> JSONValue {
+    /// `capabilities`: see `request`.
+    public func getPrompt(_ name: String, arguments: [String: String] = [:], timeout: Duration? = nil,
+                          capabilities: JSONObject? = nil) async throws(MCPClientError) -> JSONValue {
         var params: JSONObject = ["name": .string(name)]
         if !arguments.isEmpty {
             params["arguments"] = .object(JSONObject(arguments.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))
         }
-        let result = try await request(MCPMethod.promptsGet, params: params, timeout: timeout)
+        let result = try await request(MCPMethod.promptsGet, params: params, timeout: timeout, capabilities: capabilities)
         guard result["messages"]?.arrayValue != nil else {
             throw .protocolViolation("prompts/get returned a result without a \"messages\" array")
         }
@@ -112,8 +114,9 @@ extension MCPClient {
 
     /// `resources/read`; the result (`contents`) as received. An unknown resource is −32602 from a
     /// 2026 server and −32002 from an older one.
-    public func readResource(_ uri: String, timeout: Duration? = nil) async throws(MCPClientError) -> JSONValue {
-        let result = try await request(MCPMethod.resourcesRead, params: ["uri": .string(uri)], timeout: timeout)
+    /// `capabilities`: see `request`.
+    public func readResource(_ uri: String, timeout: Duration? = nil, capabilities: JSONObject? = nil) async throws(MCPClientError) -> JSONValue {
+        let result = try await request(MCPMethod.resourcesRead, params: ["uri": .string(uri)], timeout: timeout, capabilities: capabilities)
         guard result["contents"]?.arrayValue != nil else {
             throw .protocolViolation("resources/read returned a result without a \"contents\" array")
         }

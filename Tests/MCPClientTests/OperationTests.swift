@@ -59,7 +59,10 @@ struct OperationTests {
         let h = try await ReferenceHarness.connected(era)
         _ = try await h.client.callTool("echo", arguments: ["text": "a"], capabilities: ["roots": [:]])
         _ = try await h.client.callTool("echo", arguments: ["text": "b"])
+        _ = try await h.client.getPrompt("test_simple_prompt", capabilities: [:])
+        _ = try await h.client.readResource("test://static-text", capabilities: ["sampling": [:]])
         let calls = h.wire.sentRequests("tools/call")
+        let prompt = h.wire.sentRequests("prompts/get").first, read = h.wire.sentRequests("resources/read").first
         #expect(calls.count == 2)
         let meta = h.client.requestMeta(progressToken: 5, capabilities: [:])
         if era == .legacy {
@@ -68,6 +71,8 @@ struct OperationTests {
             #expect(calls.first?.meta?["io.modelcontextprotocol/clientCapabilities"] == ["roots": [:]], "\(calls)")
             #expect(calls.last?.meta?["io.modelcontextprotocol/clientCapabilities"] == .object(h.client.declaredCapabilities))
             #expect(meta?["io.modelcontextprotocol/clientCapabilities"] == [:])
+            #expect(prompt?.meta?["io.modelcontextprotocol/clientCapabilities"] == [:], "\(String(describing: prompt))")
+            #expect(read?.meta?["io.modelcontextprotocol/clientCapabilities"] == ["sampling": [:]], "\(String(describing: read))")
             #expect(meta?["progressToken"] == 5)
             #expect(meta?["io.modelcontextprotocol/protocolVersion"] == "2026-07-28")
         }
