@@ -256,6 +256,7 @@ extension ToolCallRelay {
         /// counts, as 0).
         private func accept(_ line: UnsafeBufferPointer<UInt8>, agent: Agent, reply: (any CallAnswerSink)?, routing: CallRouting?) -> UInt64? {
             var number: UInt64?
+            // Two spelled-out scans, not one shared closure: sharing it measured ≈0.05 µs a call.
             guard reply == nil else {
                 // HTTP: requests of many connections at once, on any thread; nothing remembered.
                 JSONScanner.withObjectMembers(line, limits: limits, nested: "params") { top, params in
