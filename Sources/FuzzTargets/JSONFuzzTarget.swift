@@ -8,10 +8,18 @@ import JSON
 /// keys) contains no raw control character — so never a newline, which the stdio framing relies
 /// on — parses back to an equal value, and is a fixed point (writing the re-parsed value gives the
 /// same bytes). `JSONScanner` is never more permissive than the parser: an object it accepts
-/// parses, and its members (keys and value ranges) are the parser's members, in order.
+/// parses, and its members (keys and value ranges) are the parser's members, in order — also when
+/// it steps over a value it knows (`known:`).
 public enum JSONFuzzTarget {
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
         let scanned = JSONScanner.objectMembers(input)
+        // Stepping over a value known to be valid changes nothing, for valid and invalid texts
+        // alike: a fixed one, and the first member value of params as found by the plain scan.
+        let plainNested = JSONScanner.objectMembers(input, nested: "params")
+        Invariant.check(same(scanKnowing(Array(#"{"a":[1,"b"]}"#.utf8), input), plainNested), "a scan with a known value disagrees with the plain one")
+        if let first = plainNested?.nested?.first {
+            Invariant.check(same(scanKnowing(Array(input[first.value]), input), plainNested), "a scan knowing params' first value disagrees with the plain one")
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(buffer: input)
@@ -22,7 +30,7 @@ public enum JSONFuzzTarget {
         }
         if let scanned { checkScan(scanned, value, input) }
         // The one-pass nested variant agrees with the plain scan and with splitting afterwards.
-        let withParams = JSONScanner.objectMembers(input, nested: "params")
+        let withParams = plainNested
         Invariant.check((withParams == nil) == (scanned == nil), "the nested scan and the plain scan disagree on validity")
         if let withParams, let scanned {
             Invariant.check(withParams.members == scanned, "the nested scan found other members")
@@ -44,6 +52,21 @@ public enum JSONFuzzTarget {
             Invariant.check(reparsed == value, "round trip changed the value")
             Invariant.check(JSONWriter.bytes(reparsed, sortKeys: sortKeys) == written, "writer output is not a fixed point")
         }
+    }
+
+    private typealias Scan = (members: [JSONScanner.Member], nested: [JSONScanner.Member]?)
+
+    private static func same(_ a: Scan?, _ b: Scan?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        return a.members == b.members && a.nested == b.nested
+    }
+
+    private static func scanKnowing(_ known: [UInt8], _ input: UnsafeBufferPointer<UInt8>) -> Scan? {
+        var found: Scan?
+        known.withUnsafeBytes { known in
+            JSONScanner.withObjectMembers(input, nested: "params", known: known) { top, nested in found = (Array(top), nested.map { Array($0) }) }
+        }
+        return found
     }
 
     private static func checkScan(_ members: [JSONScanner.Member], _ value: JSONValue, _ input: UnsafeBufferPointer<UInt8>) {
