@@ -63,8 +63,8 @@ public enum JSONScanner {
     /// a member of the object under `nested` (a relay's unchanging `params._meta` envelope, or its
     /// upstream's `result._meta`). A member value of that object that starts with exactly these
     /// bytes is stepped over instead of checked again: the same bytes at the same depth are valid
-    /// again. What follows them is checked as usual, so a longer value that merely begins with
-    /// them is refused, never accepted.
+    /// again. Only an object, array or string is used (each ends itself, so the scan finds the
+    /// same members with or without it); what follows is checked as usual.
     @discardableResult
     public static func withObjectMembers(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default, nested: StaticString?,
                                          known: UnsafeRawBufferPointer? = nil,
@@ -75,7 +75,11 @@ public enum JSONScanner {
                 withUnsafeTemporaryAllocation(of: Member.self, capacity: maxKeysPerObject) { inner in
                     var scanner = Scanner(buf: buffer, maxDepth: limits.maxDepth, keys: keys, top: top, inner: inner)
                     scanner.nestedKey = nested
-                    if let known, known.count > 0 { scanner.known = known }
+                    // Objects, arrays and strings end themselves, so bytes that begin a valid value
+                    // are that whole value; a number could be the start of a longer one.
+                    if let known, let first = known.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\"") {
+                        scanner.known = known
+                    }
                     scanner.skipWhitespace()
                     guard scanner.pos < buffer.count, buffer[scanner.pos] == UInt8(ascii: "{"),
                           scanner.object(depth: 1, collect: .top) else { return false }

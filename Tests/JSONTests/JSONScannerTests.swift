@@ -160,8 +160,9 @@ import Testing
         #expect(scanKnowing("{bad}", #"{"params":{"a":{"b":{bad}}}}"#) == nil)
         // Keys next to the stepped-over value are still checked for duplicates.
         #expect(scanKnowing(envelope, #"{"params":{"_meta":\#(envelope),"_meta":\#(envelope)}}"#) == nil)
-        // An empty known value is no known value.
+        // An empty known value is no known value; nor is a number, which could begin a longer one.
         #expect(scanKnowing("", text)?.count == 4)
+        #expect(scanKnowing("2", #"{"params":{"a":2,"b":27}}"#) == [#"params={"a":2,"b":27}"#, "a=2", "b=27"])
     }
 
     /// Keys stay open for the duplicate check while nested objects are scanned, on a stack of
