@@ -8,10 +8,18 @@ enum GatewaySection {
         var era: Era
         var coldMilliseconds: Double
         var sequential: StdioSession.Phase
-        var pipelined: StdioSession.Phase
-        var resident: Int
+        /// Calls/s of each pipelined round, in the order they ran.
+        var rounds: [Double]
         var errors: Int
+        var resident: Int
         var background: Double
+        var pipelined: Double { Self.median(rounds) }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
     }
 
     static let engineOnly = "gateway, engine only"
@@ -19,54 +27,83 @@ enum GatewaySection {
     static func run(_ context: SuiteContext) throws {
         let options = context.options, toolbox = context.toolbox
         let database = try BenchDatabase.prepare(toolbox)
+        let rounds = options.gatewayRounds
         context.report.heading("Gateway hop: client → agentbridge → reference server")
         context.report.line("stdio: `mcp-reference-server --tools 100` alone, and behind `agentbridge stdio --agent bench` (the same server as the agent's stdio upstream, "
             + "its `echo` exposed as `echo`); same driver and sizes as the stdio section. The gateway answers plain calls through its tool-call relay; "
             + "the last row of each era sends every call through the engine instead (`--no-relay`). Cold start through the gateway includes starting the upstream and listing its tools. "
+            + "The three servers of an era run side by side and the 64-in-flight phase (\(NumberFormat.grouped(Double(options.pipelinedCalls))) calls) is taken in \(rounds) rounds, "
+            + "each round measuring direct, gateway and engine-only one after the other, so a slow spell of this shared machine lands on all three: "
+            + "calls/s is the median round, and the hop's share of direct is the median of the rounds' own ratios, with their range. "
             + "RSS counts the gateway and its upstream. Load at start: \(Machine.loadAverage()).")
         var rows: [Row] = []
+        var shares: [Era: (gateway: [Double], engine: [Double])] = [:]
         for era in Era.allCases {
-            for (label, command) in [("direct", [toolbox.referenceServer, "--tools", "100"]),
-                                     ("through the gateway", [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench"]),
-                                     (Self.engineOnly, [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench", "--no-relay"])] {
+            let paths = [("direct", [toolbox.referenceServer, "--tools", "100"]),
+                         ("through the gateway", [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench"]),
+                         (Self.engineOnly, [toolbox.agentbridge, "--db", database, "stdio", "--agent", "bench", "--no-relay"])]
+            var sessions: [StdioSession] = []
+            defer { sessions.forEach { $0.stop() } }
+            var eraRows: [Row] = []
+            for (label, command) in paths {
                 SuiteReport.progress("gateway stdio \(label) \(era.rawValue)")
                 let session = try StdioSession(command, era: era, pinning: context.pinning, stderrPath: toolbox.log("gateway-stdio"))
-                defer { session.stop() }
+                sessions.append(session)
                 try session.warm(options.warmCalls)
-                let ((sequential, pipelined), background) = try context.measured(servers: [session.process.pid]) {
-                    (try session.sequential(.echo, count: options.sequentialCalls), try session.pipelined(.echo, count: options.pipelinedCalls))
+                let (sequential, background) = try context.measured(servers: [session.process.pid]) {
+                    try session.sequential(.echo, count: options.sequentialCalls)
                 }
-                rows.append(Row(path: label, era: era, coldMilliseconds: session.coldStartMilliseconds, sequential: sequential, pipelined: pipelined,
-                                resident: session.residentKilobytes, errors: sequential.errors + pipelined.errors, background: background))
+                eraRows.append(Row(path: label, era: era, coldMilliseconds: session.coldStartMilliseconds, sequential: sequential, rounds: [],
+                                   errors: sequential.errors, resident: 0, background: background))
             }
+            SuiteReport.progress("gateway stdio 64 in flight \(era.rawValue), \(rounds) rounds")
+            let (_, background) = try context.measured(servers: sessions.map(\.process.pid)) {
+                for index in eraRows.indices { eraRows[index].rounds = []; eraRows[index].errors = eraRows[index].sequential.errors }
+                for _ in 0..<rounds {
+                    for (index, session) in sessions.enumerated() {
+                        let phase = try session.pipelined(.echo, count: options.pipelinedCalls)
+                        eraRows[index].rounds.append(phase.perSecond)
+                        eraRows[index].errors += phase.errors
+                    }
+                }
+            }
+            for index in eraRows.indices {
+                eraRows[index].resident = sessions[index].residentKilobytes
+                eraRows[index].background = max(eraRows[index].background, background)
+            }
+            shares[era] = (zip(eraRows[1].rounds, eraRows[0].rounds).map { $0 / $1 }, zip(eraRows[2].rounds, eraRows[0].rounds).map { $0 / $1 })
+            rows += eraRows
         }
         var table = MarkdownTable([
             ("path", false), ("era", false), ("cold start ms", true), ("seq p50 µs", true), ("seq p99 µs", true), ("seq p99.9 µs", true),
-            ("64 in flight calls/s", true), ("RSS MB", true), ("errors", true), ("bg cores", true),
+            ("64 in flight calls/s (median round)", true), ("slowest–fastest round", true), ("RSS MB", true), ("errors", true), ("bg cores", true),
         ])
         for row in rows {
             table.add([
                 row.path, row.era.protocolVersion, NumberFormat.fixed(row.coldMilliseconds, 1), NumberFormat.significant(row.sequential.latencies.p50),
                 NumberFormat.significant(row.sequential.latencies.p99), NumberFormat.significant(row.sequential.latencies.p999),
-                NumberFormat.grouped(row.pipelined.perSecond), NumberFormat.megabytes(kilobytes: row.resident), "\(row.errors)", NumberFormat.fixed(row.background, 2),
+                NumberFormat.grouped(row.pipelined),
+                NumberFormat.grouped(row.rounds.min() ?? 0) + "–" + NumberFormat.grouped(row.rounds.max() ?? 0),
+                NumberFormat.megabytes(kilobytes: row.resident), "\(row.errors)", NumberFormat.fixed(row.background, 2),
             ])
         }
         context.report.table(table)
-        var hop = MarkdownTable([("era", false), ("seq p50 added µs", true), ("seq p50 ratio", true), ("calls/s ratio, 64 in flight", true),
-                                 ("64 in flight, % of direct", true), ("engine only, % of direct", true)])
+        var hop = MarkdownTable([("era", false), ("seq p50 added µs", true), ("seq p50 ratio", true),
+                                 ("64 in flight, % of direct (median round)", true), ("rounds' range", true), ("engine only, % of direct", true)])
+        func percent(_ share: Double) -> String { NumberFormat.fixed(100 * share, 0) + " %" }
         for era in Era.allCases {
             guard let direct = rows.first(where: { $0.era == era && $0.path == "direct" }),
-                  let gateway = rows.first(where: { $0.era == era && $0.path == "through the gateway" }) else { continue }
-            let engine = rows.first(where: { $0.era == era && $0.path == Self.engineOnly })
+                  let gateway = rows.first(where: { $0.era == era && $0.path == "through the gateway" }),
+                  let share = shares[era] else { continue }
             hop.add([
                 era.protocolVersion, NumberFormat.significant(gateway.sequential.latencies.p50 - direct.sequential.latencies.p50),
                 NumberFormat.ratio(gateway.sequential.latencies.p50 / direct.sequential.latencies.p50),
-                NumberFormat.ratio(direct.pipelined.perSecond / gateway.pipelined.perSecond),
-                NumberFormat.fixed(100 * gateway.pipelined.perSecond / direct.pipelined.perSecond, 0) + " %",
-                engine.map { NumberFormat.fixed(100 * $0.pipelined.perSecond / direct.pipelined.perSecond, 0) + " %" } ?? "–",
+                percent(Row.median(share.gateway)),
+                percent(share.gateway.min() ?? 0) + "–" + percent(share.gateway.max() ?? 0),
+                percent(Row.median(share.engine)),
             ])
         }
-        context.report.line("\n**What the hop costs** (ratios: gateway ÷ direct for latency, direct ÷ gateway for throughput; 1× = free)")
+        context.report.line("\n**What the hop costs** (latency: gateway ÷ direct; throughput: the gateway's calls/s as a share of direct's in the same round)")
         context.report.table(hop)
 
         context.report.line("\nHTTP: wrk as in the HTTP section, 2026-07-28 JSON, against `serve --surface reference` (`/mcp`) and `serve` on the platform database (`/mcp/agents/bench`, upstream over stdio).")

@@ -109,7 +109,7 @@ public final class FDClientTransport: MCPClientTransport {
         Task.detached { [weak self] in
             await reader.run { event in
                 switch event {
-                case .line(let bytes):
+                case .line(let bytes, _):
                     if let tap = cache.current, tap.line(bytes) { return }
                     for e in MCPTransportEvent.decode(bytes, limits: limits) { receive(e) }
                 case .batchEnd:

@@ -62,12 +62,14 @@ public final class ServerConnection: Sendable {
     // MARK: input
 
     /// Handles one framed message. Called in arrival order from the transport's reader.
-    public func receive(bytes: UnsafeBufferPointer<UInt8>) {
+    /// `inline`: the reader has nothing else to read now, so a request may run on its thread until
+    /// it first suspends (see `JSONRPCPeer.receive(request:handler:startInline:respond:)`).
+    public func receive(bytes: UnsafeBufferPointer<UInt8>, inline: Bool = false) {
         switch JSONRPCClassifier.classify(bytes: bytes, limits: limits) {
         case .invalid(let bad):
             if !bad.isNotification { send(.response(bad.response)) }
         case .single(let message):
-            receive(message)
+            receive(message, inline: inline)
         case .batch(let elements):
             receiveBatch(elements)
         }
@@ -79,7 +81,7 @@ public final class ServerConnection: Sendable {
             "Invalid Request: message of \(byteCount) bytes exceeds the limit of \(limit) bytes"))))
     }
 
-    public func receive(_ message: JSONRPCMessage) {
+    public func receive(_ message: JSONRPCMessage, inline: Bool = false) {
         switch message {
         case .response:
             peer.receive(message)
@@ -96,11 +98,11 @@ public final class ServerConnection: Sendable {
                 return
             }
             guard let slots else {
-                peer.receive(request: request, handler: handler(for: currentEra))
+                peer.receive(request: request, handler: handler(for: currentEra), startInline: inline)
                 return
             }
             slots.take()
-            peer.receive(request: request, handler: handler(for: currentEra, slots: slots)) { [weak self] response in
+            peer.receive(request: request, handler: handler(for: currentEra, slots: slots), startInline: inline) { [weak self] response in
                 slots.free()
                 if let response { self?.send(.response(response)) }
             }

@@ -74,10 +74,13 @@ public enum StdioServer {
         let holding = Atomic<Bool>(false)
         await LineReader(fd: 0, maxLineBytes: maxLine).run { event in
             switch event {
-            case .line(let bytes):
+            case .line(let bytes, let more):
                 if let offer, offer(bytes) { return }
                 if !holding.exchange(true, ordering: .relaxed) { writer.hold() }
-                connection.receive(bytes: bytes)
+                // The read's last request runs on this thread until it suspends: a lone request
+                // (a client waiting for each answer) is answered without waking a pool thread.
+                // Earlier lines of a batch still start on the pool, so they overlap the reading.
+                connection.receive(bytes: bytes, inline: !more)
             case .oversized(let count): connection.receiveOversized(byteCount: count, limit: maxLine)
             case .batchEnd:
                 if holding.exchange(false, ordering: .relaxed) { writer.release() }

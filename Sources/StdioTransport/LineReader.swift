@@ -12,7 +12,10 @@ import Foundation
 /// dropped and empty lines are ignored.
 public final class LineReader: Sendable {
     public enum Event {
-        case line(UnsafeBufferPointer<UInt8>)
+        /// One line; `more` is true when the same `read(2)` returned bytes after it, false when
+        /// nothing else has arrived yet — the moment a consumer may spend the reader's own
+        /// thread on the line instead of waking another.
+        case line(UnsafeBufferPointer<UInt8>, more: Bool)
         case oversized(Int)
         /// Every line of one `read(2)` has been delivered: a moment to flush what they produced
         /// in one write instead of one per line.
@@ -47,11 +50,11 @@ public final class LineReader: Sendable {
         var skipping = false           // inside an oversized line
         var skippedBytes = 0
 
-        func emit(_ line: UnsafeBufferPointer<UInt8>) {
+        func emit(_ line: UnsafeBufferPointer<UInt8>, more: Bool) {
             var n = line.count
             if n > 0 && line[n - 1] == 0x0D { n -= 1 }
             if n == 0 { return }
-            onEvent(.line(UnsafeBufferPointer(rebasing: line[0..<n])))
+            onEvent(.line(UnsafeBufferPointer(rebasing: line[0..<n]), more: more))
         }
 
         while true {
@@ -88,13 +91,13 @@ public final class LineReader: Sendable {
                         skipping = false
                         skippedBytes = 0
                     } else if pending.isEmpty {
-                        if segment.count > maxLineBytes { onEvent(.oversized(segment.count)) } else { emit(segment) }
+                        if segment.count > maxLineBytes { onEvent(.oversized(segment.count)) } else { emit(segment, more: newline + 1 < end) }
                     } else {
                         if pending.count + segment.count > maxLineBytes {
                             onEvent(.oversized(pending.count + segment.count))
                         } else {
                             pending.append(contentsOf: segment)
-                            pending.withUnsafeBufferPointer { emit($0) }
+                            pending.withUnsafeBufferPointer { emit($0, more: newline + 1 < end) }
                         }
                         pending.removeAll(keepingCapacity: true)
                     }
@@ -105,7 +108,7 @@ public final class LineReader: Sendable {
         }
         // A final line without a newline still counts.
         if !skipping && !pending.isEmpty {
-            pending.withUnsafeBufferPointer { emit($0) }
+            pending.withUnsafeBufferPointer { emit($0, more: false) }
         } else if skipping {
             onEvent(.oversized(skippedBytes))
         }

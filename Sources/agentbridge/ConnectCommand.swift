@@ -76,7 +76,7 @@ enum ConnectCommand {
 
         let reader = LineReader(fd: 0, maxLineBytes: 16 << 20)
         await reader.run { event in
-            guard case .line(let line) = event else { return }
+            guard case .line(let line, _) = event else { return }
             for decoded in MCPTransportEvent.decode(line) {
                 switch decoded {
                 case .message(let message):

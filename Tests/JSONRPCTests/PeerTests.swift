@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
 import Synchronization
 import Testing
 import JSON
@@ -128,6 +132,49 @@ struct PeerTests {
         await peer.drain()
         #expect(sink.seen.withLock { $0 } == [1], "the answer being handed over still counts as in flight")
         #expect(peer.inFlightCount == 0)
+    }
+
+    /// Runs `body` on a thread of its own (never one of the cooperative pool's) and returns its
+    /// value without blocking the pool while waiting.
+    private static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { cont in
+            let thread = Thread { cont.resume(returning: body()) }
+            thread.start()
+        }
+    }
+
+    /// `startInline` (what the stdio server asks for a read's last request): the handler runs on
+    /// the caller's thread until it first suspends, so a handler that never suspends has
+    /// answered before `receive` returns; after a suspension it goes on elsewhere and the
+    /// caller is not held. Without it the handler never runs on the caller's thread.
+    @Test func anInlineRequestRunsOnTheCallersThreadUntilItSuspends() async throws {
+        let sink = RecordingSink()
+        let peer = JSONRPCPeer(sink: sink)
+        let gate = Gate()
+        let threads = Mutex<[String: UInt]>([:])
+        let handler: JSONRPCPeer.RequestHandler = { r in
+            threads.withLock { $0[r.method] = UInt(pthread_self()) }
+            if r.method == "waits" { await gate.wait() }
+            return .success(.string(r.method))
+        }
+        let (caller, answeredBeforeReturn) = await Self.onOwnThread { () -> (UInt, Bool) in
+            peer.receive(request: JSONRPCRequest(id: .int(1), method: "quick"), handler: handler, startInline: true)
+            let answered = sink.messages.contains { if case .response(let r) = $0 { return r.id == .int(1) }; return false }
+            peer.receive(request: JSONRPCRequest(id: .int(2), method: "waits"), handler: handler, startInline: true)
+            return (UInt(pthread_self()), answered)
+        }
+        #expect(answeredBeforeReturn, "a handler that never suspends answers on the reader's thread, before receive returns")
+        #expect(threads.withLock { $0["quick"] } == caller)
+        #expect(threads.withLock { $0["waits"] } == caller, "the waiting handler started on the caller's thread too")
+        gate.open()
+        #expect(try await sink.response(.int(2)).outcome.get() == "waits")
+
+        let pooled = await Self.onOwnThread { () -> UInt in
+            peer.receive(request: JSONRPCRequest(id: .int(3), method: "pooled"), handler: handler)
+            return UInt(pthread_self())
+        }
+        #expect(try await sink.response(.int(3)).outcome.get() == "pooled")
+        #expect(threads.withLock { $0["pooled"] } != pooled)
     }
 
     @Test func unknownCancellationsAreIgnored() async {

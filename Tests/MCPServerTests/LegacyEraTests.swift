@@ -188,7 +188,9 @@ struct LegacyEraTests {
         let c = TestClient()
         await c.initialize("2025-03-26")
         c.sendRaw(#"[{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"slow_operation","arguments":{"steps":2,"step_ms":100}}}]"#)
-        await c.connection.finish(grace: .seconds(10))
+        // finish returns as soon as the batch is done; the grace only bounds a broken finish
+        // (10 s was once not enough for 200 ms of work with every test sharing two cores).
+        await c.connection.finish(grace: .seconds(120))
         let answered = c.messages.contains { $0.arrayValue?.first?["id"] == "s" }
         #expect(answered, "the batch was still running when finish returned")
     }
