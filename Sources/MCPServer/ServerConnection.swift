@@ -32,6 +32,9 @@ public final class ServerConnection: Sendable {
     private let stopObserving = Mutex<(@Sendable () -> Void)?>(nil)
     /// Batches being answered (they run outside the peer, so `finish` counts them here).
     private let batchesRunning = Mutex(0)
+    /// Requests that stay open until one side ends them (`subscriptions/listen`): in flight, but
+    /// not work whose answer is on its way.
+    private let standing = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - maxInFlight: requests that may run at once. When reached, `receive` blocks the calling
@@ -58,6 +61,13 @@ public final class ServerConnection: Sendable {
     }
 
     public var currentEra: Era { era.withLock { $0 } }
+
+    /// Requests whose answers are still to come soon: those in flight (including one being
+    /// answered right now) less the standing subscriptions. The stdio server lets an answer wait
+    /// for the others of its round only when this is above one — a client that keeps a
+    /// `subscriptions/listen` open (any 2026 client watching for list changes, our gateway
+    /// among them) must not make every lone answer wait for a scheduled write.
+    public var answersDue: Int { peer.inFlightCount - standing.load(ordering: .relaxed) }
 
     // MARK: input
 
@@ -97,13 +107,19 @@ public final class ServerConnection: Sendable {
                 send(.response(JSONRPCResponse(id: request.id, outcome: server.initialize(request, session: session))))
                 return
             }
+            let stands = request.method == MCPMethod.subscriptionsListen
+            if stands { standing.add(1, ordering: .relaxed) }
             guard let slots else {
-                peer.receive(request: request, handler: handler(for: currentEra), startInline: inline)
+                peer.receive(request: request, handler: handler(for: currentEra), startInline: inline) { [weak self] response in
+                    if stands { self?.standing.subtract(1, ordering: .relaxed) }
+                    if let response { self?.send(.response(response)) }
+                }
                 return
             }
             slots.take()
             peer.receive(request: request, handler: handler(for: currentEra, slots: slots), startInline: inline) { [weak self] response in
                 slots.free()
+                if stands { self?.standing.subtract(1, ordering: .relaxed) }
                 if let response { self?.send(.response(response)) }
             }
         }

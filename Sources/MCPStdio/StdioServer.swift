@@ -55,14 +55,15 @@ public enum StdioServer {
         let protocolFD = dup(1)
         dup2(2, 1)
         let writer = LineWriter(fd: protocolFD >= 0 ? protocolFD : 1)
-        // With other requests still running, an answer waits for theirs (one write per round, see
+        // With other answers still to come, an answer waits for theirs (one write per round, see
         // `LineWriter.writeLineSoon`); a lone answer is written at once. (The count includes the
-        // request being answered.)
-        let peer = Mutex<JSONRPCPeer?>(nil)
+        // request being answered, and leaves out open `subscriptions/listen` streams.)
+        let owner = Mutex<ServerConnection?>(nil)
         let connection = ServerConnection(server: server, limits: limits.json, maxInFlight: limits.maxInFlight) { bytes in
-            if let peer = peer.withLock({ $0 }), peer.inFlightCount > 1 { writer.writeLineSoon(bytes) } else { writer.writeLine(bytes) }
+            if let owner = owner.withLock({ $0 }), owner.answersDue > 1 { writer.writeLineSoon(bytes) } else { writer.writeLine(bytes) }
         }
-        peer.withLock { $0 = connection.peer }
+        owner.withLock { $0 = connection }
+        defer { owner.withLock { $0 = nil } }  // the connection's writer holds `owner`: no cycle past the end
         let maxLine = limits.maxLineBytes
         let lane = makeLane?(connection, { writer.writeLines($0) })
         // The closures on their own, not the lane: copying the struct per line retained all three.

@@ -44,6 +44,27 @@ struct ListenAndCancelTests {
         #expect(!c.messages.contains { $0["id"] == "L" })
     }
 
+    /// An open listen is in flight but no answer is due from it: the stdio server writes a lone
+    /// answer at once only while `answersDue` leaves standing listens out (else every answer of a
+    /// 2026 client watching for list changes waited for a scheduled write). Ended by the server
+    /// or cancelled by the client, a listen stops counting either way.
+    @Test func anOpenListenIsInFlightButNoAnswerIsDueFromIt() async {
+        let c = TestClient()
+        listen(c, id: "L", ["toolsListChanged": true])
+        _ = await c.next { $0["method"] == "notifications/subscriptions/acknowledged" }
+        #expect(c.connection.peer.inFlightCount == 1)
+        #expect(c.connection.answersDue == 0)
+        listen(c, id: "M", ["promptsListChanged": true])
+        _ = await c.next { $0["method"] == "notifications/subscriptions/acknowledged" && $0["params"]?["_meta"]?["io.modelcontextprotocol/subscriptionId"] == "M" }
+        #expect(c.connection.answersDue == 0)
+        c.send(["jsonrpc": "2.0", "method": "notifications/cancelled", "params": ["requestId": "M", "reason": "done"]])
+        c.server.closeListens()
+        _ = await c.response(id: "L")
+        await c.connection.peer.drain()
+        #expect(c.connection.peer.inFlightCount == 0)
+        #expect(c.connection.answersDue == 0, "both listens stopped counting: one cancelled, one ended")
+    }
+
     @Test func closingTheServerEndsListensWithAFinalResult() async {
         let c = TestClient()
         listen(c, id: 5, [:])
