@@ -110,8 +110,14 @@ public final class ServerConnection: Sendable {
             let stands = request.method == MCPMethod.subscriptionsListen
             if stands { standing.add(1, ordering: .relaxed) }
             guard let slots else {
+                // A listen's end is counted on its way out; every other answer takes the peer's
+                // own road to the sink.
+                guard stands else {
+                    peer.receive(request: request, handler: handler(for: currentEra), startInline: inline)
+                    return
+                }
                 peer.receive(request: request, handler: handler(for: currentEra), startInline: inline) { [weak self] response in
-                    if stands { self?.standing.subtract(1, ordering: .relaxed) }
+                    self?.standing.subtract(1, ordering: .relaxed)
                     if let response { self?.send(.response(response)) }
                 }
                 return
