@@ -10,10 +10,11 @@ enum GatewaySection {
         var sequential: StdioSession.Phase
         /// Calls/s of each pipelined round, in the order they ran.
         var rounds: [Double]
-        var errors: Int
+        var pipelinedErrors: Int
         var resident: Int
         var background: Double
         var pipelined: Double { Self.median(rounds) }
+        var errors: Int { sequential.errors + pipelinedErrors }
 
         static func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
@@ -54,16 +55,16 @@ enum GatewaySection {
                     try session.sequential(.echo, count: options.sequentialCalls)
                 }
                 eraRows.append(Row(path: label, era: era, coldMilliseconds: session.coldStartMilliseconds, sequential: sequential, rounds: [],
-                                   errors: sequential.errors, resident: 0, background: background))
+                                   pipelinedErrors: 0, resident: 0, background: background))
             }
             SuiteReport.progress("gateway stdio 64 in flight \(era.rawValue), \(rounds) rounds")
             let (_, background) = try context.measured(servers: sessions.map(\.process.pid)) {
-                for index in eraRows.indices { eraRows[index].rounds = []; eraRows[index].errors = eraRows[index].sequential.errors }
+                for index in eraRows.indices { eraRows[index].rounds = []; eraRows[index].pipelinedErrors = 0 }
                 for _ in 0..<rounds {
                     for (index, session) in sessions.enumerated() {
                         let phase = try session.pipelined(.echo, count: options.pipelinedCalls)
                         eraRows[index].rounds.append(phase.perSecond)
-                        eraRows[index].errors += phase.errors
+                        eraRows[index].pipelinedErrors += phase.errors
                     }
                 }
             }
