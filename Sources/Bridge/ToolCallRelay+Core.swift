@@ -5,6 +5,7 @@ import JSON
 import JSONRPC
 import MCP
 import MCPClient
+import HTTPServer
 import MCPServer
 import Platform
 import Synchronization
@@ -242,7 +243,12 @@ extension ToolCallRelay {
                 defer { s.flushScheduled = true }
                 return !s.flushScheduled
             }
-            if schedule { Task(executorPreference: executor) { self.flush() } }
+            guard schedule else { return number }
+            if let loop = executor as? any RoundEndScheduling {
+                loop.atRoundEnd { self.flush() }
+            } else {
+                Task(executorPreference: executor) { self.flush() }
+            }
             return number
         }
 

@@ -93,6 +93,8 @@ public final class ToolCallRelay: Sendable {
     /// With an `executor` (the event loop running the handler) the request goes upstream after
     /// the handlers already queued there have run, in one write with theirs: under load that
     /// is one write(2), and one wake-up of the upstream, per loop round instead of per call.
+    /// (An executor that says when its round ends — `RoundEndScheduling`, as event loops do — is
+    /// asked for that moment directly; any other gets a Task queued behind those handlers.)
     /// Without one it goes at once.
     public func forward(_ body: UnsafeBufferPointer<UInt8>, agent: Agent, routing: CallRouting? = nil,
                         executor: (any TaskExecutor)? = nil, reply: any CallAnswerSink) -> UInt64? {

@@ -139,6 +139,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Set when the loop thread posted to its own inbox (loop-thread state).
     private var postedLocally = false
+    /// Work for the end of this round, and the batch running now (loop-thread state).
+    private var roundEnd: [@Sendable () -> Void] = []
+    private var roundEndRunning: [@Sendable () -> Void] = []
+    private var inRoundEnd = false
 
     /// The loop's thread, once `run()` started (0 before).
     private let thread = Atomic<UInt>(0)
@@ -160,6 +164,9 @@ final class EventLoop: @unchecked Sendable {
             core.connectionCount.subtract(1, ordering: .relaxed)
         case .stopAccepting(let signal):
             signal.fire()
+        case .atRoundEnd(let body):
+            // The loop is gone: the work still runs, on the shared pool.
+            Task { body() }
         default:
             break
         }
@@ -192,6 +199,7 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             processInbox()
+            runRoundEnd()
             if now >= nextSweep {
                 sweep()
                 nextSweep = now + core.settings.sweepInterval
@@ -248,7 +256,20 @@ final class EventLoop: @unchecked Sendable {
             running = false
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
+        case .atRoundEnd(let body):
+            roundEnd.append(body)
         }
+    }
+
+    /// Runs the work queued for the end of this round (loop thread). Work queued while it runs
+    /// waits for the next round, which then starts without blocking.
+    private func runRoundEnd() {
+        guard !roundEnd.isEmpty else { return }
+        swap(&roundEnd, &roundEndRunning)
+        inRoundEnd = true
+        for body in roundEndRunning { body() }
+        inRoundEnd = false
+        roundEndRunning.removeAll(keepingCapacity: true)
     }
 
     // MARK: connections
@@ -423,6 +444,8 @@ final class EventLoop: @unchecked Sendable {
             return box.messages
         }
         for m in leftovers { discard(m) }
+        for body in roundEnd { Task { body() } }
+        roundEnd = []
         drained.fire()
         exited.fire()
     }
@@ -433,5 +456,17 @@ final class EventLoop: @unchecked Sendable {
 extension EventLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         post(.job(UnownedJob(job)))
+    }
+}
+
+extension EventLoop: RoundEndScheduling {
+    func atRoundEnd(_ body: @escaping @Sendable () -> Void) {
+        guard isLoopThread else {
+            post(.atRoundEnd(body))
+            return
+        }
+        roundEnd.append(body)
+        // Queued by round-end work itself: the next round must come without waiting for events.
+        if inRoundEnd { postedLocally = true }
     }
 }

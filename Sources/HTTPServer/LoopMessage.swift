@@ -20,4 +20,6 @@ enum LoopMessage: Sendable {
     case stop
     /// A job of a handler Task that prefers this loop as its executor (`handlersOnLoops`).
     case job(UnownedJob)
+    /// Work for the end of the loop's current round (`RoundEndScheduling`), from another thread.
+    case atRoundEnd(@Sendable () -> Void)
 }
