@@ -209,15 +209,18 @@ public final class RawClient: @unchecked Sendable {
     private func fill(until deadline: ContinuousClock.Instant, allowTimeout: Bool = false) throws -> Fill {
         while true {
             let remaining = deadline - ContinuousClock.now
-            if remaining <= .zero {
+            // Past the deadline — possibly only because this thread was not scheduled for a
+            // while on a loaded machine — what has already arrived still counts: one last look.
+            let late = remaining <= .zero
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ms = late ? 0 : Int32(min(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            let r = poll(&p, 1, ms)
+            if r < 0 && errno == EINTR { continue }
+            if r <= 0 {
+                guard late else { continue }
                 if allowTimeout { return .timeout }
                 throw ClientError.timeout
             }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ms = Int32(min(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
-            let r = poll(&p, 1, ms)
-            if r < 0 && errno == EINTR { continue }
-            if r <= 0 { continue }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 {
