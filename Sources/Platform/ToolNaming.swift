@@ -18,6 +18,13 @@ public enum ToolNaming {
     public static let separator = "__"
     /// The longest name the strictest clients accept.
     public static let maxLength = 64
+    /// `_` and 8 hex digits: what a rewritten name ends with.
+    static let digestSuffixLength = 9
+    /// The longest server id whose `<server>__` survives in every generated name, rewritten ones
+    /// included (their prefix is cut to make room for the digest): longer ids would lose the
+    /// separator, and their tools could be listed but never routed back. Enforced when a server
+    /// is created (`UpstreamServer.idProblem`).
+    public static let maxServerIDLength = maxLength - digestSuffixLength - separator.utf8.count
 
     /// Whether `name` is acceptable to every client: 1–64 of `A–Z a–z 0–9 _ -`.
     public static func isExposedName(_ name: String) -> Bool {
@@ -36,7 +43,7 @@ public enum ToolNaming {
         let digest = Hex.encode(Array(SHA256.hash(Array(server.utf8) + [0] + Array(tool.utf8)).prefix(4)))
         let safeTool = String(decoding: tool.utf8.map { isSafe($0) ? $0 : UInt8(ascii: "_") }, as: UTF8.self)
         let suffix = "_" + digest
-        let room = maxLength - suffix.utf8.count
+        let room = maxLength - digestSuffixLength
         let base = String((server + separator + safeTool).utf8.prefix(room))!
         return base + suffix
     }

@@ -24,9 +24,20 @@ public struct UpstreamServer: Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 
-    /// Why `id` cannot name a server beyond the slug syntax, or nil: `__` is reserved as the
-    /// separator of gateway tool names (`<server>__<tool>`), so a server id may not contain it.
+    /// Why `id` cannot name a server beyond the slug syntax, or nil. Gateway tool names are
+    /// `<server>__<tool>` and the server part is everything before the first `__`, so an id may
+    /// not contain `__` nor end with `_` (`git_` + `__` reads back as `git`), and it must be short
+    /// enough for `<server>__` to survive in a 64-character name.
     public static func idProblem(_ id: String) -> String? {
-        id.contains(ToolNaming.separator) ? "must not contain \"__\" (it separates server and tool in gateway tool names)" : nil
+        if id.contains(ToolNaming.separator) {
+            return "must not contain \"__\" (it separates server and tool in gateway tool names)"
+        }
+        if id.hasSuffix("_") {
+            return "must not end with \"_\" (followed by the \"__\" of gateway tool names it would be read back as a shorter id)"
+        }
+        if id.utf8.count > ToolNaming.maxServerIDLength {
+            return "is \(id.utf8.count) characters; at most \(ToolNaming.maxServerIDLength) fit in gateway tool names (<server>__<tool> within 64)"
+        }
+        return nil
     }
 }

@@ -43,6 +43,39 @@ struct ToolNamingTests {
         #expect(throws: PlatformError.self) { try fixture.upstreams.create(caller: VaultFixture.admin, id: "a__b", spec: spec) }
     }
 
+    @Test("a server id of the longest accepted length keeps its tools routable, rewritten names included")
+    func longestServerIDRoutesBack() throws {
+        let server = String(repeating: "s", count: ToolNaming.maxServerIDLength)
+        #expect(UpstreamServer.idProblem(server) == nil)
+        #expect(UpstreamServer.idProblem(server + "s") != nil, "one more character would cut the separator")
+        let tools = ["read_file", "read.file", String(repeating: "t", count: 80), "x"]
+        let spec = try AgentSpec.parse([
+            "name": "A", "instructions": "i", "model": "scripted/x",
+            "bindings": [["server": .string(server), "allowed_tools": ["*"]]],
+        ])
+        for tool in tools {
+            let name = ToolNaming.exposedName(server: server, tool: tool)
+            #expect(ToolNaming.isExposedName(name), "\(name)")
+            #expect(ToolNaming.serverPart(of: name) == server, "\(name)")
+            let route = spec.route(exposedName: name, catalog: { $0 == server ? tools : nil })
+            #expect(route?.upstreamTool == tool && route?.isAllowed == true, "\(tool) as \(name)")
+        }
+    }
+
+    @Test("server ids that would read back wrong from a gateway tool name are refused")
+    func ambiguousServerIDs() throws {
+        #expect(UpstreamServer.idProblem("git_") != nil && UpstreamServer.idProblem("_") != nil)
+        #expect(UpstreamServer.idProblem("_git") == nil && UpstreamServer.idProblem("g-i_t") == nil)
+        // What an id ending in `_` would do: its tools name a different (shorter) server.
+        #expect(ToolNaming.serverPart(of: ToolNaming.exposedName(server: "git_", tool: "log")) == "git")
+        let fixture = try VaultFixture()
+        let spec = try UpstreamServerSpec.parse(["transport": "stdio", "command": "x"])
+        #expect(throws: PlatformError.self) { try fixture.upstreams.create(caller: VaultFixture.admin, id: "git_", spec: spec) }
+        #expect(throws: PlatformError.self) {
+            try fixture.upstreams.create(caller: VaultFixture.admin, id: String(repeating: "a", count: 54), spec: spec)
+        }
+    }
+
     @Test("two bindings may not expose the same alias")
     func duplicateAliasesAcrossBindings() throws {
         let json: JSONValue = [
