@@ -185,15 +185,19 @@ public final class UpstreamRegistry: Sendable {
             throw UpstreamError.unavailable(server: server.id, reason: "not a stdio server")
         }
         var extra: [(String, String)] = []
+        var secrets: [String] = []
         for variable in launch.env {
             let value = try variable.value.resolve { name in
-                try self.vault?.secret(workspace: server.workspaceID, name: name)
+                let secret = try self.vault?.secret(workspace: server.workspaceID, name: name)
+                if let secret { secrets.append(secret) }
+                return secret
             }
             extra.append((variable.name, value))
         }
         return LaunchSpec(
             command: SelfExecutable.resolve(launch.command), arguments: launch.args,
-            environment: ChildProcess.minimalEnvironment(from: environment, extra: extra), workingDirectory: launch.cwd)
+            environment: ChildProcess.minimalEnvironment(from: environment, extra: extra), workingDirectory: launch.cwd,
+            redactions: secrets)
     }
 
     /// Every live connection.

@@ -6,14 +6,19 @@
 extension ChildProcess {
     /// The last `maxLines` non-empty lines of the captured stderr, joined with " | ", control
     /// characters replaced by spaces, cut to the last `maxCharacters` characters (marked "…").
-    /// Empty when nothing was captured. The caller decides whether it may be shown (a child can
-    /// print anything, secrets included).
-    public func stderrSummary(maxLines: Int = 3, maxCharacters: Int = 300) -> String {
-        Self.summarize(stderrTail(), maxLines: maxLines, maxCharacters: maxCharacters)
+    /// Empty when nothing was captured. Every occurrence of a `redacting` value becomes
+    /// `[redacted]` before anything is cut, so no prefix of a secret survives a cut either; what
+    /// else the child printed is the caller's to judge.
+    public func stderrSummary(maxLines: Int = 3, maxCharacters: Int = 300, redacting secrets: [String] = []) -> String {
+        Self.summarize(stderrTail(), maxLines: maxLines, maxCharacters: maxCharacters, redacting: secrets)
     }
 
-    static func summarize(_ bytes: [UInt8], maxLines: Int, maxCharacters: Int) -> String {
-        let text = String(decoding: bytes, as: UTF8.self)
+    static func summarize(_ bytes: [UInt8], maxLines: Int, maxCharacters: Int, redacting secrets: [String] = []) -> String {
+        var text = String(decoding: bytes, as: UTF8.self)
+        // Longest first, so a secret that contains another is masked whole.
+        for secret in secrets.filter({ !$0.isEmpty }).sorted(by: { $0.utf8.count > $1.utf8.count }) {
+            text = text.replacingAll(secret, with: "[redacted]")
+        }
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
             .map { line in
                 String(line.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
@@ -27,6 +32,26 @@ extension ChildProcess {
 }
 
 extension String {
+    /// `self` with every non-overlapping occurrence of `target` (compared as UTF-8 bytes, so a
+    /// secret is found whatever its Unicode normalisation) replaced, left to right.
+    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
+        let haystack = Array(utf8), needle = Array(target.utf8)
+        guard !needle.isEmpty, haystack.count >= needle.count else { return self }
+        var out: [UInt8] = []
+        out.reserveCapacity(haystack.count)
+        var i = 0
+        while i < haystack.count {
+            if i + needle.count <= haystack.count, haystack[i] == needle[0], Array(haystack[i..<(i + needle.count)]) == needle {
+                out += replacement.utf8
+                i += needle.count
+            } else {
+                out.append(haystack[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     fileprivate func trimmingSpaces() -> String {
         var scalars = Substring(self)
         while scalars.first == " " || scalars.first == "\t" { scalars.removeFirst() }

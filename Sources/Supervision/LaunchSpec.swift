@@ -24,15 +24,20 @@ public struct LaunchSpec: Sendable, Hashable {
     public var workingDirectory: String?
     /// See `StderrHandling`.
     public var stderr: StderrHandling
+    /// Values that must never appear in what is reported about the child (the secrets put into
+    /// its environment): a child may print its configuration to stderr when it fails, and the
+    /// summary of that stderr ends up in health reasons, logs and tool errors.
+    public var redactions: [String]
 
     public init(
         command: String, arguments: [String] = [], environment: [String: String] = [:],
-        workingDirectory: String? = nil, stderr: StderrHandling = .capture
+        workingDirectory: String? = nil, stderr: StderrHandling = .capture, redactions: [String] = []
     ) {
         self.command = command
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.stderr = stderr
+        self.redactions = redactions
     }
 }

@@ -160,7 +160,7 @@ final class SupervisorLoop {
     /// One failure: decide between a delayed restart and giving up, tell `onExit`, publish.
     private func failed(reason: String, child: ChildProcess?, status: ExitStatus?, uptime: Duration?) async {
         let decision = tracker.recordFailure(at: .now, uptime: uptime, randomUnit: Double.random(in: 0..<1))
-        let stderr = child?.stderrSummary() ?? ""
+        let stderr = child?.stderrSummary(redacting: settings.spec.redactions) ?? ""
         var attempt: Int?
         var delay: Duration?
         if case .restart(let a, let d) = decision { (attempt, delay) = (a, d) }

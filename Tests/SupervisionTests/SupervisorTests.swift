@@ -15,6 +15,26 @@ struct SupervisorTests {
             crashLoopWindow: .seconds(600), downCooldown: cooldown, stableAfter: .seconds(600))
     }
 
+    @Test("the values a launch names as secrets never appear in what is reported of the child's stderr")
+    func stderrRedactions() async throws {
+        let reports = Collected<Supervisor.ExitReport>()
+        var spec = TestSupport.shell("echo \"key=$KEY; again:$KEY; part:$PART\" >&2; exit 2")
+        spec.environment["KEY"] = "hunter2-long-secret"
+        spec.environment["PART"] = "hunter2"
+        spec.redactions = ["hunter2", "hunter2-long-secret", ""]
+        let supervisor = Supervisor(
+            name: "leaky", spec: spec, policy: Self.policy(exits: 2), hooks: Supervisor.Hooks(onExit: { reports.append($0) }))
+        supervisor.start()
+        #expect(await TestSupport.eventually { reports.count >= 2 && supervisor.health.isDown })
+        guard case .down(let reason, _) = supervisor.health else {
+            Issue.record("expected down, got \(supervisor.health)")
+            return
+        }
+        #expect(reason.hasSuffix("; last stderr: key=[redacted]; again:[redacted]; part:[redacted]"), "\(reason)")
+        #expect(reports.all.allSatisfy { $0.stderrSummary == "key=[redacted]; again:[redacted]; part:[redacted]" })
+        await supervisor.stop()
+    }
+
     @Test("a crashing child is restarted with growing delays, then the supervisor is down on a crash loop")
     func crashLoop() async throws {
         let reports = Collected<Supervisor.ExitReport>()
