@@ -2,8 +2,9 @@
 // on its pipes — and the cache of its tool catalog.
 //
 // The supervisor restarts the child when it dies (backoff, crash-loop detection); every start
-// negotiates the era again and re-discovers the tools, so a restarted upstream never serves a
-// stale catalog. The catalog is also dropped on `notifications/tools/list_changed` and after a
+// negotiates the era again (straight to `initialize` when the last child spoke only that, or
+// died on the `server/discover` probe) and re-discovers the tools, so a restarted upstream never
+// serves a stale catalog. The catalog is also dropped on `notifications/tools/list_changed` and after a
 // TTL. Calls wait (up to their own deadline) for the connection to come up, and a circuit
 // breaker stops hammering an upstream that keeps failing. Nothing here knows about agents or
 // allow-lists: `AgentCatalogProvider` governs what goes through.
@@ -50,6 +51,10 @@ public final class UpstreamConnection: Sendable {
         /// The connection (its transport) whose end was last counted by the breaker: the calls a
         /// dying connection takes with it are one failure, not one each.
         var lostCounted: ObjectIdentifier?
+        /// How the next start negotiates. `.auto` probes with `server/discover`; `.legacy` goes
+        /// straight to `initialize`: learned from a child that spoke only the handshake, or one
+        /// that exited on the probe (some legacy servers die on an unknown request).
+        var eraPreference = MCPEraPreference.auto
     }
 
     public let key: UpstreamKey
@@ -129,8 +134,14 @@ public final class UpstreamConnection: Sendable {
             }
         })
         let client = MCPClient(transport: transport, events: events)
+        let preference = state.withLock { $0.eraPreference }
+        var negotiated = false
         do {
-            _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: .auto) }
+            _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: preference) }
+            negotiated = true
+            // The era is cached for this upstream across restarts: a handshake-only server is
+            // not probed again; a 2026 one is (the probe is its first request anyway).
+            state.withLock { $0.eraPreference = client.era == .legacy ? .legacy : .auto }
             let tools = try await client.listTools(timeout: options.connectTimeout)
             // 2026 servers announce list changes only to a `subscriptions/listen` stream; legacy
             // ones send them unasked. A server that refuses to listen still works (TTL applies).
@@ -151,6 +162,12 @@ public final class UpstreamConnection: Sendable {
             if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
             client.close()
+            if !negotiated, case MCPClientError.closed = error {
+                // It died while we negotiated. After a probe: the restart goes straight to
+                // `initialize` (DIGEST §11.1: legacy servers may exit on `server/discover`).
+                // After a handshake it also died on: probe again next time.
+                state.withLock { $0.eraPreference = preference == .auto ? .legacy : .auto }
+            }
             throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
         }
     }

@@ -80,6 +80,55 @@ struct UpstreamFaultTests {
         #expect(upstream.childPID == nil)
     }
 
+    /// A handshake-only server that exits on any request before `initialize` — as some legacy
+    /// servers do on `server/discover` — and logs every method it receives, one per line.
+    static let exitsOnProbe = #"""
+    import json, sys
+    log = open(sys.argv[1], "a")
+    for line in sys.stdin:
+        message = json.loads(line)
+        method = message.get("method")
+        log.write(f"{method}\n"); log.flush()
+        if method == "server/discover":
+            sys.exit(0)
+        if "id" not in message:
+            continue
+        if method == "initialize":
+            result = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "probe-exit", "version": "1"}}
+        elif method == "tools/list":
+            result = {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}
+        elif method == "tools/call":
+            result = {"content": [{"type": "text", "text": message["params"]["arguments"]["text"]}]}
+        else:
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}}), flush=True)
+            continue
+        print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
+    """#
+
+    @Test func aServerThatExitsOnTheProbeIsRestartedAndInitializedAndKeepsItsEraAcrossRestarts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probe-exit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("server.py").path, log = directory.appendingPathComponent("methods.log").path
+        try Self.exitsOnProbe.write(toFile: script, atomically: false, encoding: .utf8)
+        let methods = { (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [] }
+
+        let upstream = connection("python3", [script, log])
+        let tools = try await upstream.tools(timeout: .seconds(30))
+        #expect(tools.map(\.name) == ["echo"])
+        #expect(try await upstream.callTool("echo", arguments: ["text": "legacy"], timeout: .seconds(10)).text == "legacy")
+        #expect(methods().prefix(4) == ["server/discover", "initialize", "notifications/initialized", "tools/list"], "\(methods())")
+
+        // A crash later: the new child is initialized straight away (the era is known).
+        let first = try #require(upstream.childPID)
+        kill(first, SIGKILL)
+        #expect(await eventually { upstream.childPID != nil && upstream.childPID != first && upstream.cachedToolNames == ["echo"] })
+        #expect(try await upstream.callTool("echo", arguments: ["text": "again"], timeout: .seconds(10)).text == "again")
+        #expect(methods().filter { $0 == "server/discover" }.count == 1, "probed again after the era was known: \(methods())")
+        #expect(methods().filter { $0 == "initialize" }.count == 2, "\(methods())")
+        await upstream.stop()
+    }
+
     @Test func anUpstreamThatNeverAnswersFailsCallsWithinTheirDeadline() async throws {
         let upstream = connection("/bin/sleep", ["1000"], options: Self.options(connect: .seconds(2)))
         let started = Date()
