@@ -20,6 +20,9 @@ public final class HTTPUpstream: Upstream {
         /// The names in `tools`, kept so a call can route without building the list each time.
         var toolNames: [String]?
         var toolsFetchedAt: ContinuousClock.Instant?
+        /// How the next connection negotiates: the era is cached for the origin (DIGEST §11.1),
+        /// so a handshake-only server is re-initialized (after a 404) without a new probe.
+        var eraPreference = MCPEraPreference.auto
     }
 
     public let key: UpstreamKey
@@ -68,13 +71,19 @@ public final class HTTPUpstream: Upstream {
             throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")  // names a header, never its value
         }
         let client = MCPClient(transport: transport, events: events)
+        let preference = state.withLock { $0.eraPreference }
         do {
-            _ = try await withDeadline(timeout) { try await client.connect(era: .auto) }
+            _ = try await withDeadline(timeout) { try await client.connect(era: preference) }
         } catch {
             client.close()
+            // A cached verdict that no longer holds (the server was upgraded): probe next time.
+            if preference != .auto { state.withLock { $0.eraPreference = .auto } }
             throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")
         }
-        state.withLock { $0.client = client }
+        state.withLock { state in
+            state.client = client
+            state.eraPreference = client.era == .legacy && !legacySSE ? .legacy : .auto
+        }
         return client
     }
 

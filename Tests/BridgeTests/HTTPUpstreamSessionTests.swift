@@ -1,0 +1,90 @@
+import Bridge
+import Foundation
+import HTTPClient
+import HTTPServer
+import JSON
+import MCPClient
+import Synchronization
+import Testing
+
+/// A handshake-only Streamable HTTP upstream that loses its sessions (restarted, or it expires
+/// them): the next call gets 404, and `HTTPUpstream` initializes a new session and runs the call
+/// once — without probing the server's era again (it is cached for the origin).
+@Suite("HTTP upstream: lost legacy sessions")
+struct HTTPUpstreamSessionTests {
+    /// A scripted 2025-06-18 server: sessions `s1`, `s2`, …; `forget()` ends them all.
+    final class LegacyServer: Sendable {
+        struct State {
+            var session = 0
+            var live: Set<String> = []
+            var methods: [String] = []
+        }
+        let state = Mutex(State())
+
+        func forget() { state.withLock { $0.live.removeAll() } }
+        var methods: [String] { state.withLock { $0.methods } }
+
+        func handle(_ request: HTTPRequest) -> HTTPResponse {
+            guard request.method == "POST" else { return HTTPResponse(status: 405) }
+            guard let message = try? JSONParser.parse(request.body), let method = message["method"]?.stringValue else {
+                return HTTPResponse(status: 400)
+            }
+            let session = request.headers.only("mcp-session-id")
+            let known = state.withLock { s -> Bool in
+                s.methods.append(method)
+                return session.map { s.live.contains($0) } ?? false
+            }
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", "application/json")
+            let id = message["id"] ?? .null
+            func answer(_ result: JSONValue) -> HTTPResponse {
+                .json(200, JSONWriter.bytes(["jsonrpc": "2.0", "id": id, "result": result]), headers: headers)
+            }
+            if method == "initialize" {
+                let name = state.withLock { s -> String in
+                    s.session += 1
+                    s.live.insert("s\(s.session)")
+                    return "s\(s.session)"
+                }
+                headers.set("Mcp-Session-Id", name)
+                return answer(["protocolVersion": "2025-06-18", "capabilities": ["tools": [:]], "serverInfo": ["name": "legacy", "version": "1"]])
+            }
+            guard session != nil else {
+                // What the Python SDK's legacy transport answers a request without a session.
+                return .json(400, JSONWriter.bytes(["jsonrpc": "2.0", "id": id, "error": ["code": -32600, "message": "Bad Request: Missing session ID"]]), headers: headers)
+            }
+            guard known else { return HTTPResponse(status: 404) }
+            switch method {
+            case "notifications/initialized": return HTTPResponse(status: 202)
+            case "tools/list": return answer(["tools": [["name": "echo", "inputSchema": ["type": "object"]]]])
+            case "tools/call": return answer(["content": [["type": "text", "text": message["params"]?["arguments"]?["text"] ?? ""]]])
+            default: return .json(200, JSONWriter.bytes(["jsonrpc": "2.0", "id": id, "error": ["code": -32601, "message": "no"]]), headers: headers)
+            }
+        }
+    }
+
+    @Test func aLostSessionIsInitializedAgainAndTheCallRunsOnceWithoutANewProbe() async throws {
+        let script = LegacyServer()
+        let server = HTTPServer(handler: { script.handle($0) })
+        let address = try server.start()[0]
+        let http = HTTPClient()
+        let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "legacy"), url: "http://\(address)/mcp", headers: [], http: http)
+
+        #expect(try await upstream.tools(timeout: .seconds(20)).map(\.name) == ["echo"])
+        let first = try await upstream.callTool("echo", arguments: ["text": "one"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+        #expect(first.text == "one")
+        #expect(script.methods.first == "server/discover" && script.methods.contains("initialize"), "\(script.methods)")
+
+        script.forget()
+        let second = try await upstream.callTool("echo", arguments: ["text": "two"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+        #expect(second.text == "two")
+        let methods = script.methods
+        #expect(methods.filter { $0 == "initialize" }.count == 2, "\(methods)")
+        #expect(methods.filter { $0 == "server/discover" }.count == 1, "the era was probed again: \(methods)")
+        #expect(methods.filter { $0 == "tools/call" }.count == 3, "one call that met the 404, and each call once: \(methods)")
+
+        await upstream.stop()
+        await http.shutdown()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
+}
