@@ -20,6 +20,8 @@ public final class HTTPUpstream: Upstream {
         /// The names in `tools`, kept so a call can route without building the list each time.
         var toolNames: [String]?
         var toolsFetchedAt: ContinuousClock.Instant?
+        /// How long `tools` stays fresh: `catalogTTL`, or less when the server's `ttlMs` says so.
+        var toolsFreshFor: Duration = .zero
         /// How the next connection negotiates: the era is cached for the origin (DIGEST §11.1),
         /// so a handshake-only server is re-initialized (after a 404) without a new probe.
         var eraPreference = MCPEraPreference.auto
@@ -96,14 +98,18 @@ public final class HTTPUpstream: Upstream {
 
     public func tools(timeout: Duration) async throws -> [MCPToolDefinition] {
         let cached = state.withLock { state -> [MCPToolDefinition]? in
-            guard let tools = state.tools, let at = state.toolsFetchedAt, ContinuousClock.now - at < catalogTTL else { return nil }
+            guard let tools = state.tools, let at = state.toolsFetchedAt, ContinuousClock.now - at < state.toolsFreshFor else { return nil }
             return tools
         }
         if let cached { return cached }
         let client = try await client(timeout: timeout)
         do {
-            let tools = try await client.listTools(timeout: timeout)
-            state.withLock { $0.tools = tools; $0.toolsFetchedAt = .now }
+            let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
+            state.withLock { state in
+                state.tools = tools
+                state.toolsFetchedAt = .now
+                state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+            }
             return tools
         } catch {
             if Self.isConnectionLoss(error) { drop(client) }

@@ -46,6 +46,8 @@ public final class UpstreamConnection: Sendable {
         /// The names in `tools`, kept so a call can route without building the list each time.
         var toolNames: [String]?
         var toolsFetchedAt: ContinuousClock.Instant?
+        /// How long `tools` stays fresh: our TTL, or less when the server's `ttlMs` says so.
+        var toolsFreshFor: Duration = .zero
         var consecutiveFailures = 0
         var openUntil: ContinuousClock.Instant?
         /// The connection (its transport) whose end was last counted by the breaker: the calls a
@@ -134,7 +136,16 @@ public final class UpstreamConnection: Sendable {
             }
         })
         let client = MCPClient(transport: transport, events: events)
-        let preference = state.withLock { $0.eraPreference }
+        // If this child dies while we negotiate, the next one is met the other way: after a
+        // probe, straight to `initialize` (DIGEST §11.1: legacy servers may exit on
+        // `server/discover`); after a handshake it also died on, a probe again. Switched before
+        // negotiating, since the supervisor may see the exit (and restart) before this task
+        // sees the pipe close.
+        let preference = state.withLock { state -> MCPEraPreference in
+            let preference = state.eraPreference
+            state.eraPreference = preference == .auto ? .legacy : .auto
+            return preference
+        }
         var negotiated = false
         do {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: preference) }
@@ -142,7 +153,7 @@ public final class UpstreamConnection: Sendable {
             // The era is cached for this upstream across restarts: a handshake-only server is
             // not probed again; a 2026 one is (the probe is its first request anyway).
             state.withLock { $0.eraPreference = client.era == .legacy ? .legacy : .auto }
-            let tools = try await client.listTools(timeout: options.connectTimeout)
+            let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: options.connectTimeout)
             // 2026 servers announce list changes only to a `subscriptions/listen` stream; legacy
             // ones send them unasked. A server that refuses to listen still works (TTL applies).
             let subscription = client.era == .modern
@@ -155,6 +166,7 @@ public final class UpstreamConnection: Sendable {
                     state.subscription = subscription
                     state.tools = tools
                     state.toolsFetchedAt = .now
+                    state.toolsFreshFor = min(options.catalogTTL, freshFor ?? options.catalogTTL)
                 }
                 return state.toolsFetchedAt != nil
             }
@@ -162,13 +174,22 @@ public final class UpstreamConnection: Sendable {
             if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
             client.close()
-            if !negotiated, case MCPClientError.closed = error {
-                // It died while we negotiated. After a probe: the restart goes straight to
-                // `initialize` (DIGEST §11.1: legacy servers may exit on `server/discover`).
-                // After a handshake it also died on: probe again next time.
-                state.withLock { $0.eraPreference = preference == .auto ? .legacy : .auto }
+            if !negotiated && !Self.childDied(error) {
+                // A failure that is not the child dying (a timeout, no common version) says
+                // nothing against probing: keep how this start negotiated.
+                state.withLock { $0.eraPreference = preference }
             }
             throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
+        }
+    }
+
+    /// Whether a negotiation failed because the child went away: its pipe closed, or the
+    /// supervisor, having seen it exit, cancelled the start.
+    private static func childDied(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        switch error as? MCPClientError {
+        case .closed?, .transport?, .cancelled?: return true
+        default: return false
         }
     }
 
@@ -232,20 +253,28 @@ public final class UpstreamConnection: Sendable {
         try await body(try await client(timeout: timeout))
     }
 
-    /// The tool catalog (cached; refetched after a change notification, a restart or the TTL).
+    /// The tool catalog (cached; refetched after a change notification, a restart, or when
+    /// stale: after our TTL, or sooner when the upstream's `ttlMs` says so — 0 means every
+    /// listing asks again; calls keep routing by the last list meanwhile).
     public func tools(timeout: Duration) async throws -> [MCPToolDefinition] {
-        let cached = state.withLock { state -> [MCPToolDefinition]? in
-            guard let tools = state.tools, let at = state.toolsFetchedAt, ContinuousClock.now - at < options.catalogTTL else { return nil }
-            return tools
-        }
-        if let cached { return cached }
+        if let fresh = freshTools { return fresh }
         let client = try await client(timeout: timeout)
-        let tools = try await client.listTools(timeout: timeout)
+        // Coming up lists the tools: a start just made for this call is not followed by a second list.
+        if let fresh = freshTools { return fresh }
+        let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
         state.withLock { state in
             state.tools = tools
             state.toolsFetchedAt = .now
+            state.toolsFreshFor = min(options.catalogTTL, freshFor ?? options.catalogTTL)
         }
         return tools
+    }
+
+    private var freshTools: [MCPToolDefinition]? {
+        state.withLock { state in
+            guard let tools = state.tools, let at = state.toolsFetchedAt, ContinuousClock.now - at < state.toolsFreshFor else { return nil }
+            return tools
+        }
     }
 
     /// The live client and its pipes, when connected and the breaker is closed.

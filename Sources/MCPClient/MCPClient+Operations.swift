@@ -50,11 +50,19 @@ extension MCPClient {
 
     /// Every tool, following `nextCursor` through all pages.
     public func listTools(timeout: Duration? = nil) async throws(MCPClientError) -> [MCPToolDefinition] {
+        try await listToolsAndFreshness(timeout: timeout).tools
+    }
+
+    /// Every tool, and how long the server says the list stays fresh: the smallest `ttlMs` of
+    /// its pages (2026: required on the result, absent or negative read as 0 — stale at once);
+    /// nil from a handshake-era server, which gives no hint.
+    public func listToolsAndFreshness(timeout: Duration? = nil) async throws(MCPClientError) -> (tools: [MCPToolDefinition], freshFor: Duration?) {
         var tools: [MCPToolDefinition] = []
-        for item in try await listAll(MCPMethod.toolsList, key: "tools", timeout: timeout) {
+        let (items, freshFor) = try await listAllAndFreshness(MCPMethod.toolsList, key: "tools", timeout: timeout)
+        for item in items {
             tools.append(try MCPToolDefinition(json: item))
         }
-        return tools
+        return (tools, freshFor)
     }
 
     /// One page of any paginated list (`tools/list`, `prompts/list`, `resources/list`,
@@ -159,13 +167,24 @@ extension MCPClient {
     /// All items of a paginated list. A cursor seen twice, or more than `maxListPages` pages, is a
     /// protocol violation (a server looping would otherwise keep us here forever).
     func listAll(_ method: String, key: String, timeout: Duration?) async throws(MCPClientError) -> [JSONValue] {
+        try await listAllAndFreshness(method, key: key, timeout: timeout).items
+    }
+
+    func listAllAndFreshness(_ method: String, key: String, timeout: Duration?) async throws(MCPClientError) -> (items: [JSONValue], freshFor: Duration?) {
         var items: [JSONValue] = []
         var cursor: String?
         var seen = Set<String>()
+        var freshFor: Duration?
+        let modern = era == .modern
         for _ in 0..<configuration.maxListPages {
             let page = try await listPage(method, cursor: cursor, timeout: timeout)
             items.append(contentsOf: page.items)
-            guard let next = page.nextCursor else { return items }
+            if modern {
+                let milliseconds = max(0, page.json["ttlMs"]?.intValue ?? 0)
+                let pageFreshFor = Duration.milliseconds(milliseconds)
+                freshFor = min(freshFor ?? pageFreshFor, pageFreshFor)
+            }
+            guard let next = page.nextCursor else { return (items, freshFor) }
             guard seen.insert(next).inserted else {
                 throw .protocolViolation("\(method) returned the same nextCursor twice")
             }

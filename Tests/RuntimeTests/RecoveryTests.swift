@@ -71,10 +71,12 @@ struct RecoveryTests {
             #expect(events.filter { $0.type == .toolResult }.count == 2, "one result per call")
             #expect(events.contains { $0.type == .runStarted && $0.data["recovered"] == true })
             #expect(try harness.get(run.id).output?["text"]?.stringValue?.contains("done k on attempt 2") == true)
-            // The sibling call may or may not have finished before the interruption; either way
-            // every execution the upstream saw is a recorded tool.call.
+            // The sibling call may or may not have reached the upstream before the interruption
+            // (its tool.call is written before it is sent); either way every execution the
+            // upstream saw is a recorded tool.call, and the recovered run executed it.
             let siblings = events.filter { $0.type == .toolCall && $0.data["tool_call_id"] == "call_2" }
-            #expect(fixtureLog(harness.fixtureLogPath).filter { $0.hasPrefix("record") }.count == siblings.count)
+            let executed = fixtureLog(harness.fixtureLogPath).filter { $0.hasPrefix("record") }.count
+            #expect(executed >= 1 && executed <= siblings.count, "\(executed) executions, \(siblings.count) recorded calls")
             #expect(siblings.dropFirst().allSatisfy { $0.data["retry"] == true })
         }
     }
