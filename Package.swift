@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Models", "Platform", "Bridge", "Storage", "JSON", "HTTPServer", "HTTPClient", "MCP", "MCPServer", "HTTPTestSupport"], exclude: ["fixtures"]),
         .testTarget(name: "PlatformMCPTests", dependencies: ["PlatformMCP", "Platform", "Storage", "MCPServer", "MCP", "JSON", "JSONRPC", "Runtime", "Bridge"]),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform", "HTTPServer", "HTTPClient"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "MCPClient", "MCPServer", "Supervision", "JSON", "Platform", "HTTPServer", "HTTPClient", "MCPHTTP", "ReferenceServer"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Storage", "Hashing", "JSON", "HTTPTestSupport"]),
         .target(name: "HTTPTestSupport", dependencies: ["HTTPServer", "CShim"], path: "Tests/HTTPTestSupport"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPTestSupport"]),

@@ -14,6 +14,8 @@ import Synchronization
 public final class HTTPUpstream: Upstream {
     private struct State {
         var client: MCPClient?
+        /// The 2026 `subscriptions/listen` stream that brings the upstream's list changes.
+        var subscription: MCPSubscription?
         var tools: [MCPToolDefinition]? {
             didSet { toolNames = tools?.map(\.name) }
         }
@@ -82,17 +84,28 @@ public final class HTTPUpstream: Upstream {
             if preference != .auto { state.withLock { $0.eraPreference = .auto } }
             throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")
         }
-        state.withLock { state in
-            state.client = client
-            state.eraPreference = client.era == .legacy && !legacySSE ? .legacy : .auto
+        // 2026 servers announce list changes only to a `subscriptions/listen` stream (handshake
+        // ones send them unasked); one that refuses to listen still works, by the TTL.
+        let subscription = client.era == .modern ? try? await client.listen(toolsChanged: true, timeout: timeout) : nil
+        let replaced = state.withLock { state -> MCPSubscription? in
+            defer {
+                state.client = client
+                state.subscription = subscription
+                state.eraPreference = client.era == .legacy && !legacySSE ? .legacy : .auto
+            }
+            return state.subscription
         }
+        replaced?.cancel()
         return client
     }
 
     private func drop(_ client: MCPClient) {
-        state.withLock { state in
-            if state.client === client { state.client = nil; state.tools = nil }
+        let subscription = state.withLock { state -> MCPSubscription? in
+            guard state.client === client else { return nil }
+            defer { state.client = nil; state.subscription = nil; state.tools = nil }
+            return state.subscription
         }
+        subscription?.cancel()
         client.close()
     }
 
@@ -156,9 +169,12 @@ public final class HTTPUpstream: Upstream {
     }
 
     public func stop() async {
-        if let client = state.withLock({ state -> MCPClient? in defer { state.client = nil }; return state.client }) {
-            client.close()
+        let (client, subscription) = state.withLock { state -> (MCPClient?, MCPSubscription?) in
+            defer { state.client = nil; state.subscription = nil }
+            return (state.client, state.subscription)
         }
+        subscription?.cancel()
+        client?.close()
     }
 
     /// The connection is unusable: closed, its legacy session expired, or the request never
