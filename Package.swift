@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "FuzzSSE", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "FuzzManifest", dependencies: ["FuzzTargets"]),
         .target(name: "Runtime", dependencies: ["JSON", "Models", "Platform", "Storage", "Bridge", "MCPClient", "HTTPClient"]),
-        .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge", "Runtime", "Hashing"]),
+        .target(name: "PlatformMCP", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "Platform", "Storage", "Bridge", "Runtime", "Hashing", "Supervision"]),
         .target(name: "CLIKit"),
         .target(name: "CShim"),
         .target(name: "Supervision", dependencies: ["CShim"]),

@@ -8,6 +8,7 @@ import Foundation
 import HTTPClient
 import JSON
 import MCPClient
+import Supervision
 import Synchronization
 
 /// A live Streamable HTTP upstream.
@@ -24,6 +25,11 @@ public final class HTTPUpstream: Upstream {
         var toolsFetchedAt: ContinuousClock.Instant?
         /// How long `tools` stays fresh: `catalogTTL`, or less when the server's `ttlMs` says so.
         var toolsFreshFor: Duration = .zero
+        /// What the last call that counted against the upstream failed with, and since when
+        /// it has been failing; and since when it has answered.
+        var lastFailure: String?
+        var failingSince: Date?
+        var upSince: Date?
         /// How the next connection negotiates: the era is cached for the origin (DIGEST §11.1),
         /// so a handshake-only server is re-initialized (after a 404) without a new probe.
         var eraPreference = MCPEraPreference.auto
@@ -37,6 +43,8 @@ public final class HTTPUpstream: Upstream {
     private let catalogTTL: Duration
     private let callCeiling: Duration
     private let state = Mutex(State())
+    private let breaker: CircuitBreaker
+    private let createdAt = Date()
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
     /// Sends what the upstream asks during a call to that call's caller.
     private let inputRouter = InputRouter()
@@ -47,8 +55,12 @@ public final class HTTPUpstream: Upstream {
 
     /// - Parameter headers: the resolved headers to send on every request (never logged).
     /// - Parameter legacySSE: the server speaks the 2024-11-05 HTTP+SSE transport.
+    /// - Parameter breakerThreshold, breakerCooldown: consecutive failed requests before calls
+    ///   are refused (`UpstreamError.circuitOpen`), and for how long before one is let through.
     public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, legacySSE: Bool = false,
-                catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800)) {
+                catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800),
+                breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30)) {
+        self.breaker = CircuitBreaker(failureThreshold: breakerThreshold, cooldown: breakerCooldown)
         self.legacySSE = legacySSE
         self.callCeiling = callCeiling
         self.key = key
@@ -115,57 +127,113 @@ public final class HTTPUpstream: Upstream {
             return tools
         }
         if let cached { return cached }
-        let client = try await client(timeout: timeout)
-        do {
-            let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
-            state.withLock { state in
-                state.tools = tools
-                state.toolsFetchedAt = .now
-                state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+        return try await guarded {
+            let client = try await client(timeout: timeout)
+            do {
+                let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
+                state.withLock { state in
+                    state.tools = tools
+                    state.toolsFetchedAt = .now
+                    state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+                }
+                return tools
+            } catch {
+                if Self.isConnectionLoss(error) { drop(client) }
+                throw error
             }
-            return tools
-        } catch {
-            if Self.isConnectionLoss(error) { drop(client) }
-            throw error
         }
     }
 
     public var cachedToolNames: [String]? { state.withLock { $0.toolNames } }
 
     public func withClient<T: Sendable>(timeout: Duration, _ body: @Sendable (MCPClient) async throws -> T) async throws -> T {
-        for attempt in 0..<2 {
-            let client = try await client(timeout: timeout)
-            do {
-                return try await body(client)
-            } catch {
-                guard Self.isConnectionLoss(error) else { throw error }
-                drop(client)
-                if attempt == 1 || !Self.isSessionLoss(error) { throw error }
+        try await guarded {
+            for attempt in 0..<2 {
+                let client = try await client(timeout: timeout)
+                do {
+                    return try await body(client)
+                } catch {
+                    guard Self.isConnectionLoss(error) else { throw error }
+                    drop(client)
+                    if attempt == 1 || !Self.isSessionLoss(error) { throw error }
+                }
             }
+            throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
         }
-        throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
     }
 
     public func callTool(_ name: String, arguments: JSONObject, timeout: Duration,
                          progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink?, callerCapabilities: JSONObject) async throws -> MCPToolCallResult {
-        for attempt in 0..<2 {
-            let client = try await client(timeout: timeout)
-            do {
-                return try await inputRouter.during(input) {
-                    try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
-                        try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
-                                                  capabilities: client.capabilities(forCaller: callerCapabilities))
+        try await guarded {
+            for attempt in 0..<2 {
+                let client = try await client(timeout: timeout)
+                do {
+                    return try await inputRouter.during(input) {
+                        try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
+                            try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
+                                                      capabilities: client.capabilities(forCaller: callerCapabilities))
+                        }
                     }
+                } catch {
+                    guard Self.isConnectionLoss(error) else { throw error }
+                    drop(client)
+                    // A lost legacy session (404) or a closed connection: connect again, once —
+                    // the call cannot have run when the session was unknown to the server.
+                    if attempt == 1 || !Self.isSessionLoss(error) { throw error }
                 }
-            } catch {
-                guard Self.isConnectionLoss(error) else { throw error }
-                drop(client)
-                // A lost legacy session (404) or a closed connection: connect again, once — the
-                // call cannot have run when the session was unknown to the server.
-                if attempt == 1 || !Self.isSessionLoss(error) { throw error }
             }
+            throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
         }
-        throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
+    }
+
+    /// Runs one request under the circuit breaker and keeps `health` current. An answer — a
+    /// result, or a JSON-RPC error, which is the server speaking — is a success; a bare 5xx, and
+    /// what counts against a stdio upstream (no connection, a transport failure, our idle
+    /// deadline), is a failure; a caller that went away counts for nothing.
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        guard breaker.allowRequest() else { throw UpstreamError.circuitOpen(server: key.serverID) }
+        do {
+            let value = try await body()
+            answered()
+            return value
+        } catch {
+            let bareFailure = (error as? MCPClientError).map(HTTPClientTransport.isBareServerFailure) ?? false
+            if bareFailure || UpstreamConnection.countsAgainstUpstream(error, callerCancelled: Task.isCancelled) {
+                breaker.recordFailure()
+                state.withLock { state in
+                    state.lastFailure = "\(error)"
+                    if state.failingSince == nil { state.failingSince = Date() }
+                    state.upSince = nil
+                }
+            } else if case .server? = error as? MCPClientError {
+                answered()
+            }
+            throw error
+        }
+    }
+
+    private func answered() {
+        breaker.recordSuccess()
+        state.withLock { state in
+            state.lastFailure = nil
+            state.failingSince = nil
+            if state.upSince == nil { state.upSince = Date() }
+        }
+    }
+
+    /// Up since its first answer; degraded while requests fail (with the last failure); down
+    /// while the breaker is open (since the failures began), or before it was first used.
+    public var health: Supervisor.Health {
+        let (failure, failingSince, upSince) = state.withLock { ($0.lastFailure, $0.failingSince, $0.upSince) }
+        switch breaker.currentState {
+        case .open, .halfOpen:
+            return .down(reason: "circuit open after \(breaker.failureThreshold) consecutive failures; last: \(failure ?? "unknown")",
+                         since: failingSince ?? createdAt)
+        case .closed:
+            if let failure { return .degraded(reason: "\(breaker.consecutiveFailures) consecutive failure(s); last: \(failure)") }
+            if let upSince { return .up(since: upSince) }
+            return .down(reason: "not used yet (connects on first use)", since: createdAt)
+        }
     }
 
     public func stop() async {

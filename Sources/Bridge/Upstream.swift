@@ -4,6 +4,7 @@
 
 import JSON
 import MCPClient
+import Supervision
 
 /// A live upstream MCP server.
 public protocol Upstream: Sendable {
@@ -24,6 +25,9 @@ public protocol Upstream: Sendable {
     /// requests beyond tools — prompts, resources, completion. A connection found lost is made
     /// again once when the request cannot have run (an expired legacy session).
     func withClient<T: Sendable>(timeout: Duration, _ body: @Sendable (MCPClient) async throws -> T) async throws -> T
+    /// Up, degraded or down, with the reason and since when: a stdio child's supervision, or an
+    /// HTTP endpoint's recent answers and circuit breaker.
+    var health: Supervisor.Health { get }
     /// Ends the connection (and, for a child process, the process).
     func stop() async
     /// Runs `handler` whenever the upstream's tool list changed.

@@ -174,7 +174,8 @@ public final class UpstreamRegistry: Sendable {
         }
         let upstream = HTTPUpstream(
             key: key, url: endpoint.url, headers: headers, http: http, legacySSE: endpoint.isLegacySSE,
-            catalogTTL: options.catalogTTL, callCeiling: options.callCeiling)
+            catalogTTL: options.catalogTTL, callCeiling: options.callCeiling,
+            breakerThreshold: options.breakerThreshold, breakerCooldown: options.breakerCooldown)
         return insert(key) { upstream }.connection
     }
 
@@ -202,6 +203,15 @@ public final class UpstreamRegistry: Sendable {
 
     /// Every live connection.
     public var all: [any Upstream] { connections.withLock { Array($0.values) } }
+
+    /// The live connections to `serverID` in `workspaceID` (one per scope its sharing mode made),
+    /// with their health, ordered by scope.
+    public func health(workspaceID: String, serverID: String) -> [(key: UpstreamKey, health: Supervisor.Health)] {
+        let live = connections.withLock { map in
+            map.filter { $0.key.workspaceID == workspaceID && $0.key.serverID == serverID }
+        }
+        return live.map { ($0.key, $0.value.health) }.sorted { ($0.key.scope ?? "") < ($1.key.scope ?? "") }
+    }
 
     /// Stops every connection (shutdown sequence for each child, in parallel).
     public func stopAll() async {

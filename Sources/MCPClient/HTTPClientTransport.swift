@@ -336,6 +336,14 @@ public final class HTTPClientTransport: MCPClientTransport {
         receive(.message(.response(JSONRPCResponse(id: id, error: error))))
     }
 
+    /// Whether `error` is what a 5xx answer without a JSON-RPC body becomes (−32603 "HTTP 503
+    /// Service Unavailable", from this transport or the 2024-11-05 one): the endpoint failing,
+    /// not the MCP server answering — a gateway's breaker counts it as a failure.
+    public static func isBareServerFailure(_ error: MCPClientError) -> Bool {
+        guard case .server(let code, let message, nil) = error, code == JSONRPCErrorCode.internalError.rawValue else { return false }
+        return message.hasPrefix("HTTP 5")
+    }
+
     /// The error a non-2xx answer means for its request (DIGEST §11.2 and §13).
     private func failure(status: Int, body: [UInt8], sessionSent: Bool) -> JSONRPCError {
         if status == 404 && sessionSent {

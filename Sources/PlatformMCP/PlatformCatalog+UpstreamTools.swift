@@ -7,6 +7,8 @@ import JSON
 import MCP
 import Platform
 import Storage
+import Supervision
+import Foundation
 
 extension PlatformCatalog {
     /// The agent id under which the platform itself connects to an upstream to list its tools.
@@ -17,7 +19,7 @@ extension PlatformCatalog {
         return [
             PlatformTool(Tool(
                 name: "list_upstream_servers", title: "List upstream servers",
-                description: "Lists the upstream MCP servers agents can be bound to, with their configuration (secrets appear only as ${credential:NAME} references).",
+                description: "Lists the upstream MCP servers agents can be bound to, with their configuration (secrets appear only as ${credential:NAME} references) and the health of each live connection to them (up, degraded or down, with the reason and since when).",
                 inputSchema: Schema.object([("limit", Schema.limit), ("cursor", Schema.cursor)]),
                 outputSchema: Schema.page("servers"),
                 annotations: ToolAnnotations(title: "List upstream servers", readOnlyHint: true, openWorldHint: false)),
@@ -25,7 +27,13 @@ extension PlatformCatalog {
             ) { call in
                 let limit = call.limit
                 let servers = try UpstreamServerStore(database: database).list(caller: call.caller, limit: limit, after: call.string("cursor"))
-                return .structured(Self.page("servers", servers.map(\.json), next: servers.count == limit ? servers.last?.id : nil))
+                let items = servers.map { server -> JSONValue in
+                    guard var object = server.json.objectValue else { return server.json }
+                    let live = registry?.health(workspaceID: server.workspaceID, serverID: server.id) ?? []
+                    object["connections"] = .array(live.map { Self.connectionJSON($0.key, $0.health) })
+                    return .object(object)
+                }
+                return .structured(Self.page("servers", items, next: servers.count == limit ? servers.last?.id : nil))
             },
             PlatformTool(Tool(
                 name: "list_upstream_tools", title: "List an upstream server's tools",
@@ -51,5 +59,26 @@ extension PlatformCatalog {
                 }
             },
         ]
+    }
+
+    /// One live connection: its scope (`agent:…`, `session:…`, or null when shared) and health;
+    /// `since` in Unix milliseconds like every other time the platform reports.
+    static func connectionJSON(_ key: UpstreamKey, _ health: Supervisor.Health) -> JSONValue {
+        var object: JSONObject = ["scope": key.scope.map(JSONValue.string) ?? .null]
+        switch health {
+        case .starting:
+            object["status"] = "starting"
+        case .up(let since):
+            object["status"] = "up"
+            object["since"] = .int(Int64((since.timeIntervalSince1970 * 1000).rounded()))
+        case .degraded(let reason):
+            object["status"] = "degraded"
+            object["reason"] = .string(reason)
+        case .down(let reason, let since):
+            object["status"] = "down"
+            object["reason"] = .string(reason)
+            object["since"] = .int(Int64((since.timeIntervalSince1970 * 1000).rounded()))
+        }
+        return .object(object)
     }
 }
