@@ -1,7 +1,8 @@
 // HTTPUpstream: an upstream MCP server reached over Streamable HTTP (either era, negotiated by the
 // client). It sends exactly the configured headers — the server's own `headers` and the binding's
-// `override_headers`, with `${credential:NAME}` resolved from the vault when the connection is
-// made — and nothing of the caller's: no incoming Authorization or cookie is ever forwarded. A
+// `override_headers`, with `${credential:NAME}` resolved from the vault at call time (a rotated
+// credential is used from the next call on: the connection is made again with it) — and nothing
+// of the caller's: no incoming Authorization or cookie is ever forwarded. A
 // connection that fails (closed, session expired) is dropped and made again on the next call.
 
 import Foundation
@@ -15,6 +16,8 @@ import Synchronization
 public final class HTTPUpstream: Upstream {
     private struct State {
         var client: MCPClient?
+        /// The headers `client` was made with.
+        var clientHeaders: [(String, String)] = []
         /// The 2026 `subscriptions/listen` stream that brings the upstream's list changes.
         var subscription: MCPSubscription?
         var tools: [MCPToolDefinition]? {
@@ -38,7 +41,8 @@ public final class HTTPUpstream: Upstream {
     public let key: UpstreamKey
     private let url: String
     private let legacySSE: Bool
-    private let headers: [(String, String)]
+    /// Resolves the headers to send (never logged); called for every request.
+    private let headerSource: @Sendable () throws -> [(String, String)]
     private let http: HTTPClient
     private let catalogTTL: Duration
     private let callCeiling: Duration
@@ -54,10 +58,19 @@ public final class HTTPUpstream: Upstream {
     }
 
     /// - Parameter headers: the resolved headers to send on every request (never logged).
+    /// - Parameter headerSource: instead of fixed `headers`, how to resolve them: called for each
+    ///   request; when its answer changes, the connection is made again with the new headers.
     /// - Parameter legacySSE: the server speaks the 2024-11-05 HTTP+SSE transport.
     /// - Parameter breakerThreshold, breakerCooldown: consecutive failed requests before calls
     ///   are refused (`UpstreamError.circuitOpen`), and for how long before one is let through.
-    public init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, legacySSE: Bool = false,
+    public convenience init(key: UpstreamKey, url: String, headers: [(String, String)], http: HTTPClient, legacySSE: Bool = false,
+                            catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800),
+                            breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30)) {
+        self.init(key: key, url: url, headerSource: { headers }, http: http, legacySSE: legacySSE, catalogTTL: catalogTTL,
+                  callCeiling: callCeiling, breakerThreshold: breakerThreshold, breakerCooldown: breakerCooldown)
+    }
+
+    public init(key: UpstreamKey, url: String, headerSource: @escaping @Sendable () throws -> [(String, String)], http: HTTPClient, legacySSE: Bool = false,
                 catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800),
                 breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30)) {
         self.breaker = CircuitBreaker(failureThreshold: breakerThreshold, cooldown: breakerCooldown)
@@ -65,14 +78,27 @@ public final class HTTPUpstream: Upstream {
         self.callCeiling = callCeiling
         self.key = key
         self.url = url
-        self.headers = headers
+        self.headerSource = headerSource
         self.http = http
         self.catalogTTL = catalogTTL
     }
 
     /// The connected client, connecting (era negotiation) when there is none.
     func client(timeout: Duration) async throws -> MCPClient {
-        if let client = state.withLock({ $0.client }), client.closedReason == nil { return client }
+        let headers: [(String, String)]
+        do {
+            headers = try headerSource()
+        } catch {
+            throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")  // names a credential, never its value
+        }
+        let (current, same) = state.withLock { state in
+            (state.client, Self.equal(state.clientHeaders, headers))
+        }
+        if let current {
+            if current.closedReason == nil && same { return current }
+            // Closed, or a credential changed since it was made: made again below.
+            drop(current)
+        }
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             guard kind == .tools, let self else { return }
             self.state.withLock { $0.tools = nil }
@@ -102,6 +128,7 @@ public final class HTTPUpstream: Upstream {
         let replaced = state.withLock { state -> MCPSubscription? in
             defer {
                 state.client = client
+                state.clientHeaders = headers
                 state.subscription = subscription
                 state.eraPreference = client.era == .legacy && !legacySSE ? .legacy : .auto
             }
@@ -109,6 +136,10 @@ public final class HTTPUpstream: Upstream {
         }
         replaced?.cancel()
         return client
+    }
+
+    private static func equal(_ a: [(String, String)], _ b: [(String, String)]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 
     private func drop(_ client: MCPClient) {

@@ -153,7 +153,8 @@ public final class UpstreamRegistry: Sendable {
     }
 
     /// The HTTP upstream for `binding`: the server's headers, then the binding's overrides (an
-    /// override replaces a server header of the same name), credentials resolved now. A binding
+    /// override replaces a server header of the same name), credentials resolved for every
+    /// request (a rotated credential is used from the next call on). A binding
     /// with its own headers gets a connection of its own (per agent), so agents holding different
     /// credentials never share one.
     func httpUpstream(_ server: UpstreamServer, endpoint: HTTPEndpoint, binding: BindingSpec, agentID: String, sessionID: String?) throws -> any Upstream {
@@ -167,13 +168,18 @@ public final class UpstreamRegistry: Sendable {
             templates.removeAll { $0.name.lowercased() == override.name.lowercased() }
             templates.append(override)
         }
-        var headers: [(String, String)] = []
-        for template in templates {
-            let value = try template.resolve { name in try self.vault?.secret(workspace: server.workspaceID, name: name) }
-            headers.append((template.name, value))
+        let vault = self.vault, workspace = server.workspaceID, sent = templates
+        let resolve: @Sendable () throws -> [(String, String)] = {
+            try sent.map { template in
+                (template.name, try template.resolve { name in try vault?.secret(workspace: workspace, name: name) })
+            }
         }
+        // Resolved now too, so a configuration that cannot resolve fails here, naming the header.
+        let resolvedNow = try resolve()
+        let fixed: @Sendable () throws -> [(String, String)] = { resolvedNow }
+        let headerSource = templates.contains { !$0.credentialNames.isEmpty } ? resolve : fixed
         let upstream = HTTPUpstream(
-            key: key, url: endpoint.url, headers: headers, http: http, legacySSE: endpoint.isLegacySSE,
+            key: key, url: endpoint.url, headerSource: headerSource, http: http, legacySSE: endpoint.isLegacySSE,
             catalogTTL: options.catalogTTL, callCeiling: options.callCeiling,
             breakerThreshold: options.breakerThreshold, breakerCooldown: options.breakerCooldown)
         return insert(key) { upstream }.connection

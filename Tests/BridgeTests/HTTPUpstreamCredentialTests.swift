@@ -1,0 +1,51 @@
+import Bridge
+import Foundation
+import HTTPServer
+import JSON
+import Platform
+import Storage
+import Testing
+
+/// A header override's `${credential:NAME}` is resolved at call time: a rotated credential is
+/// what the next call sends (the connection is made again with it).
+@Suite("HTTP upstream: credentials at call time")
+struct HTTPUpstreamCredentialTests {
+    @Test func aRotatedCredentialIsSentFromTheNextCallOn() async throws {
+        let script = ScriptedLegacyHTTPServer()
+        let server = HTTPServer(handler: { script.handle($0) })
+        let address = try server.start()[0]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rotate-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try PlatformSchema.open(path: path)
+        let vault = try CredentialStore(database: database, masterKey: [UInt8](repeating: 3, count: 32))
+        let admin = Caller.local(.cli)
+        _ = try vault.set(caller: admin, name: "token", secret: "first-secret")
+        let upstreamServer = try UpstreamServerStore(database: database).create(
+            caller: admin, id: "remote", spec: try UpstreamServerSpec.parse(["transport": "http", "url": .string("http://\(address)/mcp")]))
+        let binding = try BindingSpec.parse(["server": "remote", "allowed_tools": ["*"], "override_headers": ["Authorization": "Bearer ${credential:token}"]])
+        let registry = UpstreamRegistry(vault: vault, environment: [:])
+        let upstream = try registry.upstream(for: upstreamServer, binding: binding, agentID: "a")
+
+        func call(_ text: String) async throws -> String? {
+            try await upstream.callTool("echo", arguments: ["text": .string(text)], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:]).text
+        }
+        #expect(try await call("one") == "one")
+        #expect(try await call("two") == "two")
+        _ = try vault.set(caller: admin, name: "token", secret: "rotated-secret")
+        #expect(try await call("three") == "three")
+        #expect(script.state.withLock { $0.authorizations } == ["Bearer first-secret", "Bearer first-secret", "Bearer rotated-secret"])
+        #expect(script.methods.filter { $0 == "initialize" }.count == 2, "a new connection for the new credential: \(script.methods)")
+
+        // A credential deleted meanwhile: the call fails naming it, and nothing is sent.
+        try vault.delete(caller: admin, name: "token")
+        do {
+            _ = try await call("four")
+            Issue.record("a call went out without its credential")
+        } catch {
+            #expect("\(error)".contains("token") && !"\(error)".contains("-secret"), "\(error)")
+        }
+        #expect(script.state.withLock { $0.authorizations }.count == 3)
+        await registry.stopAll()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
+}
