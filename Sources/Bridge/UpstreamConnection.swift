@@ -83,8 +83,9 @@ public final class UpstreamConnection: Sendable {
         for handler in changeHandlers.withLock({ $0 }) { handler() }
     }
 
-    /// Creates (without starting) the connection for `launch`.
-    public init(key: UpstreamKey, launch: LaunchSpec, options: Options = Options()) {
+    /// Creates (without starting) the connection for `launch`; `prepare`, when given, builds the
+    /// launch again before every (re)start (credentials resolved then).
+    public init(key: UpstreamKey, launch: LaunchSpec, options: Options = Options(), prepare: (@Sendable () throws -> LaunchSpec)? = nil) {
         self.key = key
         self.options = options
         let box = WeakBox()
@@ -92,7 +93,8 @@ public final class UpstreamConnection: Sendable {
             name: key.description, spec: launch, policy: options.restartPolicy,
             hooks: Supervisor.Hooks(
                 onStart: { child in try await box.connection?.attach(child) },
-                onExit: { _ in box.connection?.detach() }))
+                onExit: { _ in box.connection?.detach() }),
+            prepare: prepare)
         box.connection = self
     }
 

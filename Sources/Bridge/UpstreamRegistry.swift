@@ -66,7 +66,12 @@ public final class UpstreamRegistry: Sendable {
         let key = UpstreamKey.key(for: server, agentID: agentID, sessionID: sessionID)
         if let existing = lookup(key) { return existing }
         let launch = try launchSpec(for: server)
-        let (connection, created) = insert(key) { UpstreamConnection(key: key, launch: launch, options: options) }
+        // With credentials in its environment, every restart reads them again: a rotated secret
+        // reaches the upstream when its process next starts (an environment cannot change after).
+        let vault = self.vault, environment = self.environment
+        let rebuild: @Sendable () throws -> LaunchSpec = { try Self.launchSpec(for: server, vault: vault, environment: environment) }
+        let prepare = launch.redactions.isEmpty ? nil : rebuild
+        let (connection, created) = insert(key) { UpstreamConnection(key: key, launch: launch, options: options, prepare: prepare) }
         if created, let stdio = connection as? UpstreamConnection { stdio.start() }
         return connection
     }
@@ -188,6 +193,10 @@ public final class UpstreamRegistry: Sendable {
     /// How to launch a stdio server; throws for unresolvable credential references (naming the
     /// credential, never a value).
     func launchSpec(for server: UpstreamServer) throws -> LaunchSpec {
+        try Self.launchSpec(for: server, vault: vault, environment: environment)
+    }
+
+    static func launchSpec(for server: UpstreamServer, vault: CredentialStore?, environment: [String: String]) throws -> LaunchSpec {
         guard case .stdio(let launch) = server.spec.transport else {
             throw UpstreamError.unavailable(server: server.id, reason: "not a stdio server")
         }
@@ -195,7 +204,7 @@ public final class UpstreamRegistry: Sendable {
         var secrets: [String] = []
         for variable in launch.env {
             let value = try variable.value.resolve { name in
-                let secret = try self.vault?.secret(workspace: server.workspaceID, name: name)
+                let secret = try vault?.secret(workspace: server.workspaceID, name: name)
                 if let secret { secrets.append(secret) }
                 return secret
             }

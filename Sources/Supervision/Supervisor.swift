@@ -19,9 +19,12 @@ public final class Supervisor: Sendable {
     private let broadcast: HealthBroadcast
     private let current: ChildSlot
 
+    /// - Parameter prepare: builds the spec again before every start (a restart included), e.g. to
+    ///   put the current value of a rotated secret in the environment; `spec` serves until then.
+    ///   A throw is a failed start, its message the reason.
     public init(
         name: String, spec: LaunchSpec, policy: RestartPolicy = RestartPolicy(), stopGrace: Duration = .seconds(2),
-        hooks: Hooks = Hooks()
+        hooks: Hooks = Hooks(), prepare: (@Sendable () throws -> LaunchSpec)? = nil
     ) {
         self.name = name
         let (stream, mailbox) = AsyncStream.makeStream(of: SupervisorLoop.Message.self)
@@ -31,7 +34,7 @@ public final class Supervisor: Sendable {
         self.broadcast = broadcast
         self.current = current
         let settings = SupervisorLoop.Settings(
-            spec: spec, policy: policy, stopGrace: stopGrace, hooks: hooks, broadcast: broadcast, mailbox: mailbox)
+            spec: spec, prepare: prepare, policy: policy, stopGrace: stopGrace, hooks: hooks, broadcast: broadcast, mailbox: mailbox)
         Task.detached {
             let loop = SupervisorLoop(settings: settings) { child in current.child = child }
             await loop.run(stream)

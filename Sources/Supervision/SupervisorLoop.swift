@@ -19,6 +19,7 @@ final class SupervisorLoop {
 
     struct Settings: Sendable {
         var spec: LaunchSpec
+        var prepare: (@Sendable () throws -> LaunchSpec)?
         var policy: RestartPolicy
         var stopGrace: Duration
         var hooks: Supervisor.Hooks
@@ -36,6 +37,8 @@ final class SupervisorLoop {
     }
 
     private let settings: Settings
+    /// The spec of the current (or last) child: `settings.spec`, or what `prepare` last built.
+    private var spec: LaunchSpec
     private let setCurrent: (ChildProcess?) -> Void
     private var phase = Phase.idle
     private var epoch: UInt64 = 0
@@ -43,6 +46,7 @@ final class SupervisorLoop {
 
     init(settings: Settings, setCurrent: @escaping (ChildProcess?) -> Void) {
         self.settings = settings
+        self.spec = settings.spec
         self.setCurrent = setCurrent
         tracker = RestartTracker(policy: settings.policy)
     }
@@ -112,8 +116,17 @@ final class SupervisorLoop {
         let myEpoch = epoch
         publish(.starting)
         let child: ChildProcess
+        if let prepare = settings.prepare {
+            do {
+                spec = try prepare()
+            } catch {
+                setCurrent(nil)
+                await failed(reason: "cannot prepare the launch: \(error)", child: nil, status: nil, uptime: nil)
+                return
+            }
+        }
         do {
-            child = try await ChildProcess.spawn(settings.spec)
+            child = try await ChildProcess.spawn(spec)
         } catch {
             setCurrent(nil)
             await failed(reason: error.description, child: nil, status: nil, uptime: nil)
@@ -160,7 +173,7 @@ final class SupervisorLoop {
     /// One failure: decide between a delayed restart and giving up, tell `onExit`, publish.
     private func failed(reason: String, child: ChildProcess?, status: ExitStatus?, uptime: Duration?) async {
         let decision = tracker.recordFailure(at: .now, uptime: uptime, randomUnit: Double.random(in: 0..<1))
-        let stderr = child?.stderrSummary(redacting: settings.spec.redactions) ?? ""
+        let stderr = child?.stderrSummary(redacting: spec.redactions) ?? ""
         var attempt: Int?
         var delay: Duration?
         if case .restart(let a, let d) = decision { (attempt, delay) = (a, d) }

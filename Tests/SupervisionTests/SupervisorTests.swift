@@ -15,6 +15,38 @@ struct SupervisorTests {
             crashLoopWindow: .seconds(600), downCooldown: cooldown, stableAfter: .seconds(600))
     }
 
+    struct PrepareFailure: Error, CustomStringConvertible {
+        var description: String { "credential \"token\" is not set" }
+    }
+
+    @Test("prepare builds the launch again before every start; a throw is a failed start with its message")
+    func prepareBeforeEveryStart() async throws {
+        let reports = Collected<Supervisor.ExitReport>()
+        let seen = Collected<Supervisor.Health>()
+        let starts = Mutex(0)
+        let supervisor = Supervisor(
+            name: "prepared", spec: TestSupport.shell("exit 9"), policy: Self.policy(exits: 3),
+            hooks: Supervisor.Hooks(onExit: { reports.append($0) }),
+            prepare: {
+                let n = starts.withLock { count -> Int in
+                    count += 1
+                    return count
+                }
+                if n == 2 { throw PrepareFailure() }
+                return TestSupport.shell("echo start-\(n) >&2; exit 4")
+            })
+        let updates = supervisor.healthUpdates()
+        let watcher = Task { for await health in updates { seen.append(health) } }
+        defer { watcher.cancel() }
+        supervisor.start()
+        #expect(await TestSupport.eventually { supervisor.health.isDown && reports.count >= 2 })
+        #expect(reports.all.map(\.stderrSummary) == ["start-1", "start-3"], "each start ran what prepare built, never the initial spec")
+        #expect(reports.all.map(\.status) == [.exited(4), .exited(4)])
+        #expect(seen.all.contains { if case .degraded(let r) = $0 { return r.contains("cannot prepare the launch: credential \"token\" is not set") } else { return false } },
+                "\(seen.all)")
+        await supervisor.stop()
+    }
+
     @Test("the values a launch names as secrets never appear in what is reported of the child's stderr")
     func stderrRedactions() async throws {
         let reports = Collected<Supervisor.ExitReport>()
