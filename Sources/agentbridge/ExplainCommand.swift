@@ -5,8 +5,9 @@ import Platform
 
 /// `agentbridge explain --agent A --tool T`: how a tool call of agent A would be governed — the
 /// binding that matches, the allow-list entry that permits it (or that nothing does), run
-/// behaviour, timeout, the headers that would be added (credential values redacted, with each
-/// credential's kind and rotation date) and the upstream server it goes to.
+/// behaviour, timeout, the headers that would be sent (the server's own and the binding's
+/// overrides, credential values redacted, with each credential's kind and rotation date), a stdio
+/// server's environment values taken from credentials, and the upstream server it goes to.
 enum ExplainCommand {
     static let command = Command(
         name: "explain",
@@ -40,27 +41,39 @@ enum ExplainCommand {
             let binding = route.binding
             let index = agent.spec.bindings.firstIndex(of: binding) ?? 0
             anyAllowed = anyAllowed || route.isAllowed
+            let upstream = try? servers.get(caller: context.caller, id: binding.server)
+            // What is sent: the server's own headers (HTTP), each replaced by a binding override
+            // of the same name, then the binding's other overrides — as the bridge builds them.
+            var effective: [(name: String, parts: [HeaderTemplate.Part], origin: String)] = []
+            if case .http(let endpoint)? = upstream?.spec.transport {
+                effective = endpoint.headers.map { ($0.name, $0.parts, "server headers") }
+            }
+            for header in binding.overrideHeaders {
+                effective.removeAll { $0.name.lowercased() == header.name.lowercased() }
+                effective.append((header.name, header.parts, "binding override_headers"))
+            }
             var headerDocs: [JSONValue] = []
             var headerLines: [String] = []
-            for header in binding.overrideHeaders {
-                var sources: [String] = []
-                for name in header.credentialNames {
-                    if let credential = try? vault.get(caller: context.caller, name: name) {
-                        sources.append("credential \"\(name)\" (\(credential.kind), set \(formatTime(credential.createdAt)), rotated \(formatTime(credential.rotatedAt)))")
-                    } else {
-                        sources.append("credential \"\(name)\" — MISSING: calls will fail until it is set")
-                    }
-                }
-                let redacted = header.parts.map { part -> String in
-                    switch part {
-                    case .literal(let text): text
-                    case .credential(let name): "«\(name): redacted»"
-                    }
-                }.joined()
-                headerLines.append("  \(header.name): \(redacted)" + (sources.isEmpty ? "" : "  ← " + sources.joined(separator: ", ")))
-                headerDocs.append(["name": .string(header.name), "value": .string(redacted), "sources": .array(sources.map(JSONValue.string))])
+            for header in effective {
+                let sources = Self.sources(of: header.parts, vault: vault, caller: context.caller)
+                let redacted = Self.redacted(header.parts)
+                headerLines.append("  \(header.name): \(redacted)  (\(header.origin))" + (sources.isEmpty ? "" : "  ← " + sources.joined(separator: ", ")))
+                headerDocs.append([
+                    "name": .string(header.name), "value": .string(redacted), "origin": .string(header.origin),
+                    "sources": .array(sources.map(JSONValue.string)),
+                ])
             }
-            let upstream = try? servers.get(caller: context.caller, id: binding.server)
+            // A stdio server's environment values that come from credentials (read at each start).
+            var environmentDocs: [JSONValue] = []
+            var environmentLines: [String] = []
+            if case .stdio(let launch)? = upstream?.spec.transport {
+                for variable in launch.env where !variable.value.credentialNames.isEmpty {
+                    let sources = Self.sources(of: variable.value.parts, vault: vault, caller: context.caller)
+                    let redacted = Self.redacted(variable.value.parts)
+                    environmentLines.append("  \(variable.name)=\(redacted)  ← " + sources.joined(separator: ", "))
+                    environmentDocs.append(["name": .string(variable.name), "value": .string(redacted), "sources": .array(sources.map(JSONValue.string))])
+                }
+            }
             let target: String
             switch upstream?.spec.transport {
             case .stdio(let launch)?: target = "stdio: " + ([launch.command] + launch.args).joined(separator: " ")
@@ -75,8 +88,8 @@ enum ExplainCommand {
                 "allow-list: \(allowance)",
                 "run behaviour: \(route.runBehavior.value.rawValue) (\(route.runBehavior.source))",
                 "timeout: \(route.timeoutSeconds.value) s (\(route.timeoutSeconds.source))",
-                "headers added: " + (headerLines.isEmpty ? "none" : ""),
-            ] + headerLines + [
+                "headers sent: " + (headerLines.isEmpty ? "none" : ""),
+            ] + headerLines + (environmentLines.isEmpty ? [] : ["environment from credentials:"] + environmentLines) + [
                 "prompts this binding exposes: " + Self.patterns(binding.allowedPrompts),
                 "resources this binding exposes: " + Self.patterns(binding.allowedResources),
             ]
@@ -85,7 +98,7 @@ enum ExplainCommand {
                 "exposed_name": .string(route.exposedName), "allowed": .bool(route.isAllowed),
                 "matching_pattern": route.matchingPattern.map { .string($0.text) } ?? .null,
                 "run_behavior": .string(route.runBehavior.value.rawValue), "timeout_s": .int(Int64(route.timeoutSeconds.value)),
-                "headers": .array(headerDocs), "upstream": .string(target),
+                "headers": .array(headerDocs), "environment": .array(environmentDocs), "upstream": .string(target),
                 "allowed_prompts": .array(binding.allowedPrompts.map { .string($0.text) }),
                 "allowed_resources": .array(binding.allowedResources.map { .string($0.text) }),
             ])
@@ -96,6 +109,27 @@ enum ExplainCommand {
             print(lines.joined(separator: "\n"))
         }
         return anyAllowed ? 0 : 1
+    }
+
+    /// Where each credential a value references comes from: its kind and dates, or that it is
+    /// missing.
+    static func sources(of parts: [HeaderTemplate.Part], vault: CredentialStore, caller: Caller) -> [String] {
+        CredentialTemplate(parts: parts).credentialNames.map { name in
+            if let credential = try? vault.get(caller: caller, name: name) {
+                return "credential \"\(name)\" (\(credential.kind), set \(formatTime(credential.createdAt)), rotated \(formatTime(credential.rotatedAt)))"
+            }
+            return "credential \"\(name)\" — MISSING: calls will fail until it is set"
+        }
+    }
+
+    /// A value with every credential shown as `«name: redacted»`.
+    static func redacted(_ parts: [HeaderTemplate.Part]) -> String {
+        parts.map { part -> String in
+            switch part {
+            case .literal(let text): text
+            case .credential(let name): "«\(name): redacted»"
+            }
+        }.joined()
     }
 
     /// An allow-list for display: its entries, or what an empty one means.

@@ -141,4 +141,34 @@ struct PlatformCLITests {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "secret found in \(suffix.isEmpty ? "the database" : suffix)")
         }
     }
+
+    @Test func explainShowsTheHeadersActuallySentAndEnvironmentCredentials() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secret = "key-" + UUID().uuidString
+        let stored = await cli(["credentials", "set", "apikey", "--kind", "api_key", "--from-env", "API_TEST_KEY"], environment: ["API_TEST_KEY": secret])
+        #expect(stored.status == 0, "\(stored.output)")
+        let manifest = try write("servers.json", #"""
+            {"upstream_servers": {
+               "remote": {"transport": "http", "url": "http://127.0.0.1:9/mcp", "headers": {"X-Api-Key": "${credential:apikey}", "X-Team": "blue"}},
+               "local": {"transport": "stdio", "command": "true", "env": {"TOKEN": "t=${credential:apikey}", "PLAIN": "x"}}},
+             "agents": {"mixer": {"name": "M", "instructions": "i", "model": "scripted/x", "bindings": [
+               {"server": "remote", "allowed_tools": ["search"], "override_headers": {"x-team": "red"}},
+               {"server": "local", "allowed_tools": ["run"]}]}}}
+            """#)
+        let applied = await cli(["apply", manifest])
+        #expect(applied.status == 0, "\(applied.output)")
+
+        let remote = await cli(["explain", "--agent", "mixer", "--tool", "remote__search"])
+        #expect(remote.status == 0, "\(remote.output)")
+        #expect(remote.output.contains("  X-Api-Key: «apikey: redacted»  (server headers)  ← credential \"apikey\" (api_key"), "\(remote.output)")
+        #expect(remote.output.contains("  x-team: red  (binding override_headers)"), "\(remote.output)")
+        #expect(!remote.output.contains("blue"), "the server's X-Team is replaced by the override: \(remote.output)")
+        let local = await cli(["explain", "--agent", "mixer", "--tool", "local__run"])
+        #expect(local.output.contains("environment from credentials:\n  TOKEN=t=«apikey: redacted»  ← credential \"apikey\""), "\(local.output)")
+        #expect(!local.output.contains("PLAIN"), "only values from credentials are listed")
+        let json = try json(await cli(["--json", "explain", "--agent", "mixer", "--tool", "remote__search"])) as? [String: Any]
+        let headers = ((json?["routes"] as? [[String: Any]])?.first?["headers"] as? [[String: Any]]) ?? []
+        #expect(headers.compactMap { $0["origin"] as? String } == ["server headers", "binding override_headers"], "\(headers)")
+        for output in [remote.output, local.output] { #expect(!output.contains(secret)) }
+    }
 }
