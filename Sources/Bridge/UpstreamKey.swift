@@ -22,7 +22,9 @@ public struct UpstreamKey: Sendable, Hashable, CustomStringConvertible {
         switch server.spec.sharing {
         case .shared: UpstreamKey(workspaceID: server.workspaceID, serverID: server.id)
         case .perAgent: UpstreamKey(workspaceID: server.workspaceID, serverID: server.id, scope: "agent:" + agentID)
-        case .perSession: UpstreamKey(workspaceID: server.workspaceID, serverID: server.id, scope: "session:" + (sessionID ?? "none"))
+        // Without a session (an `/mcp/agents/<id>` caller): one per agent, still stopped when idle —
+        // never one process for every agent, which would isolate less than `per_agent`.
+        case .perSession: UpstreamKey(workspaceID: server.workspaceID, serverID: server.id, scope: "session:" + (sessionID ?? "none@" + agentID))
         }
     }
 
