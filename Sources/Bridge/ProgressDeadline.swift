@@ -39,7 +39,8 @@ enum ProgressDeadline {
             }
         }
         let call = Task { () async throws -> T in
-            try await body(max(ceiling, idle)) { update in
+            // The ceiling is absolute even below the idle deadline: nothing carries a call past it.
+            try await body(ceiling) { update in
                 rearm()
                 progress?(update)
             }

@@ -202,6 +202,28 @@ struct UpstreamFaultTests {
         await upstream.stop()
     }
 
+    @Test func progressNeverCarriesACallPastTheAbsoluteCeiling() async throws {
+        var options = Self.options()
+        options.callCeiling = .seconds(1)
+        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        _ = try await upstream.tools(timeout: .seconds(20))
+        // Progress every 100 ms for 6 s under a 10 s idle deadline: only the 1 s ceiling ends it.
+        let steps = Mutex(0)
+        let started = ContinuousClock.now
+        do {
+            _ = try await upstream.callTool("slow_operation", arguments: ["steps": 60, "step_ms": 100], timeout: .seconds(10)) { _ in
+                steps.withLock { $0 += 1 }
+            }
+            Issue.record("a call outlived the ceiling")
+        } catch {
+            #expect("\(error)".contains("timed out after 1"), "\(error)")
+        }
+        #expect(steps.withLock { $0 } >= 1, "progress arrived before the ceiling")
+        #expect(ContinuousClock.now - started < .seconds(5), "ended by the 1 s ceiling, not by the 6 s call")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "after"], timeout: .seconds(10), progress: nil).text == "after")
+        await upstream.stop()
+    }
+
     @Test func aToolListChangeOfA2026UpstreamArrivesThroughListenAndRefreshesTheCatalog() async throws {
         // The reference server negotiates 2026 with us, so it announces list changes only to the
         // `subscriptions/listen` stream the connection opens; without it nothing would arrive.

@@ -373,6 +373,39 @@ struct HostileClientTests {
         try await target.finish()
     }
 
+    @Test func anUpstreamThatNeverListsIsLeftOutWithinItsTimeoutAndTheOthersAreListed() async throws {
+        // Answers the handshake, then never answers anything: a hung server, not a dead one.
+        let hung = #"""
+        import json, sys
+        for line in sys.stdin:
+            message = json.loads(line)
+            if message.get("method") == "initialize":
+                print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "hung", "version": "1"}}}), flush=True)
+        """#
+        let target = try await Target.start { binary, db in
+            let directory = URL(fileURLWithPath: db).deletingLastPathComponent()
+            let script = directory.appendingPathComponent("hung.py").path
+            try hung.write(toFile: script, atomically: true, encoding: .utf8)
+            let manifest = directory.appendingPathComponent("hung.json")
+            try #"{"upstream_servers":{"hung":{"transport":"stdio","command":"python3","args":["\#(script)"],"timeout_s":1},"healthy":{"transport":"stdio","command":"${agentbridge}","args":["reference-server","--tools","3"]}},"agents":{"mixed":{"name":"Mixed","model":"scripted/demo","instructions":"x","visibility":"exposed","bindings":[{"server":"hung","allowed_tools":["*"],"timeout_s":1},{"server":"healthy","allowed_tools":["echo"],"timeout_s":20}]}}}"#
+                .write(to: manifest, atomically: true, encoding: .utf8)
+            let applied = await Interop.run(binary, ["--db", db, "apply", manifest.path], timeout: 60)
+            #expect(applied.status == 0, "\(applied.output)")
+        }
+        let started = ContinuousClock.now
+        let listed = try await target.exchange(target.request("tools/list", path: "/mcp/agents/mixed"))
+        let took = ContinuousClock.now - started
+        #expect(listed.status == 200, "\(listed.text)")
+        let result = Self.json(listed)?["result"] as? [String: Any]
+        let names = (result?["tools"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names.contains("healthy__echo"), "\(listed.text)")
+        let unavailable = (result?["_meta"] as? [String: Any])?["io.agentbridge/unavailableUpstreams"] as? [[String: Any]] ?? []
+        #expect(unavailable.compactMap { $0["server"] as? String } == ["hung"], "\(listed.text)")
+        // Bounded by the hung binding's 1 s, not by anything the healthy one or a default would allow.
+        #expect(took < .seconds(15), "listing took \(took)")
+        try await target.finish()
+    }
+
     @Test func guessingKeysIsLimitedPerAddressAndAudited() async throws {
         var good = ""
         let target = try await Target.start(["--failed-auth-limit", "3"]) { binary, db in
