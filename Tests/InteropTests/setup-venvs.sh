@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the Python virtual environments the interop tests drive the server with:
-#   <repo>/.venv-interop  mcp==2.3.0 (+ mcp-server-time and mcp-server-git, real upstreams), the modern official Python SDK
+#   <repo>/.venv-interop  mcp==2.3.0 (+ mcp-server-time, mcp-server-git and fastmcp, real upstreams), the modern official Python SDK
 #   <repo>/.venv-legacy   mcp 1.x (1.30.0 when it resolves), the legacy official Python SDK
 # Idempotent (a stamp file records the installed pins) and safe to run concurrently (flock).
 set -euo pipefail
@@ -12,6 +12,14 @@ PYTHON="${PYTHON:-python3}"
 MODERN_VENV="$REPO/.venv-interop"
 LEGACY_VENV="$REPO/.venv-legacy"
 MODERN_PINS=("mcp==2.3.0" "mcp-server-time==2026.10.19" "mcp-server-git==2026.10.19")
+# fastmcp 4.1.6 (a real FastMCP upstream over Streamable HTTP, on the same mcp 2.3.0). Its [server]
+# extra pins certifi>=2026.10.19, which the package index here does not carry: its dependencies go
+# in by hand with certifi 2026.10.18, then fastmcp itself with --no-deps.
+FASTMCP_DEPS=("certifi==2026.10.18" "mcp-types>=2.0.0,<3" platformdirs pydantic-settings "pydantic[email]>=2.12"
+  python-dotenv rich typing-extensions "authlib>=1.6.11" cyclopts exceptiongroup griffelib "httpx2>=2.5.0" joserfc
+  jsonref jsonschema-path openapi-pydantic opentelemetry-api packaging "py-key-value-aio[filetree,memory]>=0.4.4,<0.5.0"
+  pyperclip "python-multipart>=0.0.26" pyyaml "starlette>=1.0.1" "uncalled-for>=0.4.0" watchfiles websockets "uvicorn==0.54.0")
+FASTMCP_PINS=("fastmcp==4.1.6" "fastmcp-slim==4.1.6")
 LEGACY_PINS=("mcp==1.30.0")
 LEGACY_FALLBACK=("mcp<2")
 STAMP_NAME=".agentbridge-interop-stamp"
@@ -63,11 +71,14 @@ pip_install() { # <venv> <spec...>
 }
 
 setup_modern() {
-  local want; want="$(stamp_text "${MODERN_PINS[@]}")"
+  local want; want="$(stamp_text "${MODERN_PINS[@]}" "${FASTMCP_PINS[@]}")"
   if venv_ready "$MODERN_VENV" "$want"; then return 0; fi
-  echo "setup-venvs: creating $MODERN_VENV (${MODERN_PINS[*]})"
+  echo "setup-venvs: creating $MODERN_VENV (${MODERN_PINS[*]} ${FASTMCP_PINS[*]})"
   make_venv "$MODERN_VENV"
   pip_install "$MODERN_VENV" "${MODERN_PINS[@]}" || fail_with_log "pip install ${MODERN_PINS[*]} into $MODERN_VENV failed"
+  pip_install "$MODERN_VENV" "${FASTMCP_DEPS[@]}" || fail_with_log "pip install of fastmcp's dependencies into $MODERN_VENV failed"
+  pip_install "$MODERN_VENV" --no-deps "${FASTMCP_PINS[@]}" || fail_with_log "pip install ${FASTMCP_PINS[*]} into $MODERN_VENV failed"
+  "$MODERN_VENV/bin/python" -c 'import fastmcp' >>"$LOG" 2>&1 || fail_with_log "fastmcp is not importable in $MODERN_VENV"
   "$MODERN_VENV/bin/python" -c 'import mcp, importlib.metadata as m; assert m.version("mcp") == "2.3.0", m.version("mcp")' >>"$LOG" 2>&1 \
     || fail_with_log "mcp 2.3.0 is not importable in $MODERN_VENV"
   printf '%s\n' "$want" >"$MODERN_VENV/$STAMP_NAME"
