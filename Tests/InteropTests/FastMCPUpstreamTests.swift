@@ -6,11 +6,13 @@ import Testing
 import Glibc
 #endif
 
-/// A real FastMCP server (fastmcp 4.1.6 from PyPI) over Streamable HTTP as an upstream of
-/// `/mcp/agents/{id}`: its allowed tool is listed and called, a guessed one is an unknown tool and
-/// never runs, and the upstream receives exactly the configured headers — the server's credential
-/// header and the binding's override — and nothing of the caller's (its API key above all).
-@Suite("Gateway: a FastMCP upstream over Streamable HTTP", .serialized)
+/// Real FastMCP servers as HTTP upstreams of `/mcp/agents/{id}`: fastmcp 4.1.6 from PyPI over
+/// Streamable HTTP, and the official SDK 1.x's FastMCP (handshake era only) over Streamable HTTP
+/// and the 2024-11-05 HTTP+SSE transport. Each time the allowed tool is listed and called, a
+/// guessed one is an unknown tool and never runs, and the upstream receives exactly the
+/// configured headers — the server's credential header and the binding's override — and nothing
+/// of the caller's (its API key above all).
+@Suite("Gateway: FastMCP upstreams over HTTP", .serialized)
 struct FastMCPUpstreamTests {
     /// A loopback port nobody listens on right now (bound to port 0, then released).
     static func freePort() throws -> Int {
@@ -37,7 +39,10 @@ struct FastMCPUpstreamTests {
         return false
     }
 
-    @Test func aFastMCPUpstreamGetsOnlyItsConfiguredHeadersAndOnlyItsAllowedTool() async throws {
+    /// `fastmcp-http`: fastmcp 4.1.6; `sdk1-http`, `sdk1-sse`: the SDK 1.x FastMCP.
+    @Test(arguments: ["fastmcp-http", "sdk1-http", "sdk1-sse"])
+    func aFastMCPUpstreamGetsOnlyItsConfiguredHeadersAndOnlyItsAllowedTool(upstreamKind: String) async throws {
+        let sse = upstreamKind.hasSuffix("-sse")
         try await Interop.ensureVenvs()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fastmcp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -45,8 +50,8 @@ struct FastMCPUpstreamTests {
         let port = try Self.freePort()
         let headersLog = dir.appendingPathComponent("headers.jsonl").path, resetMark = dir.appendingPathComponent("reset").path
         let upstream = TestProcess()
-        upstream.executableURL = URL(fileURLWithPath: Interop.modernPython)
-        upstream.arguments = [Interop.scripts.appendingPathComponent("fastmcp_upstream.py").path,
+        upstream.executableURL = URL(fileURLWithPath: upstreamKind.hasPrefix("sdk1") ? Interop.legacyPython : Interop.modernPython)
+        upstream.arguments = [Interop.scripts.appendingPathComponent("fastmcp_upstream.py").path, "--transport", sse ? "sse" : "http",
                               "--port", String(port), "--headers-log", headersLog, "--reset-mark", resetMark]
         upstream.standardInput = FileHandle.nullDevice
         upstream.standardOutput = FileHandle.nullDevice
@@ -63,7 +68,7 @@ struct FastMCPUpstreamTests {
         let target = try await HostileClientTests.Target.start { binary, db in
             let manifest = dir.appendingPathComponent("fast.json").path
             try #"""
-                {"upstream_servers": {"fast": {"transport": "http", "url": "http://127.0.0.1:\#(port)/mcp",
+                {"upstream_servers": {"fast": {"transport": "\#(sse ? "sse" : "http")", "url": "http://127.0.0.1:\#(port)/\#(sse ? "sse" : "mcp")",
                                                 "headers": {"X-Api-Key": "${credential:fastkey}"}}},
                  "credentials": {"fastkey": {"kind": "api_key", "from_env": "FAST_KEY"}},
                  "agents": {"fast": {"name": "Fast", "instructions": "i", "model": "scripted/x", "visibility": "exposed",
