@@ -163,7 +163,7 @@ struct FailureTests {
     }
 
     static func modern(_ server: ScriptedServer, events: MCPClientEvents = MCPClientEvents()) async throws -> MCPClient {
-        let client = MCPClient(transport: server, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)), events: events)
+        let client = MCPClient(transport: server, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)), events: events)
         #expect(try await client.connect().era == .modern)
         return client
     }

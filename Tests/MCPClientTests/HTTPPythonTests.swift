@@ -18,7 +18,7 @@ struct HTTPPythonTests {
             throw error
         }
         let transport = try HTTPClientTransport(url: server.url, client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)), events: events)
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)), events: events)
         do {
             try await body(client, transport)
         } catch {

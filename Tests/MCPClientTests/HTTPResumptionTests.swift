@@ -53,7 +53,7 @@ struct HTTPResumptionTests {
                         onResume: (@Sendable (HTTPStreamResumption) -> Void)? = nil) async throws -> (HTTPClientTransport, MCPClient) {
         let transport = try HTTPClientTransport(url: server.base + "/mcp", headers: [("Authorization", "Bearer abc")], client: http,
                                                 resumption: resumption, onResume: onResume)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)), events: events)
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)), events: events)
         try await client.connect(era: era)
         return (transport, client)
     }
@@ -258,7 +258,7 @@ struct HTTPResumptionPythonTests {
         }
         let transport = try HTTPClientTransport(url: server.url, client: http, resumption: HTTPResumptionPolicy(defaultDelay: .milliseconds(100)),
                                                 onResume: onResume)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)), events: events)
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)), events: events)
         do {
             try await body(client, transport)
         } catch {

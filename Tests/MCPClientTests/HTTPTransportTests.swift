@@ -35,7 +35,7 @@ struct HTTPTransportTests {
         let server = try LiveHTTPEndpoint.start(pageSize: pageSize, tools: tools, authenticator: authenticator)
         let http = HTTPClient()
         let transport = try HTTPClientTransport(url: server.url, headers: headers, client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)), events: events)
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)), events: events)
         let setup = Setup(server: server, http: http, transport: transport, client: client)
         if let era {
             do { try await client.connect(era: era) } catch {
@@ -188,7 +188,7 @@ struct HTTPTransportTests {
         let refusing = try RefusingPort()
         defer { withExtendedLifetime(refusing) {} }  // refused until the test ends
         let transport = try HTTPClientTransport(url: "\(refusing.baseURL)/mcp", client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)))
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)))
         do {
             try await client.connect(era: .legacy)
             Issue.record("nobody listens there")

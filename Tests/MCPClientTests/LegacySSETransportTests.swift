@@ -32,7 +32,7 @@ struct LegacySSETransportTests {
         let http = HTTPClient()
         let sseURL = String(server.url.dropLast("/mcp".count)) + "/sse"
         let transport = try LegacySSEClientTransport(url: sseURL, headers: headers, client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)), events: events)
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)), events: events)
         return Setup(server: server, http: http, transport: transport, client: client)
     }
 
@@ -142,7 +142,7 @@ struct LegacySSETransportTests {
         let server = try Self.announcing { port in endpoint.replacingOccurrences(of: "{port}", with: port) }
         let http = HTTPClient()
         let transport = try LegacySSEClientTransport(url: server.base + "/sse", headers: [("Authorization", "Bearer keep-me-here")], client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)))
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)))
         do {
             try await client.connect(era: .auto)
             Issue.record("a cross-origin endpoint must be refused")
@@ -172,7 +172,7 @@ struct LegacySSETransportTests {
         }
         let http = HTTPClient()
         let transport = try LegacySSEClientTransport(url: server.base + "/deep/sse?x=1", client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)))
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)))
         let connecting = Task { try await client.connect(era: .auto) }
         for _ in 0..<600 where server.log.posts("initialize").isEmpty {
             try await Task.sleep(for: .milliseconds(50))  // hang guard: the POST follows the endpoint event
@@ -189,7 +189,7 @@ struct LegacySSETransportTests {
         let server = try ScriptedHTTPServer { _, _ in ScriptedHTTPServer.events([": waiting\n\n"], thenHold: true) }
         let http = HTTPClient()
         let transport = try LegacySSEClientTransport(url: server.base + "/sse", client: http, endpointTimeout: .milliseconds(300))
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)))
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)))
         do {
             try await client.connect(era: .legacy)
             Issue.record("no endpoint, no connection")
@@ -215,7 +215,7 @@ struct LegacySSETransportTests {
         }
         let http = HTTPClient()
         let transport = try LegacySSEClientTransport(url: server.base + "/sse", client: http)
-        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(requestTimeout: .seconds(30)))
+        let client = MCPClient(transport: transport, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)))
         await #expect(throws: MCPClientError.server(code: -32603, message: "HTTP 503 Service Unavailable", data: nil)) {
             try await client.connect(era: .legacy)
         }

@@ -18,7 +18,7 @@ final class ReferenceHarness: Sendable {
     let transport: InMemoryClientTransport
     let wire: WireLog
 
-    init(pageSize: Int = 100, tools: Int = 100, configuration: MCPClientConfiguration = MCPClientConfiguration(requestTimeout: .seconds(30)),
+    init(pageSize: Int = 100, tools: Int = 100, configuration: MCPClientConfiguration = MCPClientConfiguration(probeTimeout: .seconds(60), requestTimeout: .seconds(30)),
          events: MCPClientEvents = MCPClientEvents())
     {
         server = ReferenceServer.make(version: "test", configuration: .init(benchmarkTools: tools, pageSize: pageSize))
@@ -45,7 +45,7 @@ final class ReferenceHarness: Sendable {
                           capabilities: JSONObject? = nil, events: MCPClientEvents = MCPClientEvents()) async throws -> ReferenceHarness
     {
         let h = ReferenceHarness(pageSize: pageSize, tools: tools,
-                                 configuration: MCPClientConfiguration(capabilities: capabilities, requestTimeout: .seconds(30)),
+                                 configuration: MCPClientConfiguration(capabilities: capabilities, probeTimeout: .seconds(60), requestTimeout: .seconds(30)),
                                  events: events)
         try await h.client.connect(era: preference)
         return h

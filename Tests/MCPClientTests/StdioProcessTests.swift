@@ -10,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(30)))  // a hang guard; the first run may wait for setup-venvs.sh
 struct StdioProcessTests {
     static let configuration = MCPClientConfiguration(
-        clientInfo: Implementation(name: "agentbridge-tests", version: "1"), requestTimeout: .seconds(30))
+        clientInfo: Implementation(name: "agentbridge-tests", version: "1"), probeTimeout: .seconds(60), requestTimeout: .seconds(30))
 
     /// Runs `body` with a client on `child`; always stops the child, and shows its stderr when
     /// something fails.
@@ -211,7 +211,7 @@ struct StdioProcessTests {
         let python = try await Fixtures.venvTool(".venv-legacy")
         let child = try ChildProcess(python, [Fixtures.legacyServerScript])
         let client = MCPClient(transport: child.transport,
-                               configuration: MCPClientConfiguration(capabilities: ["elicitation": ["form": [:]]], requestTimeout: .seconds(30)))
+                               configuration: MCPClientConfiguration(capabilities: ["elicitation": ["form": [:]]], probeTimeout: .seconds(60), requestTimeout: .seconds(30)))
         defer { client.close() }
         do {
             try await client.connect()
