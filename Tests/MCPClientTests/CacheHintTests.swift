@@ -27,7 +27,7 @@ struct CacheHintTests {
     }
 
     @Test func theShortestPageTTLBoundsTheWholeList() async throws {
-        let client = MCPClient(transport: Self.modern(5000, 2000))
+        let client = MCPClient(transport: Self.modern(5000, 2000), configuration: .patient)
         try await client.connect()
         let (tools, freshFor) = try await client.listToolsAndFreshness()
         #expect(tools.map(\.name) == ["a", "b"])
@@ -36,13 +36,13 @@ struct CacheHintTests {
 
     @Test(arguments: [nil, -5, 0] as [JSONValue?])
     func aMissingOrNegativeTTLMeansStaleAtOnce(ttl: JSONValue?) async throws {
-        let client = MCPClient(transport: Self.modern(60000, ttl))
+        let client = MCPClient(transport: Self.modern(60000, ttl), configuration: .patient)
         try await client.connect()
         #expect(try await client.listToolsAndFreshness().freshFor == .zero)
     }
 
     @Test func aHandshakeEraServerGivesNoHint() async throws {
-        let client = MCPClient(transport: ScriptedServer(ScriptedServer.legacy(discoverError: -32601)))
+        let client = MCPClient(transport: ScriptedServer(ScriptedServer.legacy(discoverError: -32601)), configuration: .patient)
         try await client.connect()
         let (tools, freshFor) = try await client.listToolsAndFreshness()
         #expect(tools.map(\.name) == ["t"] && freshFor == nil)

@@ -184,7 +184,7 @@ struct InputTests {
             default: return []
             }
         }
-        let client = MCPClient(transport: server, configuration: MCPClientConfiguration(maxInputRounds: 3))
+        let client = MCPClient(transport: server, configuration: MCPClientConfiguration(probeTimeout: .seconds(60), maxInputRounds: 3))
         try await client.connect()
         await #expect(throws: MCPClientError.tooManyInputRounds(3)) { try await client.callTool("loop") }
         #expect(server.sentMethods.filter { $0 == "tools/call" }.count == 4)

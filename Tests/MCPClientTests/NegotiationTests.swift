@@ -63,7 +63,7 @@ struct NegotiationTests {
     @Test(arguments: [Int64(-32601), -32602, -32600, -32603])
     func anyDiscoverErrorFallsBackToInitialize(code: Int64) async throws {
         let server = ScriptedServer(ScriptedServer.legacy(discoverError: code))
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         let n = try await client.connect()
         #expect(n.era == .legacy)
         #expect(n.protocolVersion == .v2025_11_25)
@@ -93,7 +93,7 @@ struct NegotiationTests {
             }
             return [ScriptedServer.result(for: message, ScriptedServer.discoverResult)]
         }
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         let n = try await client.connect()
         #expect(n.era == .modern)
         #expect(n.serverName == "scripted")
@@ -104,7 +104,7 @@ struct NegotiationTests {
         let server = ScriptedServer { message, _ in
             [ScriptedServer.error(for: message, -32022, "Unsupported protocol version", data: ["supported": ["2099-01-01"], "requested": "2026-07-28"])]
         }
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         await #expect {
             try await client.connect()
         } throws: { error in
@@ -123,7 +123,7 @@ struct NegotiationTests {
             default: return []
             }
         }
-        let n = try await MCPClient(transport: server).connect()
+        let n = try await MCPClient(transport: server, configuration: .patient).connect()
         #expect(n.era == .legacy)
         #expect(n.protocolVersion == .v2025_06_18, "any handshake version the server answers is accepted")
     }
@@ -137,7 +137,7 @@ struct NegotiationTests {
             default: return []
             }
         }
-        let n = try await MCPClient(transport: server).connect()
+        let n = try await MCPClient(transport: server, configuration: .patient).connect()
         #expect(n.era == .legacy)
     }
 
@@ -163,7 +163,7 @@ struct NegotiationTests {
         let server = ScriptedServer { message, _ in
             message["method"] == "server/discover" ? [.close("upstream closed the connection (end of stream)")] : []
         }
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         await #expect(throws: MCPClientError.closed("upstream closed the connection (end of stream)")) {
             try await client.connect()
         }
@@ -175,7 +175,7 @@ struct NegotiationTests {
         let server = ScriptedServer { message, _ in
             message["method"] == "initialize" ? [ScriptedServer.result(for: message, ScriptedServer.initializeResult(version))] : []
         }
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         await #expect {
             try await client.connect(era: .legacy)
         } throws: { error in

@@ -144,7 +144,7 @@ struct NotificationTests {
             }
         }
         let changes = Collector<MCPClientEvents.ListKind>()
-        let client = MCPClient(transport: server, events: MCPClientEvents(listChanged: { changes.append($0) }))
+        let client = MCPClient(transport: server, configuration: .patient, events: MCPClientEvents(listChanged: { changes.append($0) }))
         try await client.connect()
         let subscription = try await client.listen()
         #expect(await subscription.ended() == nil)
@@ -160,7 +160,7 @@ struct NotificationTests {
             default: return []
             }
         }
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         try await client.connect()
         await #expect(throws: MCPClientError.server(code: -32601, message: "Method not found", data: nil)) {
             try await client.listen()

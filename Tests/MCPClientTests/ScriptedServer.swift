@@ -88,3 +88,10 @@ final class ScriptedServer: MCPClientTransport {
         }
     }
 }
+
+extension MCPClientConfiguration {
+    /// For clients of a server that answers the probe: a probe timeout no starved test process
+    /// reaches (at the start of a full run the pool can stall for 10 s and more, and a probe past
+    /// its timeout rightly falls back to the handshake era). Tests of the timeout set their own.
+    static let patient = MCPClientConfiguration(probeTimeout: .seconds(60))
+}

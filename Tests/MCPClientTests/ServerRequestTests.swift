@@ -19,7 +19,7 @@ struct ServerRequestTests {
             default: return []
             }
         }
-        let client = MCPClient(transport: server)
+        let client = MCPClient(transport: server, configuration: .patient)
         try await client.connect(era: .legacy)
         let call = Task { try await client.callTool("x", timeout: .seconds(30)) }
         defer { call.cancel() }
