@@ -47,7 +47,7 @@ func withClient(
 
 /// Fails the test instead of hanging it when `body` does not finish within `seconds` (a hang
 /// guard only: generous, never a performance assertion).
-func hangGuard<T: Sendable>(_ seconds: Int = 30, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func hangGuard<T: Sendable>(_ seconds: Int = 120, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
@@ -66,7 +66,7 @@ struct HangGuardExpired: Error {}
 
 /// Polls `condition` every 10 ms until it holds (hang guard: `seconds`). For waiting on a side
 /// effect in another process or thread (a server noticing a close), never for timing.
-func eventually(_ seconds: Int = 10, _ condition: @Sendable () -> Bool) async throws {
+func eventually(_ seconds: Int = 60, _ condition: @Sendable () -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while !condition() {
         guard ContinuousClock.now < deadline else { throw HangGuardExpired() }
