@@ -7,8 +7,9 @@
 // others). Only tools the binding's allow-list permits are listed, under their exposed names
 // (`server__tool` or the alias). A call resolves the name with the upstream's catalog, and a tool
 // that is not allowed — listed or guessed — is "unknown tool" (−32602), exactly like a name that
-// exists nowhere. `request_confirmation` tools ask the human through the client (elicitation, in
-// either era) with the exact arguments, and are refused when the client cannot ask. Calls run
+// exists nowhere. A call of a `request_confirmation` tool waits for an approval record, decided
+// in the caller's client or on any surface that decides approvals (`CallConfirmation`); the
+// approved arguments are the ones sent. Calls run
 // under the binding's (or the tool's) timeout. The caller's own credentials never reach an
 // upstream: a stdio child sees only its configured environment.
 
@@ -30,6 +31,7 @@ public final class AgentCatalogProvider: CatalogProvider {
     let log: @Sendable (String) -> Void
     private let toolsChanged: (@Sendable () -> Void)?
     private let watched = Mutex<Set<UpstreamKey>>([])
+    private let confirmation: CallConfirmation
     /// The platform session this provider calls tools for (a run's session), which selects the
     /// process of `per_session` servers; nil where there is no platform session (a gateway
     /// process is its own session).
@@ -42,9 +44,14 @@ public final class AgentCatalogProvider: CatalogProvider {
     ///     `tools/list_changed` to its own clients); nil registers nothing on the shared
     ///     connections (the runtime makes a provider per run, which must not pile handlers up).
     ///   - sessionID: the platform session whose `per_session` upstream processes to use.
+    ///   - approvalTimeout: how long a `request_confirmation` call waits for its approval.
     public init(database: Database, caller: Caller, agentID: String, registry: UpstreamRegistry, sessionID: String? = nil,
+                approvalTimeout: Duration = .seconds(3600), clock: WallClock = .system,
                 log: @escaping @Sendable (String) -> Void, toolsChanged: (@Sendable () -> Void)? = nil) {
         self.sessionID = sessionID
+        self.confirmation = CallConfirmation(
+            store: ApprovalStore(database: database, clock: clock), clock: clock, caller: caller, agentID: agentID,
+            timeout: approvalTimeout, pollInterval: .milliseconds(200))
         self.toolsChanged = toolsChanged
         self.database = database
         self.caller = caller
@@ -154,9 +161,20 @@ public final class AgentCatalogProvider: CatalogProvider {
 
     public func callTool(name: String, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
         guard let route = await allowedRoute(name, in: try agent().spec) else { return nil }
-        if route.runBehavior.value == .requestConfirmation {
-            if let refusal = try await confirm(route, arguments: arguments, context: context) { return refusal }
+        guard route.runBehavior.value == .requestConfirmation else {
+            return try await call(route, arguments: arguments, context: context)
         }
+        switch try await confirmation.confirm(route, arguments: arguments, context: context) {
+        case .refused(let result):
+            return result
+        case .approved(let approved, let approval):
+            return CallConfirmation.annotate(try await call(route, arguments: approved, context: context), approval: approval, sent: approved)
+        }
+    }
+
+    /// Calls `route` for a caller, forwarding what the upstream asks meanwhile as far as the
+    /// caller can answer it.
+    private func call(_ route: ToolRoute, arguments: JSONObject, context: RequestContext) async throws -> JSONValue {
         let progress: @Sendable (MCPProgress) -> Void = { progress in
             context.progress(progress.progress, total: progress.total, message: progress.message)
         }
@@ -249,18 +267,5 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// Whether a client with `capabilities` can answer any upstream question.
     static func canAnswerInput(_ capabilities: JSONObject) -> Bool {
         capabilities["elicitation"] != nil || capabilities["sampling"] != nil || capabilities["roots"] != nil
-    }
-
-    /// Asks the human to allow the call; nil when allowed, else the tool result to return.
-    func confirm(_ route: ToolRoute, arguments: JSONObject, context: RequestContext) async throws -> JSONValue? {
-        let shown = JSONWriter.string(.object(arguments), sortKeys: true)
-        let message = "Agent \(agentID) wants to call \(route.upstreamTool) on \(route.binding.server) with arguments \(shown). Allow it?"
-        let schema: JSONValue = ["type": "object", "properties": ["allow": ["type": "boolean", "title": "Allow this call"]], "required": ["allow"]]
-        // Throws InputRequired until the client answered; the engine re-runs this call with the
-        // answer (2026: input_required + requestState; legacy: elicitation/create), and reports a
-        // client without the elicitation capability as a tool error. Nothing reached the upstream yet.
-        let answer = try context.elicit(key: "confirm:\(route.exposedName)", message: message, schema: schema)
-        if answer.action == .accept, answer.content?["allow"]?.boolValue == true { return nil }
-        return ToolResult.error("\(route.exposedName) was not approved by the user").json
     }
 }

@@ -62,7 +62,11 @@ public final class ParkedCalls: Sendable {
             return try result.get()
         case .question(let key, let request):
             park(call)
-            throw InputRequired(requests: [(key, request)], state: [Self.stateKey: .string(call.token)])
+            // Kept beside what earlier steps of the same request put there (the approval a
+            // confirmed call ran under), so the retry finds both.
+            var state = context.state?.objectValue ?? [:]
+            state[Self.stateKey] = .string(call.token)
+            throw InputRequired(requests: [(key, request)], state: .object(state))
         }
     }
 

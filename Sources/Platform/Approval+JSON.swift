@@ -7,10 +7,12 @@ extension Approval {
     /// The JSON form shown on every surface (timestamps in Unix milliseconds).
     public var json: JSONValue {
         var object: JSONObject = [
-            "id": .string(id), "run_id": .string(runID), "agent_id": .string(agentID),
+            "id": .string(id), "agent_id": .string(agentID),
             "tool_call_id": .string(toolCallID), "tool_name": .string(toolName), "arguments": arguments,
             "status": .string(status.rawValue), "expires_at": .int(expiresAt), "created_at": .int(createdAt),
         ]
+        object["run_id"] = runID.map(JSONValue.string) ?? .null
+        object["requested_by"] = requestedBy.map(JSONValue.string) ?? .null
         object["server_id"] = serverID.map(JSONValue.string) ?? .null
         object["approved_arguments"] = approvedArguments ?? .null
         object["decided_by"] = decidedBy.map(JSONValue.string) ?? .null

@@ -1,7 +1,8 @@
-// Approval: a human decision a run waits for before calling a tool that is bound with
-// `request_confirmation`. It records the tool call, the arguments the model proposed and, once
-// decided, who decided, when, why and — when approving — the arguments to actually use (the
-// proposal or a person's edit). An approval nobody decides in time expires, which denies it.
+// Approval: a human decision a tool call bound with `request_confirmation` waits for — a run's
+// call (it has a `runID`) or a gateway caller's call (no run; `requestedBy` names the caller).
+// It records the tool call, the arguments proposed and, once decided, who decided, when, why
+// and — when approving — the arguments to actually use (the proposal or a person's edit). An
+// approval nobody decides in time expires, which denies it.
 
 import JSON
 
@@ -22,9 +23,13 @@ public struct Approval: Sendable, Hashable {
     /// Platform-generated id (`apr_…`), unique across workspaces.
     public let id: String
     public let workspaceID: String
-    public let runID: String
+    /// The run whose call waits; nil for a gateway call.
+    public let runID: String?
+    /// Who asked, for a gateway call (the caller's principal); nil for a run's call.
+    public let requestedBy: String?
     public let agentID: String
-    /// The model's id for the tool call (matches the run's `tool.call` event).
+    /// The model's id for the tool call (matches the run's `tool.call` event), or the id the
+    /// gateway gave the call.
     public let toolCallID: String
     /// The upstream server of the tool, or nil for platform tools.
     public let serverID: String?
@@ -45,13 +50,14 @@ public struct Approval: Sendable, Hashable {
     public let createdAt: Int64
 
     public init(
-        id: String, workspaceID: String, runID: String, agentID: String, toolCallID: String, serverID: String?,
+        id: String, workspaceID: String, runID: String?, requestedBy: String? = nil, agentID: String, toolCallID: String, serverID: String?,
         toolName: String, arguments: JSONValue, status: ApprovalStatus, approvedArguments: JSONValue?,
         decidedBy: String?, decidedAt: Int64?, reason: String?, expiresAt: Int64, createdAt: Int64
     ) {
         self.id = id
         self.workspaceID = workspaceID
         self.runID = runID
+        self.requestedBy = requestedBy
         self.agentID = agentID
         self.toolCallID = toolCallID
         self.serverID = serverID

@@ -1,8 +1,10 @@
-// ApprovalStore: the human-in-the-loop decisions runs wait for.
+// ApprovalStore: the human-in-the-loop decisions runs and gateway calls wait for.
 //
 // The runtime creates an approval when a run reaches a tool bound with `request_confirmation`
 // (appending `approval.requested`), reads `pending(runID:)` to know what it waits for, and calls
-// `expireDue()` periodically. Callers (`decide_approval`, REST, CLI) approve — optionally with
+// `expireDue()` periodically. The gateway creates one for a caller's call of such a tool
+// (`createForCall`, audited as `approvals.request`: there is no run to append events to) and
+// waits for it to be decided; the caller may decide it itself through its client (`answer`). Callers (`decide_approval`, REST, CLI) approve — optionally with
 // edited arguments, which must be a JSON object — or reject, once: deciding a decided approval is
 // a conflict naming its status. Expiry denies: an approval decided at or after `expiresAt` is
 // marked expired (that change is kept) and the decision is refused. Every resolution appends
@@ -52,7 +54,7 @@ public struct ApprovalStore: Sendable {
                     throw PlatformError.conflict("run \"\(runID)\" is \(run.status.rawValue); approvals are requested only by running or paused runs")
                 }
                 let approval = Approval(
-                    id: Self.newID(), workspaceID: run.workspaceID, runID: runID, agentID: run.agentID, toolCallID: toolCallID,
+                    id: Self.newID(), workspaceID: run.workspaceID, runID: runID, requestedBy: nil, agentID: run.agentID, toolCallID: toolCallID,
                     serverID: serverID, toolName: toolName, arguments: arguments, status: .pending, approvedArguments: nil,
                     decidedBy: nil, decidedAt: nil, reason: nil, expiresAt: expiresAt, createdAt: now)
                 try connection.execute(
@@ -79,6 +81,62 @@ public struct ApprovalStore: Sendable {
         }
     }
 
+    /// Records a pending approval for a gateway caller's call of tool `toolName` (of upstream
+    /// `serverID`) that agent `agentID` exposes, with the exact `arguments` (a JSON object),
+    /// asked by `requester` (the caller's principal, who may `answer` it); audited as
+    /// `approvals.request` by `caller` without argument values. The call gets a fresh id.
+    public func createForCall(
+        caller: Caller, requester: String, agentID: String, serverID: String, toolName: String, arguments: JSONValue, expiresAt: Int64
+    ) throws -> Approval {
+        let now = clock.nowMilliseconds()
+        let issues = ValidationIssues()
+        _ = SpecReader.check(requester, at: "$.requested_by", maxLength: 256, allowControl: false, issues: issues)
+        _ = SpecReader.check(serverID, at: "$.server_id", maxLength: 256, allowControl: false, issues: issues)
+        _ = SpecReader.check(toolName, at: "$.tool_name", maxLength: 256, allowControl: false, issues: issues)
+        if arguments.objectValue == nil { issues.add("$.arguments", "must be an object (got \(arguments.typeName))") }
+        if expiresAt <= now { issues.add("$.expires_at", "must be in the future (got \(expiresAt), now \(now))") }
+        try issues.throwIfAny()
+        let approval = Approval(
+            id: Self.newID(), workspaceID: caller.workspaceID, runID: nil, requestedBy: requester, agentID: agentID,
+            toolCallID: "call_" + Base64URL.encode(SecureRandom.bytes(12)), serverID: serverID, toolName: toolName,
+            arguments: arguments, status: .pending, approvedArguments: nil, decidedBy: nil, decidedAt: nil, reason: nil,
+            expiresAt: expiresAt, createdAt: now)
+        try database.write { connection in
+            try connection.transaction { connection in
+                try connection.execute(
+                    """
+                    INSERT INTO approvals
+                        (id, workspace_id, run_id, requested_by, agent_id, tool_call_id, server_id, tool_name, arguments, status,
+                         expires_at, created_at)
+                    VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(approval.id), .text(approval.workspaceID), .text(requester), .text(agentID), .text(approval.toolCallID),
+                        .text(serverID), .text(toolName), .text(StoredColumn.text(arguments)), .text(ApprovalStatus.pending.rawValue),
+                        .integer(expiresAt), .integer(now),
+                    ])
+                try AuditLog.append(
+                    AuditEntry(
+                        action: "approvals.request", targetKind: .approval, targetID: approval.id,
+                        detail: [
+                            "agent_id": .string(agentID), "server_id": .string(serverID), "tool_name": .string(toolName),
+                            "requested_by": .string(requester),
+                        ]),
+                    caller: caller, at: now, in: connection)
+            }
+        }
+        return approval
+    }
+
+    /// Approval `id` as stored, for the process that created it (no access check: it waits on
+    /// its own approval).
+    public func current(id: String) throws -> Approval {
+        guard let approval = try database.read({ try Self.load(id: id, in: $0) }) else {
+            throw PlatformError.notFound(kind: .approval, id: id)
+        }
+        return approval
+    }
+
     /// The pending approvals of run `runID`, oldest first (including any whose expiry passed but
     /// that `expireDue` has not closed yet).
     public func pending(runID: String) throws -> [Approval] {
@@ -101,6 +159,18 @@ public struct ApprovalStore: Sendable {
                     "SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY created_at, id",
                     [.integer(now)])
                 return try due.map { row in try Self.expire(id: try row.string("id"), reason: nil, at: now, in: connection) }
+            }
+        }
+    }
+
+    /// Closes pending approval `id` as expired with `reason` (the call waiting for it went away);
+    /// nothing happens when it is decided already.
+    public func withdraw(id: String, reason: String) throws {
+        let now = clock.nowMilliseconds()
+        try database.write { connection in
+            try connection.transaction { connection in
+                guard try Self.load(id: id, in: connection)?.status == .pending else { return }
+                _ = try Self.expire(id: id, reason: reason, at: now, in: connection)
             }
         }
     }
@@ -140,6 +210,25 @@ public struct ApprovalStore: Sendable {
             throw PlatformError.notFound(kind: .approval, id: id)
         }
         try gate.check(caller, .decideApprovals, stored.objectRef)
+        return try resolve(caller: caller, decider: caller.principal.actorID, id: id, approve: approve, arguments: arguments, reason: reason)
+    }
+
+    /// The caller that asked for gateway approval `id` decides it through its own client (the
+    /// person at the client is who `request_confirmation` asks): `requester` must be the
+    /// approval's `requestedBy`, and no `approvals:write` is needed. Recorded as decided by the
+    /// requester and audited by `caller` (the gateway). Otherwise as `decide`.
+    @discardableResult
+    public func answer(caller: Caller, requester: String, id: String, approve: Bool, arguments: JSONValue? = nil, reason: String? = nil) throws -> Approval {
+        // Another caller's approval is reported as missing, like every object a caller cannot see.
+        guard let stored = try database.read({ try Self.load(id: id, in: $0) }), stored.workspaceID == caller.workspaceID,
+              stored.requestedBy == requester else {
+            throw PlatformError.notFound(kind: .approval, id: id)
+        }
+        return try resolve(caller: caller, decider: requester, id: id, approve: approve, arguments: arguments, reason: reason)
+    }
+
+    /// Validates and records a decision by `decider` (audited as `caller`).
+    private func resolve(caller: Caller, decider: String, id: String, approve: Bool, arguments: JSONValue?, reason: String?) throws -> Approval {
         let issues = ValidationIssues()
         if let arguments {
             if !approve {
@@ -163,7 +252,8 @@ public struct ApprovalStore: Sendable {
                     try AuditLog.append(
                         AuditEntry(
                             action: "approvals.decide", targetKind: .approval, targetID: id, outcome: .failed,
-                            detail: ["decision": .string(approve ? "approve" : "reject"), "status": "expired", "run_id": .string(current.runID)]),
+                            detail: ["decision": .string(approve ? "approve" : "reject"), "status": "expired",
+                                     "run_id": current.runID.map(JSONValue.string) ?? .null]),
                         caller: caller, at: now, in: connection)
                     return .expired(expired)
                 }
@@ -178,7 +268,7 @@ public struct ApprovalStore: Sendable {
                     WHERE id = ? AND status = 'pending'
                     """,
                     [
-                        .text(status.rawValue), StoredColumn.optionalText(approvedArguments), .text(caller.principal.actorID),
+                        .text(status.rawValue), StoredColumn.optionalText(approvedArguments), .text(decider),
                         .integer(now), .optionalText(reason), .text(id),
                     ])
                 guard let decided = try Self.load(id: id, in: connection) else { throw PlatformError.notFound(kind: .approval, id: id) }
@@ -188,7 +278,8 @@ public struct ApprovalStore: Sendable {
                         action: "approvals.decide", targetKind: .approval, targetID: id,
                         detail: [
                             "decision": .string(status.rawValue), "arguments_edited": .bool(edited),
-                            "run_id": .string(current.runID), "tool_name": .string(current.toolName),
+                            "run_id": current.runID.map(JSONValue.string) ?? .null, "tool_name": .string(current.toolName),
+                            "decided_by": .string(decider),
                         ]),
                     caller: caller, at: now, in: connection)
                 return .decided(decided)
@@ -203,10 +294,12 @@ public struct ApprovalStore: Sendable {
         }
     }
 
-    /// Appends `approval.resolved` for `approval` to its run's session.
+    /// Appends `approval.resolved` for `approval` to its run's session (a gateway call's approval
+    /// has no session: its decision is in the audit log).
     private static func appendResolved(_ approval: Approval, edited: Bool, at now: Int64, in connection: Connection) throws {
-        guard let run = try RunStore.load(id: approval.runID, in: connection) else {
-            throw PlatformError.notFound(kind: .run, id: approval.runID)
+        guard let runID = approval.runID else { return }
+        guard let run = try RunStore.load(id: runID, in: connection) else {
+            throw PlatformError.notFound(kind: .run, id: runID)
         }
         var data = JSONObject()
         data["approval_id"] = .string(approval.id)
@@ -271,7 +364,8 @@ public struct ApprovalStore: Sendable {
 
     static func approval(from row: Row) throws -> Approval {
         Approval(
-            id: try row.string("id"), workspaceID: try row.string("workspace_id"), runID: try row.string("run_id"),
+            id: try row.string("id"), workspaceID: try row.string("workspace_id"), runID: try row.optionalString("run_id"),
+            requestedBy: try row.optionalString("requested_by"),
             agentID: try row.string("agent_id"), toolCallID: try row.string("tool_call_id"),
             serverID: try row.optionalString("server_id"), toolName: try row.string("tool_name"),
             arguments: try StoredColumn.json(row, "arguments"), status: try StoredColumn.value(row, "status"),

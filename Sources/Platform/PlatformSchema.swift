@@ -227,6 +227,42 @@ public enum PlatformSchema {
             -- Approval lists without a status or run filter, newest first.
             CREATE INDEX approvals_by_workspace_created ON approvals (workspace_id, created_at);
             """),
+        Migration(version: 8, name: "approvals of gateway calls", sql: """
+            -- A gateway call of a `request_confirmation` tool asks for an approval without a run:
+            -- `run_id` becomes optional and `requested_by` names the caller that asked (SQLite
+            -- drops a NOT NULL only by rebuilding the table). Every approval has one or the other.
+            CREATE TABLE approvals_v8 (
+                id TEXT PRIMARY KEY NOT NULL,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                run_id TEXT REFERENCES runs(id),
+                requested_by TEXT,
+                agent_id TEXT NOT NULL,
+                tool_call_id TEXT NOT NULL,
+                server_id TEXT,
+                tool_name TEXT NOT NULL,
+                arguments TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+                approved_arguments TEXT,
+                decided_by TEXT,
+                decided_at INTEGER,
+                reason TEXT,
+                expires_at INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                CHECK (run_id IS NOT NULL OR requested_by IS NOT NULL)
+            ) STRICT;
+            INSERT INTO approvals_v8
+                (id, workspace_id, run_id, agent_id, tool_call_id, server_id, tool_name, arguments, status,
+                 approved_arguments, decided_by, decided_at, reason, expires_at, created_at)
+            SELECT id, workspace_id, run_id, agent_id, tool_call_id, server_id, tool_name, arguments, status,
+                   approved_arguments, decided_by, decided_at, reason, expires_at, created_at
+            FROM approvals;
+            DROP TABLE approvals;
+            ALTER TABLE approvals_v8 RENAME TO approvals;
+            CREATE INDEX approvals_by_run ON approvals (run_id);
+            CREATE INDEX approvals_pending ON approvals (workspace_id, status, created_at);
+            CREATE INDEX approvals_due ON approvals (expires_at) WHERE status = 'pending';
+            CREATE INDEX approvals_by_workspace_created ON approvals (workspace_id, created_at);
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and

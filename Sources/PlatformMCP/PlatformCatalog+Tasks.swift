@@ -11,6 +11,7 @@
 // with an `isError` result (the failure is the tool's answer, not a protocol error); cancelled →
 // cancelled.
 
+import Bridge
 import Foundation
 import JSON
 import MCP
@@ -60,7 +61,7 @@ extension PlatformCatalog: TaskProvider {
                 task["statusMessage"] = .string("waiting for approval of " + pending.map(\.toolName).joined(separator: ", "))
                 var requests = JSONObject()
                 for approval in pending {
-                    let (key, request) = RunFollower.question(approval)
+                    let (key, request) = ApprovalQuestion.question(approval)
                     requests[key] = request.json
                 }
                 task["inputRequests"] = .object(requests)

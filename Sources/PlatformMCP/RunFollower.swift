@@ -9,12 +9,12 @@
 // retry follows the same run instead of starting another) — the engine binds it to the
 // principal and the arguments and gives it an expiry — and each question's key carries the
 // approval id and a digest of the exact arguments, so an answer can only decide the call it was
-// shown. A handshake-era client gets `elicitation/create` within the same request. A client that
+// shown (`ApprovalQuestion`). A handshake-era client gets `elicitation/create` within the same request. A client that
 // cannot elicit gets a result saying the run is paused and naming the approvals to decide
 // (`decide_approval`).
 
 import Foundation
-import Hashing
+import Bridge
 import JSON
 import MCP
 import MCPServer
@@ -67,19 +67,9 @@ struct RunFollower: Sendable {
     /// answer; other keys are ignored.
     static func decide(_ runID: String, answers: JSONObject, runtime: AgentRuntime, database: Database, caller: Caller) throws {
         for approval in try ApprovalStore(database: database).pending(runID: runID) {
-            guard let answer = answers[Self.key(approval)] else { continue }
-            let result = try ElicitResult(json: answer)
-            let approve = result.action == .accept && result.content?["approve"]?.boolValue == true
-            var edited: JSONValue?
-            if approve, let text = result.content?["arguments"]?.stringValue, !text.isEmpty {
-                guard let parsed = try? JSONParser.parse(Array(text.utf8)), parsed.objectValue != nil else {
-                    throw PlatformError.invalid("$.arguments", "the edited arguments must be a JSON object")
-                }
-                edited = parsed
-            }
-            let reason = result.content?["reason"]?.stringValue
-                ?? (approve ? nil : (result.action == .accept ? "rejected in the client" : "\(result.action.rawValue)d in the client"))
-            try runtime.decide(caller: caller, approvalID: approval.id, approve: approve, arguments: edited, reason: reason)
+            guard let answer = answers[ApprovalQuestion.key(approval)] else { continue }
+            let decision = try ApprovalQuestion.answer(answer)
+            try runtime.decide(caller: caller, approvalID: approval.id, approve: decision.approve, arguments: decision.arguments, reason: decision.reason)
         }
     }
 
@@ -97,31 +87,8 @@ struct RunFollower: Sendable {
                 + "Decide with decide_approval, then follow the run with get_run."
             return ToolResult(content: [.text(text)], structuredContent: ["run": run.json, "status": "paused", "approvals": .array(pending.map(\.json))])
         }
-        _ = try context.inputs(pending.map(Self.question), state: [Self.stateKey: .string(runID)])
+        _ = try context.inputs(pending.map(ApprovalQuestion.question), state: [Self.stateKey: .string(runID)])
         return nil
-    }
-
-    /// The elicitation that asks a person to decide `approval`, under its key.
-    static func question(_ approval: Approval) -> (String, InputRequest) {
-        let shown = JSONWriter.string(approval.arguments, sortKeys: true)
-        let message = "Agent \(approval.agentID) wants to call \(approval.toolName)"
-            + (approval.serverID.map { " on \($0)" } ?? "") + " with arguments \(shown). Approve it?"
-        let schema: JSONValue = [
-            "type": "object",
-            "properties": [
-                "approve": ["type": "boolean", "title": "Approve this call"],
-                "arguments": ["type": "string", "title": "Edited arguments (JSON object, optional)"],
-                "reason": ["type": "string", "title": "Reason (shown to the agent)"],
-            ],
-            "required": ["approve"],
-        ]
-        return (key(approval), InputRequest.elicitation(message: message, schema: schema))
-    }
-
-    /// The question key of `approval`: its id and a digest of the exact arguments shown.
-    static func key(_ approval: Approval) -> String {
-        let digest = Hex.encode(Array(SHA256.hash(Array(JSONWriter.string(approval.arguments, sortKeys: true).utf8)).prefix(8)))
-        return "approval:\(approval.id):\(digest)"
     }
 
     static func progressMessage(_ event: Event) -> String? {

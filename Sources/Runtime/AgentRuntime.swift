@@ -209,7 +209,7 @@ public final class AgentRuntime: Sendable {
     @discardableResult
     public func decide(caller: Caller, approvalID: String, approve: Bool, arguments: JSONValue? = nil, reason: String? = nil) throws -> Approval {
         let approval = try approvals.decide(caller: caller, id: approvalID, approve: approve, arguments: arguments, reason: reason)
-        if let run = try? runs.get(caller: .local(.runtime, workspace: approval.workspaceID), id: approval.runID) {
+        if let runID = approval.runID, let run = try? runs.get(caller: .local(.runtime, workspace: approval.workspaceID), id: runID) {
             signals.fire(run.sessionID)
         }
         return approval

@@ -26,6 +26,8 @@ final class AgentEndpoints: Sendable {
     private let endpoints = Mutex<[String: (endpoint: MCPHTTPEndpoint, provider: AgentCatalogProvider)]>([:])
     /// `none` or `keys` (a static token cannot say which workspace it belongs to).
     private let requireKeys: Bool
+    /// How long a `request_confirmation` call waits for its approval.
+    private let approvalTimeout: Duration
     /// One relay for every agent endpoint: they may share an upstream process, whose output
     /// only one relay can watch. Nil sends every call through the engine (`serve --no-relay`).
     private let relay: ToolCallRelay?
@@ -33,7 +35,8 @@ final class AgentEndpoints: Sendable {
     static let prefix = "/mcp/agents"
 
     init(database: Database, keys: APIKeyStore, limits: KeyRateLimits, registry: UpstreamRegistry, base: MCPHTTPEndpoint.Configuration,
-         version: String, pageSize: Int, requireKeys: Bool, relayCalls: Bool = true) {
+         version: String, pageSize: Int, requireKeys: Bool, relayCalls: Bool = true, approvalTimeout: Duration = .seconds(3600)) {
+        self.approvalTimeout = approvalTimeout
         self.relay = relayCalls ? ToolCallRelay(agent: nil, connection: nil, limits: base.jsonLimits) : nil
         self.database = database
         self.keys = keys
@@ -98,6 +101,7 @@ final class AgentEndpoints: Sendable {
             options: .init(pageSize: pageSize))
         let provider = AgentCatalogProvider(
             database: database, caller: .local(.http, workspace: workspace), agentID: agentID, registry: registry,
+            approvalTimeout: approvalTimeout,
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
         server.setCatalogProvider(provider)

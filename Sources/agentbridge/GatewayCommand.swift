@@ -28,6 +28,7 @@ enum GatewayCommand {
             options: .init(pageSize: pageSize, instructions: agent.spec.description))
         let provider = AgentCatalogProvider(
             database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
+            approvalTimeout: .seconds(try args.int("approval-timeout", in: 1...604_800) ?? 3600),
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
         server.setCatalogProvider(provider)

@@ -126,7 +126,7 @@ enum RunsCommand {
             } else {
                 var table = TextTable("ID", "RUN", "AGENT", "TOOL", "STATUS", "EXPIRES", "DECIDED BY")
                 for approval in page {
-                    table.add(approval.id, approval.runID, approval.agentID, [approval.serverID, approval.toolName].compactMap { $0 }.joined(separator: "/"),
+                    table.add(approval.id, approval.runID ?? "gateway", approval.agentID, [approval.serverID, approval.toolName].compactMap { $0 }.joined(separator: "/"),
                               approval.status.rawValue, formatTime(approval.expiresAt), approval.decidedBy ?? "-")
                 }
                 print(table.rendered)

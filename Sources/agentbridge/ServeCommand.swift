@@ -45,6 +45,7 @@ enum ServeCommand {
             Option("session-idle-timeout", valueName: "seconds", help: "Legacy sessions idle this long are ended.", defaultValue: "1800"),
             Option("upstream-session-idle", valueName: "seconds", help: "A per_session upstream (one process per platform session) is stopped after this long without calls.", defaultValue: "600"),
             Option("page-size", valueName: "n", help: "Items per page of every list.", defaultValue: "100"),
+            Option("approval-timeout", valueName: "seconds", help: "How long an approval (of an agent run's or a gateway caller's request_confirmation call) waits for a decision before it expires, which denies the call.", defaultValue: "3600"),
             PlatformSurface.option,
             UpstreamNetworks.option,
             Option("rate-limit", valueName: "n", help: "Requests per minute for API keys without their own limit (keys create --rate-limit); default: no limit.", environment: "AGENTBRIDGE_RATE_LIMIT"),
@@ -120,6 +121,7 @@ enum ServeCommand {
         // whose process went away (a CLI run that stopped at an approval).
         var runtimeConfiguration = RuntimeConfiguration()
         runtimeConfiguration.environment = environment
+        runtimeConfiguration.approvalTimeout = .seconds(try args.int("approval-timeout", in: 1...604_800) ?? 3600)
         runtimeConfiguration.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let runtime = AgentRuntime(
             database: database, registry: registry, vault: vault, models: StandardModelClientFactory.live(http: HTTPClient()), configuration: runtimeConfiguration)
@@ -132,7 +134,8 @@ enum ServeCommand {
         let endpoint = MCPHTTPEndpoint(server: server, configuration: mcp)
         let agents: AgentEndpoints? = token == nil
             ? AgentEndpoints(database: database, keys: keys, limits: limits, registry: registry, base: mcp, version: version, pageSize: pageSize,
-                             requireKeys: (args.value("auth") ?? "keys") == "keys", relayCalls: !args.flag("no-relay"))
+                             requireKeys: (args.value("auth") ?? "keys") == "keys", relayCalls: !args.flag("no-relay"),
+                             approvalTimeout: runtimeConfiguration.approvalTimeout)
             : nil
         let router = HTTPRouter()
         let ready = ReadyFlag()

@@ -18,6 +18,7 @@ let stdio = Command(
         Option("max-json-depth", valueName: "n", help: "Deepest accepted JSON nesting.", defaultValue: "128"),
         Option("max-in-flight", valueName: "n", help: "Requests running at once; beyond it stdin is not read until one finishes.", defaultValue: "256"),
         Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the platform.", environment: "AGENTBRIDGE_AGENT"),
+        Option("approval-timeout", valueName: "seconds", help: "With --agent: how long a request_confirmation call waits for its approval before it expires and the call is refused.", defaultValue: "3600"),
         PlatformSurface.option,
     ],
     flags: [

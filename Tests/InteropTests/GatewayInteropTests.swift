@@ -28,6 +28,22 @@ struct GatewayInteropTests {
         Interop.expectSuccess(result, "gateway_stdio.py --mode \(mode)")
         #expect(result.output.contains("ok   mcp-server-time tools through the clock agent"))
 
+        // Each confirmation left an approval record (no run; requested by the stdio caller) with
+        // what was proposed, what was approved and who decided.
+        let listed = await Interop.run(binary, ["--db", db, "--json", "approvals", "list", "--status", "all"], timeout: 60)
+        let approvals = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]], "\(listed.output)")
+        let summary = approvals.reversed().map { approval in
+            let proposed = (approval["arguments"] as? [String: Any])?["city"] as? String ?? "?"
+            let approved = (approval["approved_arguments"] as? [String: Any])?["city"] as? String ?? "-"
+            return "\(approval["tool_name"] ?? "") \(proposed)→\(approved) \(approval["status"] ?? "") by \(approval["decided_by"] ?? "") "
+                + "run \(approval["run_id"] is NSNull ? "none" : "some") requested by \(approval["requested_by"] ?? "")"
+        }
+        #expect(summary == [
+            "get_weather Paris→Paris approved by local run none requested by local",
+            "get_weather Berlin→Lyon approved by local run none requested by local",
+            "get_weather Oslo→- rejected by local run none requested by local",
+        ], "\(listed.output)")
+
         // Every upstream child was stopped with its gateway.
         // Orphans only (parent pid 1): other suites run the same upstreams under live parents.
         let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,ppid,args | awk '$2 == 1' | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
@@ -51,17 +67,19 @@ struct GatewayInteropTests {
         let all = try await key("all", ["--scope", "mcp:tools"])
         let restricted = try await key("clock-only", ["--scope", "mcp:tools", "--agent", "clock"])
         let weak = try await key("weak", ["--scope", "agents:read"])
+        let approver = try await key("approver", ["--scope", "mcp:tools", "--scope", "approvals:read", "--scope", "approvals:write"])
 
         let venvBin = Interop.repoRoot.appendingPathComponent(".venv-interop/bin").path
-        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none"], pathPrefix: venvBin)
+        let server = try await HTTPServerProcess.start(["--db", db, "--auth", "keys", "--manifests", "none", "--surface", "platform"], pathPrefix: venvBin)
         let base = server.url.replacingOccurrences(of: "/mcp", with: "")
         let script = Interop.scripts.appendingPathComponent("gateway_http.py").path
         let result = await Interop.run(
-            Interop.modernPython, [script, "--base", base, "--key", all, "--restricted-key", restricted, "--weak-key", weak], timeout: 180)
+            Interop.modernPython, [script, "--base", base, "--key", all, "--restricted-key", restricted, "--weak-key", weak, "--approver-key", approver],
+            timeout: 180)
         let stopped = await server.stop()
         Interop.expectSuccess(result, "gateway_http.py")
         #expect(stopped.status == 0, "\(server.log)")
-        for secret in [all, restricted, weak] { #expect(!server.log.contains(secret), "a key reached the log") }
+        for secret in [all, restricted, weak, approver] { #expect(!server.log.contains(secret), "a key reached the log") }
         // Orphans only (parent pid 1): other suites run the same upstreams under live parents.
         let leftovers = await Interop.run("/usr/bin/env", ["sh", "-c", "ps -eo pid,ppid,args | awk '$2 == 1' | grep -E 'reference-server --tools 20|mcp-server-time --local-timezone' | grep -v grep || true"], timeout: 30)
         #expect(leftovers.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "upstream processes left behind:\n\(leftovers.output)")

@@ -57,6 +57,37 @@ struct ApprovalStoreTests {
         #expect(try fixture.auditRows(action: "approvals.create").isEmpty, "runtime requests are events, not audit records")
     }
 
+    @Test("a gateway call's approval has no run: it names its requester, who alone may answer it, and is audited without argument values")
+    func gatewayCallApproval() throws {
+        let fixture = try DomainFixture()
+        try fixture.addAgent("support")
+        let gateway = Caller.local(.http)
+        let approval = try fixture.approvals.createForCall(
+            caller: gateway, requester: "key:alice", agentID: "support", serverID: "mail", toolName: "send_email", arguments: Self.arguments,
+            expiresAt: fixture.clock.milliseconds + 60_000)
+        #expect(approval.runID == nil && approval.requestedBy == "key:alice" && approval.status == .pending)
+        #expect(approval.toolCallID.hasPrefix("call_"))
+        #expect(approval.json["run_id"] == .null && approval.json["requested_by"] == "key:alice")
+        #expect(try fixture.approvals.list(caller: fixture.local, status: .pending).map(\.id) == [approval.id])
+        #expect(try fixture.auditRows(action: "approvals.request", target: approval.id).count == 1)
+        for detail in try fixture.auditRows(action: "approvals.request", target: approval.id).compactMap({ try $0.optionalString("detail") }) {
+            #expect(!detail.contains("SECRET-TOKEN-123") && !detail.contains("jane@acme.com"), "\(detail)")
+        }
+        #expect(platformError {
+            try fixture.approvals.answer(caller: gateway, requester: "key:mallory", id: approval.id, approve: true)
+        } == .notFound(kind: .approval, id: approval.id))
+        let answered = try fixture.approvals.answer(caller: gateway, requester: "key:alice", id: approval.id, approve: false, reason: "no")
+        #expect(answered.status == .rejected && answered.decidedBy == "key:alice" && answered.reason == "no")
+        #expect(try decisionAudits(fixture, approval.id).count == 1)
+
+        let issues = validationIssues {
+            _ = try fixture.approvals.createForCall(
+                caller: gateway, requester: "bad\nkey", agentID: "support", serverID: "", toolName: "t", arguments: "text",
+                expiresAt: fixture.clock.milliseconds)
+        }
+        #expect(issues.map(\.path) == ["$.requested_by", "$.server_id", "$.arguments", "$.expires_at"])
+    }
+
     @Test("creating validates every field with its path and needs a running or paused run")
     func createValidation() throws {
         let fixture = try DomainFixture()
@@ -241,7 +272,7 @@ struct ApprovalStoreTests {
         #expect(try fixture.approvals.get(caller: fixture.local, id: long.id).status == .pending)
         #expect(try fixture.approvals.get(caller: fixture.local, id: decided.id).status == .rejected)
         #expect(try fixture.events.read(caller: acme, runID: foreignRun.id).last?.data["status"] == "expired")
-        #expect(try fixture.events.read(caller: fixture.local, runID: short.runID).last?.data["status"] == "expired")
+        #expect(try fixture.events.read(caller: fixture.local, runID: try #require(short.runID)).last?.data["status"] == "expired")
         fixture.clock.advance(by: 9_000)
         #expect(try fixture.approvals.expireDue().map(\.id) == [long.id])
     }

@@ -111,6 +111,60 @@ struct PlatformSchemaUpgradeTests {
         }
     }
 
+    @Test("a version-7 database keeps its approvals through migration 8 (run optional, requested_by added) with every index")
+    func upgradeApprovalsFromVersion7() throws {
+        let directory = TemporaryDirectory()
+        let clock = ManualClock()
+        var run: Run
+        var created: Approval
+        do {
+            let old = try Database.open(path: directory.file(), migrations: Array(PlatformSchema.migrations.prefix(7)))
+            try WorkspaceStore(database: old, clock: clock.clock).ensureDefault()
+            // A run's approval as today's stores write it on a version-7 file (they write no
+            // column of migration 8).
+            try old.write { connection in
+                try connection.execute(
+                    "INSERT INTO agents (workspace_id, id, version, status, created_at, updated_at) VALUES ('default', 'support', 1, 'active', 1, 1)")
+                try connection.execute(
+                    "INSERT INTO agent_versions (workspace_id, agent_id, version, config, created_at, created_by) VALUES ('default', 'support', 1, '{}', 1, 'local')")
+            }
+            let session = try SessionStore(database: old, clock: clock.clock).resolve(caller: .local(.cli), agentID: "support", userReference: "u").session
+            let runs = RunStore(database: old, clock: clock.clock)
+            run = try runs.create(caller: .local(.cli), sessionID: session.id, trigger: .cli, input: ["message": "hi"])
+            try runs.markRunning(id: run.id)
+            created = try ApprovalStore(database: old, clock: clock.clock).create(
+                runID: run.id, toolCallID: "tc-1", serverID: "mail", toolName: "send", arguments: ["to": "a"],
+                expiresAt: clock.clock.nowMilliseconds() + 60_000)
+            #expect(try old.schemaVersion == 7)
+        }
+        let database = try PlatformSchema.open(path: directory.file(), clock: clock.clock)
+        #expect(try database.schemaVersion == PlatformSchema.migrations.count)
+        let store = ApprovalStore(database: database, clock: clock.clock)
+        #expect(try store.current(id: created.id) == created)
+        #expect(created.runID == run.id && created.requestedBy == nil)
+        let decided = try store.decide(caller: .local(.cli), id: created.id, approve: true, arguments: ["to": "b"])
+        #expect(decided.approvedArguments == ["to": "b"] && decided.runID == run.id)
+        let indexes = try database.read { connection in
+            try connection.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'approvals' AND sql IS NOT NULL ORDER BY name")
+                .map { try $0.string("name") }
+        }
+        #expect(indexes == ["approvals_by_run", "approvals_by_workspace_created", "approvals_due", "approvals_pending"])
+        // A gateway approval has no run; a row with neither a run nor a requester is refused.
+        let gateway = try store.createForCall(
+            caller: .local(.http), requester: "key:a", agentID: "support", serverID: "mail", toolName: "send", arguments: ["to": "c"],
+            expiresAt: clock.clock.nowMilliseconds() + 1000)
+        #expect(try store.current(id: gateway.id) == gateway)
+        #expect(throws: (any Error).self) {
+            try database.write { connection in
+                try connection.execute(
+                    """
+                    INSERT INTO approvals (id, workspace_id, agent_id, tool_call_id, tool_name, arguments, status, expires_at, created_at)
+                    VALUES ('apr_orphan', 'default', 'a', 't', 'x', '{}', 'pending', 10, 1)
+                    """)
+            }
+        }
+    }
+
     @Test("two handles on one file (as two processes would be) append audit records concurrently: no SQLITE_BUSY, one intact chain")
     func concurrentWritersAcrossHandles() async throws {
         let directory = TemporaryDirectory()

@@ -1,10 +1,10 @@
 """The gateway over HTTP: `/mcp/agents/{id}` of a running `agentbridge serve`, driven by the
 official SDK 2.3.0 client (auto and legacy), with API keys.
 
-    python gateway_http.py --base http://127.0.0.1:PORT --key KEY --restricted-key KEY2 --weak-key KEY3
+    python gateway_http.py --base http://127.0.0.1:PORT --key KEY --restricted-key KEY2 --weak-key KEY3 --approver-key APPROVER
 
 KEY may use every agent (mcp:tools); KEY2 is restricted to the agent `clock`; KEY3 lacks
-mcp:tools. The database holds the example manifests. Prints "ok <check>" per check; the first
+mcp:tools; APPROVER (--approver-key) may read and decide approvals on the platform endpoint. The database holds the example manifests. Prints "ok <check>" per check; the first
 failure prints "FAIL <check>: <why>" and exits 1.
 """
 
@@ -51,6 +51,23 @@ async def run(args: argparse.Namespace) -> None:
         http = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
         return Client(streamable_http_client(f"{args.base}/mcp/agents/{agent}", http_client=http), mode=mode, read_timeout_seconds=60)
 
+    async def decide_when_pending(city: str, decision: dict[str, Any]) -> dict[str, Any]:
+        """Finds the pending approval of get_weather(city) through the platform endpoint and decides it."""
+        http = create_mcp_http_client(headers={"Authorization": f"Bearer {args.approver_key}"})
+        async with Client(streamable_http_client(f"{args.base}/mcp", http_client=http), read_timeout_seconds=60) as platform:
+            for _ in range(300):
+                listed = await platform.call_tool("list_approvals", {"status": "pending"})
+                pending = [a for a in (listed.structured_content or {}).get("approvals", [])
+                           if a["tool_name"] == "get_weather" and a["arguments"] == {"city": city}]
+                if pending:
+                    r = await platform.call_tool("decide_approval", {"id": pending[0]["id"], **decision})
+                    if r.is_error:
+                        fail("deciding a gateway approval on the platform endpoint", f"{r}")
+                    return r.structured_content or {}
+                await asyncio.sleep(0.1)
+        fail("a waiting confirmation shows up as a pending approval", f"no pending approval for {city}")
+        raise AssertionError
+
     for mode in ["auto", "legacy"]:
         async with client("assistant", args.key, mode) as c:
             names = [t.name for t in (await c.list_tools()).tools]
@@ -65,15 +82,22 @@ async def run(args: argparse.Namespace) -> None:
             except MCPError as e:
                 if e.code != -32602:
                     fail(f"{mode}: guessed tool refused", f"{e.code} {e.message}")
-            # This client declares no elicitation: a 2026 request gets -32021 naming the missing
-            # capability (the spec's answer), a legacy session a tool error; the tool never runs.
-            try:
-                r = await c.call_tool("reference__get_weather", {"city": "Rome"})
-                if not r.is_error or "elicitation" not in r.content[0].text:
-                    fail(f"{mode}: confirmation needed but the client cannot ask", f"{r}")
-            except MCPError as e:
-                if e.code != -32021 or "elicitation" not in e.message:
-                    fail(f"{mode}: confirmation needed but the client cannot ask", f"{e.code} {e.message}")
+            # This client declares no elicitation: the call waits for its approval, which a
+            # person with approvals:write decides on the platform endpoint — with edited
+            # arguments (the edit is what runs) or a rejection (nothing runs).
+            for city, decision in [("Rome", {"decision": "approve", "arguments": {"city": "Milan"}}),
+                                   ("Oslo", {"decision": "reject", "reason": f"not in {mode}"})]:
+                call = asyncio.create_task(c.call_tool("reference__get_weather", {"city": city}))
+                decided = await decide_when_pending(city, decision)
+                r = await asyncio.wait_for(call, timeout=60)
+                if decision["decision"] == "approve":
+                    if r.is_error or (r.structured_content or {}).get("city") != "Milan" or "edited arguments" not in r.content[0].text:
+                        fail(f"{mode}: a confirmation decided on another surface, with edited arguments", f"{r}")
+                    if decided.get("requested_by") is None or decided.get("run_id") is not None:
+                        fail(f"{mode}: the gateway approval names its requester and no run", f"{decided}")
+                elif not r.is_error or "not approved" not in r.content[0].text or f"not in {mode}" not in r.content[0].text:
+                    fail(f"{mode}: a rejection on another surface is a tool error", f"{r}")
+        ok(f"{mode}: a client that cannot elicit waits for an approval decided on another surface (edited arguments sent, rejection refused)")
         ok(f"{mode}: the agent's governed tools over HTTP, guessed names refused, confirmation enforced")
 
     async with client("clock", args.restricted_key, "auto") as c:
@@ -103,6 +127,7 @@ def main() -> None:
     parser.add_argument("--key", required=True)
     parser.add_argument("--restricted-key", required=True)
     parser.add_argument("--weak-key", required=True)
+    parser.add_argument("--approver-key", required=True)
     asyncio.run(asyncio.wait_for(run(parser.parse_args()), timeout=150))
 
 

@@ -40,7 +40,9 @@ async def run(args: argparse.Namespace) -> None:
         prompts.append(params.message)
         action = decisions.pop(0) if decisions else "decline"
         if action == "accept":
-            return types.ElicitResult(action="accept", content={"allow": True})
+            return types.ElicitResult(action="accept", content={"approve": True})
+        if action.startswith("edit:"):
+            return types.ElicitResult(action="accept", content={"approve": True, "arguments": action[len("edit:"):]})
         return types.ElicitResult(action=action)
 
     def client(agent: str) -> Client:
@@ -77,6 +79,14 @@ async def run(args: argparse.Namespace) -> None:
         if r.is_error or not prompts or "get_weather" not in prompts[-1] or '"city":"Paris"' not in prompts[-1]:
             fail("request_confirmation asks with the exact arguments and runs when allowed", f"result {r}, prompts {prompts}")
         ok("request_confirmation asks with the exact arguments and runs when allowed")
+
+        decisions.append('edit:{"city": "Lyon"}')
+        r = await c.call_tool("reference__get_weather", {"city": "Berlin"})
+        structured = r.structured_content or {}
+        if r.is_error or structured.get("city") != "Lyon" or 'edited arguments {"city":"Lyon"}' not in text_of(r) \
+                or "approval" not in str(r.meta or {}):
+            fail("arguments edited in the client are the arguments sent", f"{r}")
+        ok("arguments edited in the client are the arguments sent")
 
         decisions.append("decline")
         r = await c.call_tool("reference__get_weather", {"city": "Oslo"})
