@@ -49,6 +49,8 @@ struct CallConfirmation: Sendable {
             // The sealed state is bound to this principal and these arguments by the engine.
             approval = try store.current(id: id)
         } else {
+            // Where no runtime ticker runs (`stdio --agent`), abandoned approvals expire here.
+            _ = try? store.expireDue()
             approval = try store.createForCall(
                 caller: caller, requester: context.principal, agentID: agentID, serverID: route.binding.server,
                 toolName: route.upstreamTool, arguments: .object(arguments),
