@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import HTTPTestSupport
 import JSON
 import MCPClient
 import Supervision
@@ -16,19 +17,6 @@ import Glibc
 /// shutdown that leaves no process behind. Waits are polls with generous hang guards.
 @Suite("Upstream faults", .serialized)
 struct UpstreamFaultTests {
-    static func referenceServer() throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("mcp-reference-server").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/mcp-reference-server").path
-        guard FileManager.default.isExecutableFile(atPath: fallback) else { throw CancellationError() }
-        return fallback
-    }
-
     static func options(connect: Duration = .seconds(20)) -> UpstreamConnection.Options {
         var options = UpstreamConnection.Options()
         options.connectTimeout = connect
@@ -56,7 +44,7 @@ struct UpstreamFaultTests {
     }
 
     @Test func anUpstreamKilledMidCallFailsThatCallAndIsBackWithItsToolsAfterTheRestart() async throws {
-        let upstream = connection(try Self.referenceServer(), ["--tools", "5"])
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "5"])
         let tools = try await upstream.tools(timeout: .seconds(20))
         #expect(tools.map(\.name).contains("echo"))
         let first = try #require(upstream.childPID)
@@ -171,7 +159,7 @@ struct UpstreamFaultTests {
     }
 
     @Test func stoppingLeavesNoProcessBehind() async throws {
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"])
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
         _ = try await upstream.tools(timeout: .seconds(20))
         let pid = try #require(upstream.childPID)
         await upstream.stop()
@@ -181,7 +169,7 @@ struct UpstreamFaultTests {
     }
 
     @Test func progressKeepsALongCallAliveAndSilenceEndsIt() async throws {
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"])
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
         _ = try await upstream.tools(timeout: .seconds(20))
         // 12 steps of 400 ms (≈ 4.8 s) under a 2 s idle deadline: progress resets it every step.
         let steps = Mutex(0)
@@ -205,7 +193,7 @@ struct UpstreamFaultTests {
     @Test func progressNeverCarriesACallPastTheAbsoluteCeiling() async throws {
         var options = Self.options()
         options.callCeiling = .seconds(1)
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
         _ = try await upstream.tools(timeout: .seconds(20))
         // Progress every 100 ms for 6 s under a 10 s idle deadline: only the 1 s ceiling ends it.
         let steps = Mutex(0)
@@ -227,7 +215,7 @@ struct UpstreamFaultTests {
     @Test func aToolListChangeOfA2026UpstreamArrivesThroughListenAndRefreshesTheCatalog() async throws {
         // The reference server negotiates 2026 with us, so it announces list changes only to the
         // `subscriptions/listen` stream the connection opens; without it nothing would arrive.
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"])
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
         let before = try await upstream.tools(timeout: .seconds(20)).map(\.name)
         let changes = Mutex(0)
         upstream.onToolsChanged { changes.withLock { $0 += 1 } }
@@ -244,7 +232,7 @@ struct UpstreamFaultTests {
     @Test func aCrashWithManyCallsInFlightIsOneFailureAndCallsAfterItWaitForTheRestart() async throws {
         var options = Self.options()
         options.breakerThreshold = 3
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
         _ = try await upstream.tools(timeout: .seconds(20))
         let pid = try #require(upstream.childPID)
         final class Running: Sendable { let ids = Mutex<Set<Int>>([]) }
@@ -275,7 +263,7 @@ struct UpstreamFaultTests {
     /// wait for the restart instead of failing on the closed pipe, and the lingering process is
     /// stopped, so the restart comes within a second instead of after it.
     @Test func callsAfterThePipeClosedWaitForTheRestartAndTheLingeringProcessIsStopped() async throws {
-        let server = try Self.referenceServer()
+        let server = try TestBinaries.referenceServer()
         // (stdin through fd 3: dash gives a background job /dev/null even for an explicit `<&0`.)
         let upstream = connection("/bin/sh", ["-c", "exec 3<&0; \"$0\" --tools 3 <&3 & exec >&- 3<&-; wait; sleep 60", server])
         _ = try await upstream.tools(timeout: .seconds(20))
@@ -298,7 +286,7 @@ struct UpstreamFaultTests {
     @Test func callersThatHangUpNeverOpenTheBreakerButAnUpstreamThatTimesOutDoes() async throws {
         var options = Self.options()
         options.breakerThreshold = 3
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
         _ = try await upstream.tools(timeout: .seconds(20))
         // Twice the threshold of callers giving up on a slow call (as an HTTP client closing its
         // connection does): the upstream did nothing wrong, so calls keep flowing.
@@ -332,7 +320,7 @@ struct UpstreamFaultTests {
         var options = Self.options()
         options.breakerThreshold = 2
         options.breakerCooldown = .milliseconds(300)
-        let upstream = connection(try Self.referenceServer(), ["--tools", "3"], options: options)
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
         _ = try await upstream.tools(timeout: .seconds(20))
         let connected = upstream.wireEpoch.value
         #expect(connected > 0)

@@ -14,19 +14,6 @@ import Glibc
 /// of the caller's (its API key above all).
 @Suite("Gateway: FastMCP upstreams over HTTP", .serialized)
 struct FastMCPUpstreamTests {
-    /// A loopback port nobody listens on right now (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Whether something accepts connections on `port` within `seconds`.
     static func listening(_ port: Int, within seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -47,7 +34,7 @@ struct FastMCPUpstreamTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fastmcp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = try Self.freePort()
+        let port = try TestBinaries.freePort()
         let headersLog = dir.appendingPathComponent("headers.jsonl").path, resetMark = dir.appendingPathComponent("reset").path
         let upstream = TestProcess()
         upstream.executableURL = URL(fileURLWithPath: upstreamKind.hasPrefix("sdk1") ? Interop.legacyPython : Interop.modernPython)

@@ -19,24 +19,6 @@ enum Fixtures {
     static var sseServerScript: String { directory.appendingPathComponent("sse_server.py").path }
     static var resumableServerScript: String { directory.appendingPathComponent("resumable_server.py").path }
 
-    /// The built `mcp-reference-server`: the directory of the test bundle or one above it
-    /// (`.build/<triple>/debug`), or `AGENTBRIDGE_BIN_DIR`.
-    static func referenceServer() throws -> String {
-        let name = "mcp-reference-server"
-        var candidates: [URL] = []
-        if let dir = ProcessInfo.processInfo.environment["AGENTBRIDGE_BIN_DIR"] { candidates.append(URL(fileURLWithPath: dir)) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        for _ in 0..<6 {
-            candidates.append(dir)
-            dir = dir.deletingLastPathComponent()
-        }
-        candidates.append(repoRoot.appendingPathComponent(".build/debug"))
-        for c in candidates where FileManager.default.isExecutableFile(atPath: c.appendingPathComponent(name).path) {
-            return c.appendingPathComponent(name).path
-        }
-        throw ChildProcessError("\(name) not found next to the test bundle (searched \(candidates.map(\.path))); build the ReferenceServerMain target")
-    }
-
     /// `<repo>/<venv>/bin/<tool>`, making the environment first if needed; skips the test when
     /// it cannot be had.
     static func venvTool(_ venv: String, _ tool: String = "python") async throws -> String {

@@ -88,7 +88,7 @@ final class PythonHTTPServer: @unchecked Sendable {
 
     /// Spawns the fixture and waits (hang guard: 60 s) until it answers HTTP.
     static func start(python: String, script: String, client: HTTPClient, path: String = "/mcp") async throws -> PythonHTTPServer {
-        let port = try freePort()
+        let port = try TestBinaries.freePort()
         let server = PythonHTTPServer(port: port, path: path)
         _ = FileManager.default.createFile(atPath: server.logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: server.logURL)
@@ -129,20 +129,4 @@ final class PythonHTTPServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logURL)
     }
 
-    /// A loopback port nobody listens on right now (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ChildProcessError("socket failed: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw ChildProcessError("bind failed: errno \(errno)") }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        guard named == 0 else { throw ChildProcessError("getsockname failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

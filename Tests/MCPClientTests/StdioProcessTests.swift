@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 import JSON
 import MCP
 import MCPClient
@@ -41,7 +42,7 @@ struct StdioProcessTests {
     // MARK: our reference server
 
     @Test func referenceServerBinaryAutoEndsModern() async throws {
-        let child = try ChildProcess(try Fixtures.referenceServer(), ["--tools", "20", "--page-size", "7"])
+        let child = try ChildProcess(try TestBinaries.referenceServer(), ["--tools", "20", "--page-size", "7"])
         try await Self.withClient(child, events: Self.login) { client in
             let n = try await client.connect(era: .auto)
             #expect(n.era == .modern)
@@ -63,7 +64,7 @@ struct StdioProcessTests {
         let changes = Collector<MCPClientEvents.ListKind>()
         var events = Self.login
         events.listChanged = { changes.append($0) }
-        let child = try ChildProcess(try Fixtures.referenceServer(), ["--tools", "5"])
+        let child = try ChildProcess(try TestBinaries.referenceServer(), ["--tools", "5"])
         try await Self.withClient(child, events: events) { client in
             let n = try await client.connect(era: .legacy)
             #expect(n.era == .legacy)
@@ -81,7 +82,7 @@ struct StdioProcessTests {
     /// running with `--max-in-flight 2` and a connected handshake-era client that answers its
     /// elicitations; returns the answers to those requests in the order they arrived.
     static func answersInOrder(_ calls: [(String, String)]) async throws -> [String] {
-        let child = try ChildProcess(try Fixtures.referenceServer(), ["--tools", "5", "--max-in-flight", "2"])
+        let child = try ChildProcess(try TestBinaries.referenceServer(), ["--tools", "5", "--max-in-flight", "2"])
         var got: [String] = []
         try await Self.withClient(child, events: Self.login) { client in
             _ = try await client.connect(era: .legacy)
@@ -120,7 +121,7 @@ struct StdioProcessTests {
     }
 
     @Test func serverExitFailsInFlightRequestsWithUpstreamClosed() async throws {
-        let child = try ChildProcess(try Fixtures.referenceServer())
+        let child = try ChildProcess(try TestBinaries.referenceServer())
         try await Self.withClient(child) { client in
             try await client.connect()
             let progress = Collector<MCPProgress>()

@@ -2,6 +2,7 @@ import Bridge
 import Foundation
 import JSON
 import MCP
+import HTTPTestSupport
 import MCPServer
 import Platform
 @testable import PlatformMCP
@@ -12,24 +13,11 @@ import Testing
 /// `list_upstream_tools` connects to a server and lists its tools (a real reference server child).
 @Suite("Platform catalog: upstream servers and their health")
 struct UpstreamHealthToolTests {
-    static func referenceServer() throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("mcp-reference-server").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/mcp-reference-server").path
-        guard FileManager.default.isExecutableFile(atPath: fallback) else { throw CancellationError() }
-        return fallback
-    }
-
     @Test func aLiveConnectionsHealthIsListedWithItsServer() async throws {
         let fixture = try PlatformCatalogTests.Fixture()
         _ = try UpstreamServerStore(database: fixture.database).create(
             caller: .local(.cli), id: "ref",
-            spec: try UpstreamServerSpec.parse(["transport": "stdio", "command": .string(try Self.referenceServer()), "args": ["--tools", "3"]]))
+            spec: try UpstreamServerSpec.parse(["transport": "stdio", "command": .string(try TestBinaries.referenceServer()), "args": ["--tools", "3"]]))
         let registry = UpstreamRegistry(vault: nil, environment: ProcessInfo.processInfo.environment)
         let server = MCPServer(info: Implementation(name: "t", version: "1"))
         server.setCatalogProvider(PlatformCatalog(database: fixture.database, principals: PrincipalDirectory(fixed: PlatformCatalogTests.key([.mcpRead])),
