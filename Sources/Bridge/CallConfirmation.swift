@@ -5,8 +5,9 @@
 // The call creates a pending approval with the exact arguments. A client that can elicit is asked
 // (`ApprovalQuestion`): a 2026 request ends with `input_required` and its sealed `requestState`
 // names the approval, so the retry decides that approval instead of creating another; a
-// handshake-era client gets `elicitation/create` within the request. A client that cannot elicit
-// waits, with progress notifications naming the approval, until someone decides it or it
+// handshake-era client gets `elicitation/create` within the request while the approval is
+// watched, so a decision made elsewhere (or the expiry) ends the wait. A client that cannot
+// elicit waits, with progress notifications naming the approval, until someone decides it or it
 // expires. The approval record is the one truth: a decision made elsewhere first wins over a
 // later answer in the client. Approved arguments — the proposal or a person's edit — are the
 // arguments sent upstream. A call cancelled while it waits withdraws its approval.
@@ -60,12 +61,44 @@ struct CallConfirmation: Sendable {
             approval = try decide(approval, answer: answer, context: context)
         }
         if approval.status == .pending {
-            if context.clientCapabilities["elicitation"] != nil {
+            if context.clientCapabilities["elicitation"] == nil {
+                approval = try await waitForDecision(approval, context: context)
+            } else if context.canAskDirectly {
+                approval = try await askWhileWaiting(approval, context: context)
+            } else {
                 _ = try context.inputs([ApprovalQuestion.question(approval)], state: [Self.stateKey: .string(approval.id)])
             }
-            approval = try await waitForDecision(approval, context: context)
         }
         return outcome(approval, route: route, proposed: arguments)
+    }
+
+    /// Handshake era: asks the client (`elicitation/create`) while watching the approval, and
+    /// returns whichever decides it first — the client's answer, or a decision made elsewhere
+    /// (or the expiry), which cancels the question. A client that cannot answer (an error, a
+    /// broken connection) leaves the approval to be decided elsewhere.
+    private func askWhileWaiting(_ approval: Approval, context: RequestContext) async throws -> Approval {
+        let question = ApprovalQuestion.question(approval).1
+        return try await withThrowingTaskGroup(of: Approval?.self) { group in
+            group.addTask {
+                let answer: JSONValue
+                do {
+                    answer = try await context.ask(question)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    return nil
+                }
+                return try decide(approval, answer: answer, context: context)
+            }
+            group.addTask { try await waitForDecision(approval, context: context) }
+            while let next = try await group.next() {
+                if let decided = next {
+                    group.cancelAll()
+                    return decided
+                }
+            }
+            return try store.current(id: approval.id)
+        }
     }
 
     /// Records the client's answer as the requester's decision; a decision made elsewhere in the

@@ -2,6 +2,7 @@ import Bridge
 import Foundation
 import JSON
 import JSONRPC
+import MCP
 import MCPServer
 import Platform
 import Synchronization
@@ -164,6 +165,85 @@ struct GatewayApprovalTests {
             let result = try await call.value
             #expect(Self.text(result).contains("recorded decided elsewhere"), "\(Self.text(result))")
             #expect(fixtureLog(harness.fixtureLogPath) == [#"record {"text": "decided elsewhere"}"#])
+        }
+    }
+
+    /// A handshake-era client connected to the gateway engine in this process; keeps every
+    /// message it receives.
+    final class LegacyClient: Sendable {
+        let connection: ServerConnection
+        let inbox = Inbox()
+
+        final class Inbox: Sendable {
+            let messages = Mutex<[JSONValue]>([])
+        }
+
+        init(_ provider: AgentCatalogProvider) async throws {
+            let server = MCPServer(info: Implementation(name: "agentbridge", version: "test"))
+            server.setCatalogProvider(provider)
+            let inbox = self.inbox
+            connection = ServerConnection(server: server, principal: "key:legacy", write: { bytes in
+                for line in bytes.split(separator: 0x0A) where !line.isEmpty {
+                    if let value = try? JSONParser.parse(Array(line)) { inbox.messages.withLock { $0.append(value) } }
+                }
+            })
+            send(#"{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}}"#)
+            _ = try #require(await first { $0["id"] == "init" })
+            send(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+        }
+
+        func send(_ line: String) {
+            let bytes = Array(line.utf8)
+            bytes.withUnsafeBufferPointer { connection.receive(bytes: $0) }
+        }
+
+        /// The first message received that `matches`, waiting up to 60 s.
+        func first(_ matches: @escaping (JSONValue) -> Bool) async -> JSONValue? {
+            for _ in 0..<6000 {
+                if let found = inbox.messages.withLock({ $0.first(where: matches) }) { return found }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return nil
+        }
+    }
+
+    @Test func aHandshakeClientIsAskedWithinTheRequestAndADecisionElsewhereEndsTheQuestion() async throws {
+        try Paths.requirePythonUpstreams()
+        try await RuntimeHarness.with(manifest: Manifests.fixture) { harness in
+            let client = try await LegacyClient(Self.provider(harness))
+            let store = ApprovalStore(database: harness.database)
+
+            // Asked within the request; the client's edit is what runs.
+            client.send(#"{"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"fix__record","arguments":{"text":"legacy"}}}"#)
+            let question = try #require(await client.first { $0["method"] == "elicitation/create" })
+            #expect(question["params"]?["message"]?.stringValue?.contains(#"{"text":"legacy"}"#) == true)
+            let answer = #"{"action":"accept","content":{"approve":true,"arguments":"{\"text\":\"legacy edited\"}"}}"#
+            client.send(#"{"jsonrpc":"2.0","id":\#(JSONWriter.string(question["id"]!)),"result":\#(answer)}"#)
+            let first = try #require(await client.first { $0["id"] == "c1" })
+            #expect(Self.text(first["result"]).contains("recorded legacy edited"), "\(first)")
+            let decided = try #require(try store.list(caller: harness.caller, status: .approved).first)
+            #expect(decided.requestedBy == "key:legacy" && decided.decidedBy == "key:legacy")
+
+            // A question the client never answers: a decision made elsewhere ends the wait.
+            client.send(#"{"jsonrpc":"2.0","id":"c2","method":"tools/call","params":{"name":"fix__record","arguments":{"text":"unanswered"}}}"#)
+            #expect(await client.first { $0["method"] == "elicitation/create" && $0["params"]?["message"]?.stringValue?.contains("unanswered") == true } != nil)
+            let pending = try #require(try store.list(caller: harness.caller, status: .pending).first)
+            try store.decide(caller: harness.caller, id: pending.id, approve: false, reason: "decided by the admin")
+            let second = try #require(await client.first { $0["id"] == "c2" })
+            #expect(second["result"]?["isError"] == true)
+            #expect(Self.text(second["result"]).contains("decided by the admin"), "\(second)")
+
+            // A client that fails to answer leaves the approval to be decided elsewhere.
+            client.send(#"{"jsonrpc":"2.0","id":"c3","method":"tools/call","params":{"name":"fix__record","arguments":{"text":"failed ask"}}}"#)
+            let failedQuestion = try #require(await client.first { $0["method"] == "elicitation/create" && $0["params"]?["message"]?.stringValue?.contains("failed ask") == true })
+            client.send(#"{"jsonrpc":"2.0","id":\#(JSONWriter.string(failedQuestion["id"]!)),"error":{"code":-32603,"message":"no user here"}}"#)
+            let waiting = try #require(try store.list(caller: harness.caller, status: .pending).first)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(client.inbox.messages.withLock { !$0.contains { $0["id"] == "c3" } }, "the call waits for a decision")
+            try store.decide(caller: harness.caller, id: waiting.id, approve: true)
+            let third = try #require(await client.first { $0["id"] == "c3" })
+            #expect(Self.text(third["result"]).contains("recorded failed ask"), "\(third)")
+            #expect(fixtureLog(harness.fixtureLogPath) == [#"record {"text": "legacy edited"}"#, #"record {"text": "failed ask"}"#])
         }
     }
 
