@@ -1,6 +1,6 @@
 // CallConfirmation: what a gateway call of a `request_confirmation` tool waits for — an approval
 // record, decided by the person at the caller's client or by anyone allowed to decide approvals
-// (`decide_approval`, `agentbridge approvals decide`, REST), whichever comes first.
+// (the `decide_approval` MCP tool, `agentbridge approvals decide`), whichever comes first.
 //
 // The call creates a pending approval with the exact arguments. A client that can elicit is asked
 // (`ApprovalQuestion`): a 2026 request ends with `input_required` and its sealed `requestState`
