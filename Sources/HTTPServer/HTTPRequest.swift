@@ -24,6 +24,9 @@ public struct HTTPRequest: Sendable {
     /// (`handlersOnLoops`), else nil. Work the handler starts as an unstructured Task (which
     /// does not inherit the preference) passes it to `Task(executorPreference:)` to stay there.
     public internal(set) var executor: (any TaskExecutor)?
+    /// Who an outer handler already verified this request to come from (an API key's id), for
+    /// the handler it passes the request to; nil until one does. Never read from the wire.
+    public var authenticatedPrincipal: String?
 
     public init(
         method: String, target: String, version: String = "HTTP/1.1", headers: HTTPHeaders = HTTPHeaders(),

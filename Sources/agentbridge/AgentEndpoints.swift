@@ -1,6 +1,5 @@
 import Bridge
 import Foundation
-import Hashing
 import HTTPServer
 import MCP
 import MCPHTTP
@@ -62,6 +61,7 @@ final class AgentEndpoints: Sendable {
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        var request = request
         // /mcp/agents/<id>[/sse|/messages]
         let rest = request.path.utf8.dropFirst(Self.prefix.utf8.count + 1)
         let agentID = String(decoding: rest.prefix { $0 != UInt8(ascii: "/") }, as: UTF8.self)
@@ -71,6 +71,7 @@ final class AgentEndpoints: Sendable {
             let (found, outcome) = ServeCommand.authenticateKey(request, keys, limits: limits)
             guard let found else { return MCPHTTPEndpoint.refusal(for: outcome) ?? .text(401, "Unauthorized\n") }
             principal = found
+            request.authenticatedPrincipal = found.actorID
         } else {
             principal = .local()
         }
@@ -107,12 +108,13 @@ final class AgentEndpoints: Sendable {
         server.setCatalogProvider(provider)
         var configuration = base
         if requireKeys {
-            // `handle` verified the key already; here it only names the principal that binds
-            // sessions and request state — a digest of the key, with no second database lookup.
+            // `handle` verified the key already and passes on its id: the principal that binds
+            // sessions and request state and that approvals name as their requester (the same
+            // id `/mcp` uses), with no second database lookup.
             let limits = self.limits
             configuration.authenticator = Authenticator({ request in
-                guard let presented = Authenticator.presentedToken(request) else { return .rejected(reason: "missing API key") }
-                return .principal("key-digest:" + Hex.encode(Array(SHA256.hash(presented).prefix(16))))
+                guard let principal = request.authenticatedPrincipal else { return .rejected(reason: "missing API key") }
+                return .principal(principal)
             }, responseHeaders: { limits.headers(for: $0) })
         }
         configuration.path = "\(Self.prefix)/\(agentID)"

@@ -59,9 +59,11 @@ struct GatewayInteropTests {
         let db = dir.appendingPathComponent("agentbridge.sqlite").path
         let applied = await Interop.run(binary, ["--db", db, "apply", Interop.repoRoot.appendingPathComponent("Manifests").path], timeout: 60)
         #expect(applied.status == 0, "\(applied.output)")
+        var ids: [String: String] = [:]
         func key(_ name: String, _ extra: [String]) async throws -> String {
             let created = await Interop.run(binary, ["--db", db, "--json", "keys", "create", "--name", name] + extra, timeout: 30)
             let object = try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: Any]
+            ids[name] = (object?["key"] as? [String: Any])?["id"] as? String
             return try #require(object?["secret"] as? String, "\(created.output)")
         }
         let all = try await key("all", ["--scope", "mcp:tools"])
@@ -74,7 +76,8 @@ struct GatewayInteropTests {
         let base = server.url.replacingOccurrences(of: "/mcp", with: "")
         let script = Interop.scripts.appendingPathComponent("gateway_http.py").path
         let result = await Interop.run(
-            Interop.modernPython, [script, "--base", base, "--key", all, "--restricted-key", restricted, "--weak-key", weak, "--approver-key", approver],
+            Interop.modernPython, [script, "--base", base, "--key", all, "--key-id", try #require(ids["all"]), "--restricted-key", restricted, "--weak-key", weak,
+                                   "--approver-key", approver],
             timeout: 180)
         let stopped = await server.stop()
         Interop.expectSuccess(result, "gateway_http.py")

@@ -1,9 +1,9 @@
 """The gateway over HTTP: `/mcp/agents/{id}` of a running `agentbridge serve`, driven by the
 official SDK 2.3.0 client (auto and legacy), with API keys.
 
-    python gateway_http.py --base http://127.0.0.1:PORT --key KEY --restricted-key KEY2 --weak-key KEY3 --approver-key APPROVER
+    python gateway_http.py --base http://127.0.0.1:PORT --key KEY --key-id ID --restricted-key KEY2 --weak-key KEY3 --approver-key APPROVER
 
-KEY may use every agent (mcp:tools); KEY2 is restricted to the agent `clock`; KEY3 lacks
+KEY (whose id is ID) may use every agent (mcp:tools); KEY2 is restricted to the agent `clock`; KEY3 lacks
 mcp:tools; APPROVER (--approver-key) may read and decide approvals on the platform endpoint. The database holds the example manifests. Prints "ok <check>" per check; the first
 failure prints "FAIL <check>: <why>" and exits 1.
 """
@@ -93,7 +93,7 @@ async def run(args: argparse.Namespace) -> None:
                 if decision["decision"] == "approve":
                     if r.is_error or (r.structured_content or {}).get("city") != "Milan" or "edited arguments" not in r.content[0].text:
                         fail(f"{mode}: a confirmation decided on another surface, with edited arguments", f"{r}")
-                    if decided.get("requested_by") is None or decided.get("run_id") is not None:
+                    if decided.get("requested_by") != args.key_id or decided.get("run_id") is not None:
                         fail(f"{mode}: the gateway approval names its requester and no run", f"{decided}")
                 elif not r.is_error or "not approved" not in r.content[0].text or f"not in {mode}" not in r.content[0].text:
                     fail(f"{mode}: a rejection on another surface is a tool error", f"{r}")
@@ -125,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
     parser.add_argument("--key", required=True)
+    parser.add_argument("--key-id", required=True)
     parser.add_argument("--restricted-key", required=True)
     parser.add_argument("--weak-key", required=True)
     parser.add_argument("--approver-key", required=True)
