@@ -3,9 +3,10 @@ official SDK 2.3.0 client (auto and legacy), with API keys.
 
     python gateway_http.py --base http://127.0.0.1:PORT --key KEY --key-id ID --restricted-key KEY2 --weak-key KEY3 --approver-key APPROVER
 
-KEY (whose id is ID) may use every agent (mcp:tools); KEY2 is restricted to the agent `clock`; KEY3 lacks
-mcp:tools; APPROVER (--approver-key) may read and decide approvals on the platform endpoint. The database holds the example manifests. Prints "ok <check>" per check; the first
-failure prints "FAIL <check>: <why>" and exits 1.
+KEY (whose id is ID) may use every agent (mcp:tools); KEY2 is restricted to the agent `clock`;
+KEY3 lacks mcp:tools; APPROVER may read and decide approvals on the platform endpoint. The
+database holds the example manifests. Prints "ok <check>" per check; the first failure prints
+"FAIL <check>: <why>" and exits 1.
 """
 
 from __future__ import annotations
