@@ -52,10 +52,16 @@ struct CallConfirmation: Sendable {
         } else {
             // Where no runtime ticker runs (`stdio --agent`), abandoned approvals expire here.
             _ = try? store.expireDue()
+            // A question asked with `input_required` cannot be answered after the retry window:
+            // the approval lasts no longer, so nobody decides a call that can no longer happen.
+            var lifetime = timeout
+            if context.clientCapabilities["elicitation"] != nil, !context.canAskDirectly, let window = context.retryWindow {
+                lifetime = min(lifetime, window)
+            }
             approval = try store.createForCall(
                 caller: caller, requester: context.principal, agentID: agentID, serverID: route.binding.server,
                 toolName: route.upstreamTool, arguments: .object(arguments),
-                expiresAt: clock.nowMilliseconds() + timeout.milliseconds)
+                expiresAt: clock.nowMilliseconds() + lifetime.milliseconds)
         }
         if approval.status == .pending, let answer = context.inputResponses[ApprovalQuestion.key(approval)] {
             approval = try decide(approval, answer: answer, context: context)

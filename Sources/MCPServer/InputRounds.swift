@@ -15,6 +15,7 @@ extension MCPServer {
             _ = session
             return try await legacyRounds(call, &context, body)
         }
+        context.retryWindow = sealer.lifetime
         if let raw = call.params["requestState"] {
             guard let token = raw.stringValue else { throw JSONRPCError.invalidParams("Invalid or expired requestState") }
             let opened = try sealer.open(token, method: context.method, params: call.params, principal: context.principal)

@@ -22,6 +22,9 @@ public struct RequestContext: Sendable {
     public var inputResponses: JSONObject
     /// Handler state carried from the previous round by `requestState`.
     public var state: JSONValue?
+    /// How long a 2026 client has to retry after an `input_required` result (its `requestState`
+    /// expires then); nil where questions are asked within the request (handshake era).
+    public var retryWindow: Duration?
     /// Sends a notification related to this request (already addressed to the right stream).
     let emit: @Sendable (JSONRPCNotification) -> Void
     /// Sends an input request to the client now (handshake era, with a way back to the client).

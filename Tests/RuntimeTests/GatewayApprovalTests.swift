@@ -135,6 +135,23 @@ struct GatewayApprovalTests {
         }
     }
 
+    @Test func aQuestionAskedWithInputRequiredLastsNoLongerThanItsRetryWindow() async throws {
+        try Paths.requirePythonUpstreams()
+        try await RuntimeHarness.with(manifest: Manifests.fixture) { harness in
+            let provider = Self.provider(harness, approvalTimeout: .seconds(3600))
+            var context = Self.context()
+            context.retryWindow = .seconds(120)
+            let before = WallClock.system.nowMilliseconds()
+            do {
+                _ = try await provider.callTool(name: "fix__record", arguments: ["text": "windowed"], context: context)
+                Issue.record("the call ran without an approval")
+            } catch is InputRequired {}
+            let approval = try #require(try ApprovalStore(database: harness.database).list(caller: harness.caller, status: .pending).first)
+            #expect(approval.expiresAt >= before + 120_000 && approval.expiresAt <= WallClock.system.nowMilliseconds() + 120_000,
+                    "expires with the retry window, not the hour")
+        }
+    }
+
     @Test func onlyTheCallerThatAskedCanAnswer() async throws {
         try Paths.requirePythonUpstreams()
         try await RuntimeHarness.with(manifest: Manifests.fixture) { harness in
