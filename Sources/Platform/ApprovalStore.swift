@@ -4,10 +4,11 @@
 // (appending `approval.requested`), reads `pending(runID:)` to know what it waits for, and calls
 // `expireDue()` periodically. The gateway creates one for a caller's call of such a tool
 // (`createForCall`, audited as `approvals.request`: there is no run to append events to) and
-// waits for it to be decided; the caller may decide it itself through its client (`answer`). Callers (`decide_approval`, REST, CLI) approve — optionally with
-// edited arguments, which must be a JSON object — or reject, once: deciding a decided approval is
-// a conflict naming its status. Expiry denies: an approval decided at or after `expiresAt` is
-// marked expired (that change is kept) and the decision is refused. Every resolution appends
+// waits for it to be decided; the caller may decide it itself through its client (`answer`).
+// Callers (`decide_approval`, the CLI) approve — optionally with edited arguments, which must be
+// a JSON object — or reject, once: deciding a decided approval is a conflict naming its status.
+// Expiry denies: an approval decided at or after `expiresAt` is marked expired (that change is
+// kept) and the decision is refused. Every resolution of a run's approval appends
 // `approval.resolved` in the same transaction; decisions are audited without argument values,
 // only whether they were edited.
 

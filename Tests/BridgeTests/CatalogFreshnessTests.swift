@@ -30,13 +30,20 @@ struct CatalogFreshnessTests {
         print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
     """#
 
+    /// Bounds a hang only: at the start of a full run the test process can be starved for 20 s.
+    static var patient: UpstreamConnection.Options {
+        var options = UpstreamConnection.Options()
+        options.connectTimeout = .seconds(60)
+        return options
+    }
+
     func upstream(ttlMs: Int, in directory: URL) throws -> UpstreamConnection {
         let script = directory.appendingPathComponent("server.py").path
         try Self.server.write(toFile: script, atomically: false, encoding: .utf8)
         let environment = ChildProcess.minimalEnvironment(from: ProcessInfo.processInfo.environment, extra: [])
         return UpstreamConnection(
             key: UpstreamKey(workspaceID: "default", serverID: "ttl"),
-            launch: LaunchSpec(command: "python3", arguments: [script, String(ttlMs)], environment: environment))
+            launch: LaunchSpec(command: "python3", arguments: [script, String(ttlMs)], environment: environment), options: Self.patient)
     }
 
     func withDirectory(_ body: (URL) async throws -> Void) async throws {
@@ -50,8 +57,8 @@ struct CatalogFreshnessTests {
         try await withDirectory { directory in
             let upstream = try upstream(ttlMs: 0, in: directory)
             // The start lists once (listed_1); each listing after it asks again.
-            #expect(try await upstream.tools(timeout: .seconds(20)).map(\.name) == ["listed_2"])
-            #expect(try await upstream.tools(timeout: .seconds(20)).map(\.name) == ["listed_3"])
+            #expect(try await upstream.tools(timeout: .seconds(60)).map(\.name) == ["listed_2"])
+            #expect(try await upstream.tools(timeout: .seconds(60)).map(\.name) == ["listed_3"])
             #expect(upstream.cachedToolNames == ["listed_3"], "calls route by the last list")
             await upstream.stop()
         }
@@ -60,8 +67,8 @@ struct CatalogFreshnessTests {
     @Test func aCatalogWithALongTTLIsServedFromTheCache() async throws {
         try await withDirectory { directory in
             let upstream = try upstream(ttlMs: 600_000, in: directory)
-            let first = try await upstream.tools(timeout: .seconds(20)).map(\.name)
-            let second = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+            let first = try await upstream.tools(timeout: .seconds(60)).map(\.name)
+            let second = try await upstream.tools(timeout: .seconds(60)).map(\.name)
             #expect(first == ["listed_1"] && second == ["listed_1"], "\(first) \(second)")
             await upstream.stop()
         }

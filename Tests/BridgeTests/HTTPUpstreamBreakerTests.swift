@@ -22,13 +22,13 @@ struct HTTPUpstreamBreakerTests {
             Issue.record("before any use: \(upstream.health)")
             return
         }
-        #expect(try await upstream.callTool("echo", arguments: ["text": "a"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:]).text == "a")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "a"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:]).text == "a")
         #expect(upstream.health.isUp)
 
         script.state.withLock { $0.broken = true }
         for attempt in 1...3 {
             await #expect(throws: (any Error).self, "attempt \(attempt)") {
-                try await upstream.callTool("echo", arguments: ["text": "b"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+                try await upstream.callTool("echo", arguments: ["text": "b"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
             }
             if attempt < 3 {
                 guard case .degraded(let reason) = upstream.health else { Issue.record("after \(attempt): \(upstream.health)"); continue }
@@ -37,19 +37,19 @@ struct HTTPUpstreamBreakerTests {
         }
         let requestsBefore = script.methods.count
         do {
-            _ = try await upstream.callTool("echo", arguments: ["text": "c"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+            _ = try await upstream.callTool("echo", arguments: ["text": "c"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
             Issue.record("a call went through an open breaker")
         } catch UpstreamError.circuitOpen(let server) {
             #expect(server == "flaky")
         }
-        await #expect(throws: UpstreamError.self) { try await upstream.tools(timeout: .seconds(20)) }
+        await #expect(throws: UpstreamError.self) { try await upstream.tools(timeout: .seconds(60)) }
         #expect(script.methods.count == requestsBefore, "refused calls never reach the upstream")
         guard case .down(let reason, _) = upstream.health else { Issue.record("open breaker: \(upstream.health)"); return }
         #expect(reason.hasPrefix("circuit open after 3 consecutive failures; last: "), "\(reason)")
 
         script.state.withLock { $0.broken = false }
         try await Task.sleep(for: .milliseconds(400))
-        #expect(try await upstream.callTool("echo", arguments: ["text": "d"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:]).text == "d")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "d"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:]).text == "d")
         #expect(upstream.health.isUp, "\(upstream.health)")
 
         await upstream.stop()

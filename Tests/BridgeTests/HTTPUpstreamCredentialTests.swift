@@ -27,7 +27,7 @@ struct HTTPUpstreamCredentialTests {
         let upstream = try registry.upstream(for: upstreamServer, binding: binding, agentID: "a")
 
         func call(_ text: String) async throws -> String? {
-            try await upstream.callTool("echo", arguments: ["text": .string(text)], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:]).text
+            try await upstream.callTool("echo", arguments: ["text": .string(text)], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:]).text
         }
         #expect(try await call("one") == "one")
         #expect(try await call("two") == "two")

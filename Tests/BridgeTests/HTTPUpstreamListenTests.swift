@@ -27,14 +27,14 @@ struct HTTPUpstreamListenTests {
         let http = HTTPClient()
         let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "ref"), url: "http://\(address)/mcp", headers: [], http: http)
 
-        let before = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+        let before = try await upstream.tools(timeout: .seconds(60)).map(\.name)
         let changes = Mutex(0)
         upstream.onToolsChanged { changes.withLock { $0 += 1 } }
-        _ = try await upstream.callTool("test_trigger_tool_change", arguments: [:], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+        _ = try await upstream.callTool("test_trigger_tool_change", arguments: [:], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
         let deadline = ContinuousClock.now + .seconds(20)
         while changes.withLock({ $0 }) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(changes.withLock { $0 } >= 1, "the change was reported")
-        let after = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+        let after = try await upstream.tools(timeout: .seconds(60)).map(\.name)
         #expect(after.count == before.count + 1 && after.contains { $0.hasPrefix("dynamic_tool_") }, "\(after)")
 
         await upstream.stop()

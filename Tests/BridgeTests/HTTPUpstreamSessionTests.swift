@@ -19,13 +19,13 @@ struct HTTPUpstreamSessionTests {
         let http = HTTPClient()
         let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "legacy"), url: "http://\(address)/mcp", headers: [], http: http)
 
-        #expect(try await upstream.tools(timeout: .seconds(20)).map(\.name) == ["echo"])
-        let first = try await upstream.callTool("echo", arguments: ["text": "one"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+        #expect(try await upstream.tools(timeout: .seconds(60)).map(\.name) == ["echo"])
+        let first = try await upstream.callTool("echo", arguments: ["text": "one"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
         #expect(first.text == "one")
         #expect(script.methods.first == "server/discover" && script.methods.contains("initialize"), "\(script.methods)")
 
         script.forget()
-        let second = try await upstream.callTool("echo", arguments: ["text": "two"], timeout: .seconds(20), progress: nil, input: nil, callerCapabilities: [:])
+        let second = try await upstream.callTool("echo", arguments: ["text": "two"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
         #expect(second.text == "two")
         let methods = script.methods
         #expect(methods.filter { $0 == "initialize" }.count == 2, "\(methods)")

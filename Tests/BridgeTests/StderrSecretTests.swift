@@ -28,7 +28,7 @@ struct StderrSecretTests {
             ]))
         let binding = try BindingSpec.parse(["server": "leaky", "allowed_tools": ["*"]])
         var options = UpstreamConnection.Options()
-        options.connectTimeout = .seconds(20)
+        options.connectTimeout = .seconds(60)
         options.restartPolicy = RestartPolicy(initialDelay: .milliseconds(10), maxDelay: .milliseconds(50), crashLoopExits: 3, crashLoopWindow: .seconds(60))
         let registry = UpstreamRegistry(vault: vault, environment: ProcessInfo.processInfo.environment, options: options)
         let upstream = try #require(try registry.upstream(for: server, binding: binding, agentID: "a") as? UpstreamConnection)

@@ -17,7 +17,7 @@ import Glibc
 /// shutdown that leaves no process behind. Waits are polls with generous hang guards.
 @Suite("Upstream faults", .serialized)
 struct UpstreamFaultTests {
-    static func options(connect: Duration = .seconds(20)) -> UpstreamConnection.Options {
+    static func options(connect: Duration = .seconds(60)) -> UpstreamConnection.Options {
         var options = UpstreamConnection.Options()
         options.connectTimeout = connect
         options.restartPolicy = RestartPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), crashLoopExits: 4, crashLoopWindow: .seconds(60))
@@ -45,7 +45,7 @@ struct UpstreamFaultTests {
 
     @Test func anUpstreamKilledMidCallFailsThatCallAndIsBackWithItsToolsAfterTheRestart() async throws {
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "5"])
-        let tools = try await upstream.tools(timeout: .seconds(20))
+        let tools = try await upstream.tools(timeout: .seconds(60))
         #expect(tools.map(\.name).contains("echo"))
         let first = try #require(upstream.childPID)
 
@@ -104,14 +104,14 @@ struct UpstreamFaultTests {
         let upstream = connection("python3", [script, log])
         let tools = try await upstream.tools(timeout: .seconds(30))
         #expect(tools.map(\.name) == ["echo"])
-        #expect(try await upstream.callTool("echo", arguments: ["text": "legacy"], timeout: .seconds(10)).text == "legacy")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "legacy"], timeout: .seconds(60)).text == "legacy")
         #expect(methods().prefix(4) == ["server/discover", "initialize", "notifications/initialized", "tools/list"], "\(methods())")
 
         // A crash later: the new child is initialized straight away (the era is known).
         let first = try #require(upstream.childPID)
         kill(first, SIGKILL)
         #expect(await eventually { upstream.childPID != nil && upstream.childPID != first && upstream.cachedToolNames == ["echo"] })
-        #expect(try await upstream.callTool("echo", arguments: ["text": "again"], timeout: .seconds(10)).text == "again")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "again"], timeout: .seconds(60)).text == "again")
         #expect(methods().filter { $0 == "server/discover" }.count == 1, "probed again after the era was known: \(methods())")
         #expect(methods().filter { $0 == "initialize" }.count == 2, "\(methods())")
         await upstream.stop()
@@ -160,7 +160,7 @@ struct UpstreamFaultTests {
 
     @Test func stoppingLeavesNoProcessBehind() async throws {
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         let pid = try #require(upstream.childPID)
         await upstream.stop()
         #expect(await eventually(10) { !alive(pid) })
@@ -170,7 +170,7 @@ struct UpstreamFaultTests {
 
     @Test func progressKeepsALongCallAliveAndSilenceEndsIt() async throws {
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         // 12 steps of 400 ms (≈ 4.8 s) under a 2 s idle deadline: progress resets it every step.
         let steps = Mutex(0)
         let long = try await upstream.callTool("slow_operation", arguments: ["steps": 12, "step_ms": 400], timeout: .seconds(2)) { _ in
@@ -186,7 +186,7 @@ struct UpstreamFaultTests {
             #expect("\(error)".contains("did not answer within"), "\(error)")
         }
         // The upstream is still fine afterwards.
-        #expect(try await upstream.callTool("echo", arguments: ["text": "still here"], timeout: .seconds(10), progress: nil).text == "still here")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "still here"], timeout: .seconds(60), progress: nil).text == "still here")
         await upstream.stop()
     }
 
@@ -194,7 +194,7 @@ struct UpstreamFaultTests {
         var options = Self.options()
         options.callCeiling = .seconds(1)
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         // Progress every 100 ms for 6 s under a 10 s idle deadline: only the 1 s ceiling ends it.
         let steps = Mutex(0)
         let started = ContinuousClock.now
@@ -208,7 +208,7 @@ struct UpstreamFaultTests {
         }
         #expect(steps.withLock { $0 } >= 1, "progress arrived before the ceiling")
         #expect(ContinuousClock.now - started < .seconds(5), "ended by the 1 s ceiling, not by the 6 s call")
-        #expect(try await upstream.callTool("echo", arguments: ["text": "after"], timeout: .seconds(10), progress: nil).text == "after")
+        #expect(try await upstream.callTool("echo", arguments: ["text": "after"], timeout: .seconds(60), progress: nil).text == "after")
         await upstream.stop()
     }
 
@@ -216,12 +216,12 @@ struct UpstreamFaultTests {
         // The reference server negotiates 2026 with us, so it announces list changes only to the
         // `subscriptions/listen` stream the connection opens; without it nothing would arrive.
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
-        let before = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+        let before = try await upstream.tools(timeout: .seconds(60)).map(\.name)
         let changes = Mutex(0)
         upstream.onToolsChanged { changes.withLock { $0 += 1 } }
         _ = try await upstream.callTool("test_trigger_tool_change", arguments: [:], timeout: .seconds(10), progress: nil)
         #expect(await eventually(10) { changes.withLock { $0 } >= 1 }, "the change was reported")
-        let after = try await upstream.tools(timeout: .seconds(20)).map(\.name)
+        let after = try await upstream.tools(timeout: .seconds(60)).map(\.name)
         #expect(after.count == before.count + 1 && after.contains { $0.hasPrefix("dynamic_tool_") }, "\(after)")
         await upstream.stop()
     }
@@ -233,7 +233,7 @@ struct UpstreamFaultTests {
         var options = Self.options()
         options.breakerThreshold = 3
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         let pid = try #require(upstream.childPID)
         final class Running: Sendable { let ids = Mutex<Set<Int>>([]) }
         let running = Running()
@@ -251,7 +251,7 @@ struct UpstreamFaultTests {
         }
         // At once, during the restart: each waits for the new child and succeeds.
         for attempt in 0..<5 {
-            let text = try await upstream.callTool("echo", arguments: ["text": .string("after \(attempt)")], timeout: .seconds(20)).text
+            let text = try await upstream.callTool("echo", arguments: ["text": .string("after \(attempt)")], timeout: .seconds(60)).text
             #expect(text == "after \(attempt)")
         }
         #expect(upstream.childPID != pid)
@@ -266,7 +266,7 @@ struct UpstreamFaultTests {
         let server = try TestBinaries.referenceServer()
         // (stdin through fd 3: dash gives a background job /dev/null even for an explicit `<&0`.)
         let upstream = connection("/bin/sh", ["-c", "exec 3<&0; \"$0\" --tools 3 <&3 & exec >&- 3<&-; wait; sleep 60", server])
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         let shell = try #require(upstream.childPID)
         let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
         let serverPID = try #require(children.split(separator: " ").first.flatMap { Int32($0) }, "no server under the shell")
@@ -274,7 +274,7 @@ struct UpstreamFaultTests {
         try await Task.sleep(for: .milliseconds(100))  // the pipe is closed; the shell would sleep on
         let started = ContinuousClock.now
         for attempt in 0..<3 {
-            let text = try await upstream.callTool("echo", arguments: ["text": .string("after \(attempt)")], timeout: .seconds(20)).text
+            let text = try await upstream.callTool("echo", arguments: ["text": .string("after \(attempt)")], timeout: .seconds(60)).text
             #expect(text == "after \(attempt)")
         }
         #expect(ContinuousClock.now - started < .seconds(20), "the calls waited for the lingering process")
@@ -287,7 +287,7 @@ struct UpstreamFaultTests {
         var options = Self.options()
         options.breakerThreshold = 3
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         // Twice the threshold of callers giving up on a slow call (as an HTTP client closing its
         // connection does): the upstream did nothing wrong, so calls keep flowing.
         for _ in 0..<6 {
@@ -321,7 +321,7 @@ struct UpstreamFaultTests {
         options.breakerThreshold = 2
         options.breakerCooldown = .milliseconds(300)
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"], options: options)
-        _ = try await upstream.tools(timeout: .seconds(20))
+        _ = try await upstream.tools(timeout: .seconds(60))
         let connected = upstream.wireEpoch.value
         #expect(connected > 0)
         #expect(try await upstream.callTool("echo", arguments: ["text": "a"], timeout: .seconds(10)).text == "a")

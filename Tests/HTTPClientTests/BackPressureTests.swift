@@ -32,7 +32,7 @@ struct BackPressureTests {
                 // Wait until the server's writer stalls: its progress stops while we read nothing.
                 var last = -1
                 var stable = 0
-                let deadline = ContinuousClock.now + .seconds(20)
+                let deadline = ContinuousClock.now + .seconds(60)  // a bound on a hang: a starved test process fills the buffers slowly
                 while ContinuousClock.now < deadline && stable < 20 {
                     try await Task.sleep(for: .milliseconds(10))
                     let now = progress.current
