@@ -38,6 +38,8 @@ public final class UpstreamConnection: Sendable {
 
     private struct State {
         var client: MCPClient?
+        /// When `client` was installed (the start hook's success).
+        var connectedAt: Date?
         var transport: FDClientTransport?
         var subscription: MCPSubscription?
         var tools: [MCPToolDefinition]? {
@@ -107,8 +109,16 @@ public final class UpstreamConnection: Sendable {
         await supervisor.stop()
     }
 
-    /// Current health of the child.
-    public var health: Supervisor.Health { supervisor.health }
+    /// Current health of the child. The start hook installs the client before the supervisor
+    /// records `.up`, and on a busy machine that moment can last: a connection already serving
+    /// calls reports up, not starting.
+    public var health: Supervisor.Health {
+        let health = supervisor.health
+        if case .starting = health, let since = state.withLock({ $0.client != nil ? $0.connectedAt : nil }) {
+            return .up(since: since)
+        }
+        return health
+    }
 
     /// The current child's process id (nil while none runs).
     public var childPID: Int32? { supervisor.child?.pid }
@@ -163,6 +173,7 @@ public final class UpstreamConnection: Sendable {
             let restarted = state.withLock { state -> Bool in
                 defer {
                     state.client = client
+                    state.connectedAt = Date()
                     state.transport = transport
                     wireEpoch.advance()
                     state.subscription = subscription
