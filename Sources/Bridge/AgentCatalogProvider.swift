@@ -9,9 +9,9 @@
 // that is not allowed — listed or guessed — is "unknown tool" (−32602), exactly like a name that
 // exists nowhere. A call of a `request_confirmation` tool waits for an approval record, decided
 // in the caller's client or on any surface that decides approvals (`CallConfirmation`); the
-// approved arguments are the ones sent. Calls run
-// under the binding's (or the tool's) timeout. The caller's own credentials never reach an
-// upstream: a stdio child sees only its configured environment.
+// approved arguments are the ones sent. Calls run under the binding's (or the tool's) timeout.
+// The caller's own credentials never reach an upstream: a stdio child sees only its configured
+// environment.
 
 import Foundation
 import JSON

@@ -58,6 +58,21 @@ struct ParkedCallsTests {
         #expect(parked.count == 0)
     }
 
+    @Test func theParkedCallsStateKeepsWhatEarlierStepsOfTheRequestPutThere() async throws {
+        let parked = ParkedCalls()
+        let upstream = Upstream()
+        // A confirmed call: the approval's id is already in the request's state.
+        let earlier: JSONValue = ["approval_id": "apr_1"]
+        guard case .failure(let need) = try await ask(parked, Self.context(state: earlier), upstream) else { Issue.record("no question"); return }
+        let state = try #require(need.state)
+        #expect(state["approval_id"] == "apr_1")
+        #expect(state[ParkedCalls.stateKey]?.stringValue != nil)
+        let answer: JSONValue = ["action": "accept", "content": ["name": "ada"]]
+        let done = try await ask(parked, Self.context(state: state, responses: ["upstream:1": answer]), upstream)
+        #expect(try done.get() == ["told": answer])
+        #expect(upstream.runs.withLock { $0 } == 1)
+    }
+
     @Test func aCallNobodyResumesIsCancelledAndItsTokenExpires() async throws {
         let parked = ParkedCalls(ttl: .milliseconds(100))
         let upstream = Upstream()
