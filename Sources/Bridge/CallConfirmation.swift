@@ -172,7 +172,7 @@ struct CallConfirmation: Sendable {
     /// what was actually called.
     static func annotate(_ result: JSONValue, approval: Approval, sent: JSONObject) -> JSONValue {
         guard case .object(var object) = result else { return result }
-        let edited = approval.approvedArguments.map { $0 != approval.arguments } ?? false
+        let edited = approval.argumentsEdited
         if edited, case .array(let content)? = object["content"] {
             let note: JSONValue = [
                 "type": "text",

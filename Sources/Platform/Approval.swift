@@ -72,6 +72,11 @@ public struct Approval: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
+    /// Whether it was approved with arguments other than the ones proposed.
+    public var argumentsEdited: Bool {
+        approvedArguments.map { $0 != arguments } ?? false
+    }
+
     /// The reference the access policy sees.
     public var objectRef: ObjectRef {
         ObjectRef(kind: .approval, id: id, workspaceID: workspaceID, agentID: agentID)

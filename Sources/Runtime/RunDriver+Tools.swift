@@ -152,7 +152,7 @@ extension RunDriver {
         _ call: ModelToolCall, route: ToolRoute, arguments: JSONObject, approval: Approval?, run: Run, setup: RunSetup
     ) async throws {
         let attempt = setup.journal.transcript.attempts[call.id, default: 0] + 1
-        let edited = approval.map { ($0.approvedArguments ?? $0.arguments) != $0.arguments } ?? false
+        let edited = approval?.argumentsEdited ?? false
         var data: JSONObject = [
             "tool_call_id": .string(call.id), "name": .string(call.name), "arguments": .object(arguments), "target": "upstream",
             "server": .string(route.binding.server), "tool": .string(route.upstreamTool), "attempt": .int(Int64(attempt)),
