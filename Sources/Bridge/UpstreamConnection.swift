@@ -10,6 +10,7 @@
 // allow-lists: `AgentCatalogProvider` governs what goes through.
 
 import Foundation
+import HTTPServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,6 +34,9 @@ public final class UpstreamConnection: Sendable {
         public var restartPolicy = RestartPolicy()
         /// The absolute limit of one call, however much progress it reports.
         public var callCeiling: Duration = .seconds(1800)
+        /// Reads the child's output on this source's thread (the HTTP server's event loop that
+        /// serves the gateway's callers) instead of a reader thread per child.
+        public var readiness: (any ReadinessSource)?
         public init() {}
     }
 
@@ -136,7 +140,7 @@ public final class UpstreamConnection: Sendable {
             if writeFD >= 0 { close(writeFD) }
             throw UpstreamError.startFailed(server: key.serverID, reason: "cannot duplicate the child's pipes (errno \(errno))")
         }
-        let transport = FDClientTransport(readFD: readFD, writeFD: writeFD)
+        let transport = FDClientTransport(readFD: readFD, writeFD: writeFD, readiness: options.readiness)
         let transportID = ObjectIdentifier(transport)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }

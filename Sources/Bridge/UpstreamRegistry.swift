@@ -5,6 +5,7 @@
 
 import Foundation
 import HTTPClient
+import HTTPServer
 import Platform
 import Supervision
 import Synchronization
@@ -30,6 +31,8 @@ public final class UpstreamRegistry: Sendable {
     private let vault: CredentialStore?
     private let environment: [String: String]
     private let options: UpstreamConnection.Options
+    /// Where connections created from now on read their child's output (see `readOutput(on:)`).
+    private let readiness = Mutex<(any ReadinessSource)?>(nil)
     /// One HTTP client (its connection pools) for every HTTP upstream.
     private let http: HTTPClient
     /// Upstream calls waiting for a 2026 caller's answer (see `ParkedCalls`).
@@ -57,6 +60,14 @@ public final class UpstreamRegistry: Sendable {
         reaper.withLock { $0?.cancel() }
     }
 
+    /// Stdio upstreams started from now on have their output read on `source`'s thread — the
+    /// HTTP server's event loop, once it runs — instead of a reader thread each: an answer to
+    /// an HTTP caller is then read and sent back without waking another thread (see
+    /// `LoopPipeReader`). Upstreams already running keep their reader threads.
+    public func readOutput(on source: any ReadinessSource) {
+        readiness.withLock { $0 = source }
+    }
+
     /// The upstream for `server` as `binding` of `agentID` (in `sessionID`) uses it, created and
     /// started on first use.
     public func upstream(for server: UpstreamServer, binding: BindingSpec, agentID: String, sessionID: String? = nil) throws -> any Upstream {
@@ -71,6 +82,8 @@ public final class UpstreamRegistry: Sendable {
         let vault = self.vault, environment = self.environment
         let rebuild: @Sendable () throws -> LaunchSpec = { try Self.launchSpec(for: server, vault: vault, environment: environment) }
         let prepare = launch.redactions.isEmpty ? nil : rebuild
+        var options = self.options
+        options.readiness = readiness.withLock { $0 }
         let (connection, created) = insert(key) { UpstreamConnection(key: key, launch: launch, options: options, prepare: prepare) }
         if created, let stdio = connection as? UpstreamConnection { stdio.start() }
         return connection

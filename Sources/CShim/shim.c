@@ -205,6 +205,13 @@ void cshim_rfc3339_now(char out[32]) {
              tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
 }
 
+int cshim_name_thread(const char *name) {
+    char short_name[16];
+    strncpy(short_name, name, sizeof short_name - 1);
+    short_name[sizeof short_name - 1] = 0;
+    return pthread_setname_np(pthread_self(), short_name);
+}
+
 int cshim_pin_thread(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);

@@ -71,6 +71,11 @@ final class EventLoop: @unchecked Sendable {
 
     private static let wakeTag: UInt64 = 0
     private static let listenerTag: UInt64 = 1 << 63
+    /// Descriptors watched for their owners (`ReadinessSource`); connection tags stay below.
+    private static let watchTag: UInt64 = 1 << 62
+    /// Watched descriptors' handlers by tag (loop-thread state).
+    private var watches: [UInt64: @Sendable (ReadinessEvent) -> Void] = [:]
+    private let watchSerial = Atomic<UInt64>(0)
     private static let maxEvents: Int32 = 256
 
     init(index: Int, core: ServerCore) throws(HTTPError) {
@@ -167,6 +172,8 @@ final class EventLoop: @unchecked Sendable {
         case .atRoundEnd(let body):
             // The loop is gone: the work still runs, on the shared pool.
             Task { body() }
+        case .watch(_, _, let handler):
+            handler(.detached)
         default:
             break
         }
@@ -176,6 +183,7 @@ final class EventLoop: @unchecked Sendable {
 
     func run() {
         thread.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+        _ = cshim_name_thread("http-loop-\(index)")
         if core.settings.batchScheduling { _ = cshim_set_batch_scheduling() }
         now = cshim_monotonic_ns()
         nextSweep = now + core.settings.sweepInterval
@@ -192,6 +200,8 @@ final class EventLoop: @unchecked Sendable {
                         cshim_eventfd_drain(wakeFD)
                     } else if ev.data & Self.listenerTag != 0 {
                         acceptConnections(Int(ev.data & ~Self.listenerTag))
+                    } else if ev.data & Self.watchTag != 0 {
+                        watches[ev.data]?(.readable)
                     } else if let c = connections[ev.data] {
                         c.onEvents(ev.events)
                         if !c.closed { updateInterest(c) }
@@ -258,8 +268,53 @@ final class EventLoop: @unchecked Sendable {
             job.runSynchronously(on: asUnownedTaskExecutor())
         case .atRoundEnd(let body):
             roundEnd.append(body)
+        case .watch(let fd, let tag, let handler):
+            addWatch(fd: fd, tag: tag, handler: handler)
+        case .unwatch(let tag):
+            removeWatch(tag)
         }
     }
+
+    // MARK: watched descriptors
+
+    /// Starts watching `fd` for its owner (any thread); returns the watch's tag.
+    func watch(_ fd: Int32, _ handler: @escaping @Sendable (ReadinessEvent) -> Void) -> UInt64 {
+        let tag = Self.watchTag | watchSerial.add(1, ordering: .relaxed).newValue
+        if isLoopThread {
+            addWatch(fd: fd, tag: tag, handler: handler)
+        } else {
+            post(.watch(fd: fd, tag: tag, handler: handler))
+        }
+        return tag
+    }
+
+    /// Stops watching; at once on the loop thread, else through the inbox.
+    func unwatch(_ tag: UInt64) {
+        if isLoopThread {
+            removeWatch(tag)
+        } else {
+            post(.unwatch(tag: tag))
+        }
+    }
+
+    private func addWatch(fd: Int32, tag: UInt64, handler: @escaping @Sendable (ReadinessEvent) -> Void) {
+        // Level-triggered: an owner that leaves bytes unread (it reads a bounded amount per
+        // round, to stay fair to the connections) is told again next round.
+        guard cshim_epoll_ctl(epfd, 0, fd, CSHIM_EPOLLIN, tag) == 0 else {
+            handler(.detached)
+            return
+        }
+        watches[tag] = handler
+        watchedFDs[tag] = fd
+    }
+
+    private func removeWatch(_ tag: UInt64) {
+        guard watches.removeValue(forKey: tag) != nil, let fd = watchedFDs.removeValue(forKey: tag) else { return }
+        _ = cshim_epoll_ctl(epfd, 2, fd, 0, tag)
+    }
+
+    /// The descriptor of each watch (loop-thread state).
+    private var watchedFDs: [UInt64: Int32] = [:]
 
     /// Runs the work queued for the end of this round (loop thread). Work queued while it runs
     /// waits for the next round, which then starts without blocking.
@@ -437,6 +492,10 @@ final class EventLoop: @unchecked Sendable {
     private func teardown() {
         for c in Array(connections.values) { close(c) }
         closeListeners()
+        // Owners of watched descriptors read by other means from now on.
+        let orphaned = watches
+        for tag in orphaned.keys { removeWatch(tag) }
+        for handler in orphaned.values { handler(.detached) }
         peers = []
         let leftovers = inbox.withLock { box -> [LoopMessage] in
             box.stopped = true

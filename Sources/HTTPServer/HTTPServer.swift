@@ -32,6 +32,8 @@ public final class HTTPServer: Sendable {
     private let handler: HTTPHandler
     private let state = Mutex<State>(.idle)
     private let stopped = OneShot()
+    /// Which loop takes the next `watchReadable`.
+    private let watchTurn = Atomic<Int>(0)
 
     private enum State {
         case idle
@@ -185,5 +187,19 @@ public final class HTTPServer: Sendable {
         await watcher.value
         state.withLock { $0 = .stopped }
         stopped.fire()
+    }
+}
+
+extension HTTPServer: ReadinessSource {
+    /// Watches `fd` on one of the loops (they take watches in turn), so an owner's reading
+    /// happens on a thread that also answers HTTP connections. Nil unless the server is running.
+    public func watchReadable(_ fd: Int32, _ handler: @escaping @Sendable (ReadinessEvent) -> Void) -> ReadinessWatch? {
+        let loop = state.withLock { s -> EventLoop? in
+            guard case .running(_, let loops, _) = s else { return nil }
+            return loops[watchTurn.add(1, ordering: .relaxed).oldValue % loops.count]
+        }
+        guard let loop else { return nil }
+        let tag = loop.watch(fd, handler)
+        return ReadinessWatch(cancel: { loop.unwatch(tag) }, schedule: { loop.atRoundEnd($0) })
     }
 }

@@ -22,4 +22,8 @@ enum LoopMessage: Sendable {
     case job(UnownedJob)
     /// Work for the end of the loop's current round (`RoundEndScheduling`), from another thread.
     case atRoundEnd(@Sendable () -> Void)
+    /// Watch a descriptor for readability (`ReadinessSource`), under the given tag.
+    case watch(fd: Int32, tag: UInt64, handler: @Sendable (ReadinessEvent) -> Void)
+    /// Stop watching the descriptor of that tag.
+    case unwatch(tag: UInt64)
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HTTPServer
 import JSON
 import StdioTransport
 import Synchronization
@@ -26,6 +27,9 @@ public final class FDClientTransport: MCPClientTransport {
     private let io = Mutex<(started: Bool, writeClosed: Bool, reported: Bool)>((false, false, false))
     private let receiver = Mutex<(@Sendable (MCPTransportEvent) -> Void)?>(nil)
     private let tap = TapSlot()
+    /// Where the server's output is read: nil, a thread of our own; else that source's thread.
+    private let readiness: (any ReadinessSource)?
+    private let loopReader = LoopReaderSlot()
 
     /// Sees every line from the server before it is decoded; a line it claims (returns true
     /// for) goes no further. For a relay that answers some responses itself. A class: the
@@ -82,7 +86,11 @@ public final class FDClientTransport: MCPClientTransport {
     ///   - readFD: the server's stdout (we read responses and notifications from it).
     ///   - writeFD: the server's stdin (we write requests to it).
     ///   - maxLineBytes: the longest line accepted from the server.
-    public init(readFD: Int32, writeFD: Int32, maxLineBytes: Int = 4 << 20, jsonLimits: JSONParser.Limits = .default) {
+    ///   - readiness: reads the server's output on that source's thread (an HTTP server's event
+    ///     loop; see `LoopPipeReader`) instead of a reader thread of our own. Both descriptors
+    ///     are then made non-blocking.
+    public init(readFD: Int32, writeFD: Int32, maxLineBytes: Int = 4 << 20, jsonLimits: JSONParser.Limits = .default,
+                readiness: (any ReadinessSource)? = nil) {
         // A server that exits while we write must not kill us with SIGPIPE; the write then fails
         // with EPIPE and we report the connection closed.
         signal(SIGPIPE, SIG_IGN)
@@ -90,7 +98,22 @@ public final class FDClientTransport: MCPClientTransport {
         self.writeFD = writeFD
         self.maxLineBytes = max(1, maxLineBytes)
         self.jsonLimits = jsonLimits
-        self.writer = LineWriter(fd: writeFD)
+        self.readiness = readiness
+        if readiness != nil {
+            for fd in [readFD, writeFD] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            // A full stdin pipe: wait for it while still reading the server's output.
+            let slot = loopReader
+            self.writer = LineWriter(fd: writeFD, whenFull: {
+                if let reader = slot.reader {
+                    reader.whenFull()
+                } else {
+                    var p = pollfd(fd: writeFD, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&p, 1, -1)
+                }
+            })
+        } else {
+            self.writer = LineWriter(fd: writeFD)
+        }
     }
 
     public func start(_ receive: @escaping @Sendable (MCPTransportEvent) -> Void) {
@@ -100,25 +123,34 @@ public final class FDClientTransport: MCPClientTransport {
         }
         guard first else { return }
         receiver.withLock { $0 = receive }
-        let reader = LineReader(fd: readFD, maxLineBytes: maxLineBytes)
         let limit = maxLineBytes
         let limits = jsonLimits
         let fd = readFD
         let taps = tap
         let cache = TapCache(taps)
-        Task.detached { [weak self] in
-            await reader.run { event in
-                switch event {
-                case .line(let bytes, _):
-                    if let tap = cache.current, tap.line(bytes) { return }
-                    for e in MCPTransportEvent.decode(bytes, limits: limits) { receive(e) }
-                case .batchEnd:
-                    cache.current?.batchEnd()
-                case .oversized(let count):
-                    receive(.malformed(.init(id: nil, looksLikeRequest: false,
-                                             reason: "the server sent a line of \(count) bytes, over the limit of \(limit) bytes; it was discarded")))
-                }
+        let onEvent: @Sendable (LineReader.Event) -> Void = { event in
+            switch event {
+            case .line(let bytes, _):
+                if let tap = cache.current, tap.line(bytes) { return }
+                for e in MCPTransportEvent.decode(bytes, limits: limits) { receive(e) }
+            case .batchEnd:
+                cache.current?.batchEnd()
+            case .oversized(let count):
+                receive(.malformed(.init(id: nil, looksLikeRequest: false,
+                                         reason: "the server sent a line of \(count) bytes, over the limit of \(limit) bytes; it was discarded")))
             }
+        }
+        if let readiness {
+            let reader = LoopPipeReader(fd: fd, writeFD: writeFD, maxLineBytes: limit, onEvent: onEvent) { [weak self] in
+                self?.report("upstream closed the connection (end of stream)")
+            }
+            loopReader.reader = reader
+            reader.start(on: readiness)
+            return
+        }
+        let reader = LineReader(fd: readFD, maxLineBytes: maxLineBytes)
+        Task.detached { [weak self] in
+            await reader.run(onEvent)
             Glibc.close(fd)
             self?.report("upstream closed the connection (end of stream)")
         }
@@ -156,6 +188,15 @@ public final class FDClientTransport: MCPClientTransport {
 
     deinit {
         close()
+    }
+}
+
+/// The loop reader, once started (the writer's `whenFull` asks it to keep reading).
+private final class LoopReaderSlot: Sendable {
+    private let value = Mutex<LoopPipeReader?>(nil)
+    var reader: LoopPipeReader? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
 

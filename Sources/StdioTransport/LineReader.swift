@@ -7,9 +7,8 @@ import Foundation
 ///
 /// Blocking `read(2)` must never run on Swift's small cooperative pool (two threads on this
 /// machine), so the reader owns a thread and hands each complete line to `onLine` on that thread,
-/// in order. Lines longer than `maxLineBytes` are skipped up to their newline and reported with
-/// `onOversized`, so a hostile sender cannot make us buffer without bound. A trailing `\r` is
-/// dropped and empty lines are ignored.
+/// in order, framed by `LineFramer` (oversized lines skipped and reported, `\r` dropped, empty
+/// lines ignored).
 public final class LineReader: Sendable {
     public enum Event {
         /// One line; `more` is true when the same `read(2)` returned bytes after it, false when
@@ -46,17 +45,7 @@ public final class LineReader: Sendable {
     static func loop(fd: Int32, maxLineBytes: Int, _ onEvent: (Event) -> Void) {
         let chunk = 64 * 1024
         var buffer = [UInt8](repeating: 0, count: chunk)
-        var pending: [UInt8] = []      // start of a line that spans reads
-        var skipping = false           // inside an oversized line
-        var skippedBytes = 0
-
-        func emit(_ line: UnsafeBufferPointer<UInt8>, more: Bool) {
-            var n = line.count
-            if n > 0 && line[n - 1] == 0x0D { n -= 1 }
-            if n == 0 { return }
-            onEvent(.line(UnsafeBufferPointer(rebasing: line[0..<n]), more: more))
-        }
-
+        var framer = LineFramer(maxLineBytes: maxLineBytes)
         while true {
             let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, chunk) }
             if got < 0 {
@@ -64,53 +53,9 @@ public final class LineReader: Sendable {
                 break
             }
             if got == 0 { break }
-            buffer.withUnsafeBufferPointer { all in
-                var start = 0
-                let end = got
-                while start < end {
-                    let base = all.baseAddress! + start
-                    let found = memchr(base, 0x0A, end - start)
-                    guard let found else {
-                        // No newline in the rest of this read.
-                        let rest = end - start
-                        if skipping {
-                            skippedBytes += rest
-                        } else if pending.count + rest > maxLineBytes {
-                            skipping = true
-                            skippedBytes = pending.count + rest
-                            pending.removeAll(keepingCapacity: false)
-                        } else {
-                            pending.append(contentsOf: UnsafeBufferPointer(start: base, count: rest))
-                        }
-                        return
-                    }
-                    let newline = UnsafeRawPointer(found) - UnsafeRawPointer(all.baseAddress!)
-                    let segment = UnsafeBufferPointer(start: base, count: newline - start)
-                    if skipping {
-                        onEvent(.oversized(skippedBytes + segment.count))
-                        skipping = false
-                        skippedBytes = 0
-                    } else if pending.isEmpty {
-                        if segment.count > maxLineBytes { onEvent(.oversized(segment.count)) } else { emit(segment, more: newline + 1 < end) }
-                    } else {
-                        if pending.count + segment.count > maxLineBytes {
-                            onEvent(.oversized(pending.count + segment.count))
-                        } else {
-                            pending.append(contentsOf: segment)
-                            pending.withUnsafeBufferPointer { emit($0, more: newline + 1 < end) }
-                        }
-                        pending.removeAll(keepingCapacity: true)
-                    }
-                    start = newline + 1
-                }
-            }
+            buffer.withUnsafeBufferPointer { framer.feed(UnsafeBufferPointer(rebasing: $0[0..<got]), onEvent) }
             onEvent(.batchEnd)
         }
-        // A final line without a newline still counts.
-        if !skipping && !pending.isEmpty {
-            pending.withUnsafeBufferPointer { emit($0, more: false) }
-        } else if skipping {
-            onEvent(.oversized(skippedBytes))
-        }
+        framer.finish(onEvent)
     }
 }

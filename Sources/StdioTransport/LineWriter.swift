@@ -35,6 +35,8 @@ public final class LineWriter: Sendable {
 
     private let fd: Int32
     private let maxPendingBytes: Int
+    /// Waits, after a write found a non-blocking descriptor full, until it may take more.
+    private let whenFull: @Sendable () -> Void
     /// `writeLineSoon` defers only frames up to `deferFrame` bytes, and only while less than
     /// `deferLimit` is pending (a pipe's capacity). Large answers gain nothing from waiting: a
     /// write(2) of 25 KB is cheap per byte, while deferred ones pile up into buffers big enough
@@ -45,9 +47,17 @@ public final class LineWriter: Sendable {
     private static let deferLimit = 64 << 10
     private let state = Mutex(State())
 
-    public init(fd: Int32, maxPendingBytes: Int = 4 << 20) {
+    /// - Parameter whenFull: for a non-blocking `fd`: called when a write found it full, returns
+    ///   when it may take more. The default waits for the descriptor alone; a peer that must keep
+    ///   reading while it writes (or the other end could block on us as we block on it) passes
+    ///   its own.
+    public init(fd: Int32, maxPendingBytes: Int = 4 << 20, whenFull: (@Sendable () -> Void)? = nil) {
         self.fd = fd
         self.maxPendingBytes = max(1, maxPendingBytes)
+        self.whenFull = whenFull ?? { [fd] in
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&p, 1, -1)
+        }
     }
 
     public var isBroken: Bool { state.withLock { $0.broken } }
@@ -163,7 +173,7 @@ public final class LineWriter: Sendable {
                 return true
             }
             guard more else { return }
-            let ok = batch.withUnsafeBytes { Self.writeAll(fd, $0) }
+            let ok = batch.withUnsafeBytes { writeAll($0) }
             batch.removeAll(keepingCapacity: true)
             if !ok { state.withLock { $0.broken = true } }
         }
@@ -187,7 +197,7 @@ public final class LineWriter: Sendable {
         flush()
     }
 
-    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+    private func writeAll(_ buffer: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < buffer.count {
             let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
@@ -195,6 +205,8 @@ public final class LineWriter: Sendable {
                 offset += n
             } else if n < 0 && errno == EINTR {
                 continue
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                whenFull()
             } else {
                 return false
             }

@@ -145,6 +145,8 @@ enum ServeCommand {
         agents?.install(on: router)
         let httpServer = HTTPServer(configuration: http, handler: router.handler)
         let bound = try httpServer.start()
+        // The loops that answer the gateway's callers also read its stdio upstreams' answers.
+        registry.readOutput(on: httpServer)
 
         // DNS-rebinding protection: loopback binds accept loopback names only, unless told otherwise.
         let hosts = args.values("allow-host").filter { !$0.isEmpty }

@@ -71,6 +71,11 @@ int cshim_available_cpus(void);
 /// processes it starts afterwards inherit the mask. Returns 0 or -errno.
 int cshim_pin_thread(int cpu);
 
+/// Names the calling thread (at most 15 bytes are kept), as `top -H`, `perf` and
+/// /proc/<pid>/task/<tid>/comm show it: Foundation's `Thread.name` does not reach the kernel on
+/// Linux. Returns 0 or an error number.
+int cshim_name_thread(const char *name);
+
 /// Switches the calling thread to SCHED_BATCH (nice unchanged). Returns 0 or -errno.
 int cshim_set_batch_scheduling(void);
 
