@@ -139,6 +139,28 @@ struct LoopTransportTests {
         }
     }
 
+    @Test func aSourceThatCannotWatchLeavesTheReadingToAThread() async throws {
+        var configuration = HTTPServer.Configuration()
+        configuration.addresses = ["127.0.0.1:0"]
+        let notRunning = HTTPServer(configuration: configuration) { _ in .text(404, "") }
+        let pipes = try TransportTests.Pipes()
+        let transport = FDClientTransport(readFD: pipes.fromServer[0], writeFD: pipes.toServer[1], readiness: notRunning)
+        let events = Collector<MCPTransportEvent>()
+        let onLoop = Atomic<Int>(0)
+        transport.start { event in
+            if Self.onLoopThread { onLoop.add(1, ordering: .relaxed) }
+            events.append(event)
+        }
+        pipes.serverWrites(Self.notification(7, size: 300))
+        close(pipes.fromServer[1])
+        let seen = await events.wait(for: 2)
+        #expect(seen.compactMap(Self.index) == [7])
+        guard case .closed? = seen.last, seen.count == 2 else { Issue.record("expected the line and the end, got \(seen)"); return }
+        #expect(onLoop.load(ordering: .relaxed) == 0)
+        transport.close()
+        close(pipes.toServer[0])
+    }
+
     @Test func aThreadTakesOverWhenTheLoopStops() async throws {
         let pipes = try TransportTests.Pipes()
         let events = Collector<MCPTransportEvent>()
