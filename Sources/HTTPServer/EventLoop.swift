@@ -73,8 +73,8 @@ final class EventLoop: @unchecked Sendable {
     private static let listenerTag: UInt64 = 1 << 63
     /// Descriptors watched for their owners (`ReadinessSource`); connection tags stay below.
     private static let watchTag: UInt64 = 1 << 62
-    /// Watched descriptors' handlers by tag (loop-thread state).
-    private var watches: [UInt64: @Sendable (ReadinessEvent) -> Void] = [:]
+    /// Watched descriptors and their owners' handlers, by tag (loop-thread state).
+    private var watches: [UInt64: (fd: Int32, handler: @Sendable (ReadinessEvent) -> Void)] = [:]
     private let watchSerial = Atomic<UInt64>(0)
     private static let maxEvents: Int32 = 256
 
@@ -201,7 +201,7 @@ final class EventLoop: @unchecked Sendable {
                     } else if ev.data & Self.listenerTag != 0 {
                         acceptConnections(Int(ev.data & ~Self.listenerTag))
                     } else if ev.data & Self.watchTag != 0 {
-                        watches[ev.data]?(.readable)
+                        watches[ev.data]?.handler(.readable)
                     } else if let c = connections[ev.data] {
                         c.onEvents(ev.events)
                         if !c.closed { updateInterest(c) }
@@ -304,17 +304,13 @@ final class EventLoop: @unchecked Sendable {
             handler(.detached)
             return
         }
-        watches[tag] = handler
-        watchedFDs[tag] = fd
+        watches[tag] = (fd, handler)
     }
 
     private func removeWatch(_ tag: UInt64) {
-        guard watches.removeValue(forKey: tag) != nil, let fd = watchedFDs.removeValue(forKey: tag) else { return }
-        _ = cshim_epoll_ctl(epfd, 2, fd, 0, tag)
+        guard let watch = watches.removeValue(forKey: tag) else { return }
+        _ = cshim_epoll_ctl(epfd, 2, watch.fd, 0, tag)
     }
-
-    /// The descriptor of each watch (loop-thread state).
-    private var watchedFDs: [UInt64: Int32] = [:]
 
     /// Runs the work queued for the end of this round (loop thread). Work queued while it runs
     /// waits for the next round, which then starts without blocking.
@@ -495,7 +491,7 @@ final class EventLoop: @unchecked Sendable {
         // Owners of watched descriptors read by other means from now on.
         let orphaned = watches
         for tag in orphaned.keys { removeWatch(tag) }
-        for handler in orphaned.values { handler(.detached) }
+        for watch in orphaned.values { watch.handler(.detached) }
         peers = []
         let leftovers = inbox.withLock { box -> [LoopMessage] in
             box.stopped = true

@@ -7,11 +7,6 @@ import Synchronization
 import Testing
 @testable import HTTPServer
 
-/// Whether the caller runs on an event loop's thread (they are named `http-loop-N`).
-func onLoopThread() -> Bool {
-    (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?.hasPrefix("http-loop-") == true
-}
-
 /// `HTTPServer` as a `ReadinessSource`: a watched descriptor's owner is called on a loop thread
 /// while there are bytes, never after cancelling, and told `.detached` when the server stops.
 @Suite("Descriptors watched by the event loops", .timeLimit(.minutes(1)))
@@ -27,7 +22,7 @@ struct ReadinessWatchTests {
         init(fd: Int32) { self.fd = fd }
 
         func handle(_ event: ReadinessEvent) {
-            if !onLoopThread() { offLoop.add(1, ordering: .relaxed) }
+            if !onEventLoopThread { offLoop.add(1, ordering: .relaxed) }
             switch event {
             case .readable:
                 var buffer = [UInt8](repeating: 0, count: 4096)
@@ -79,7 +74,7 @@ struct ReadinessWatchTests {
 
             // Work scheduled through the watch runs on the loop too.
             let scheduledOnLoop = Mutex<Bool?>(nil)
-            watch.schedule { scheduledOnLoop.withLock { $0 = onLoopThread() } }
+            watch.schedule { scheduledOnLoop.withLock { $0 = onEventLoopThread } }
             await owner.wait { scheduledOnLoop.withLock { $0 } != nil }
             #expect(scheduledOnLoop.withLock { $0 } == true)
 

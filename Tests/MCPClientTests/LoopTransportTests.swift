@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HTTPServer
+import HTTPTestSupport
 import JSON
 import JSONRPC
 import MCPClient
@@ -36,10 +37,6 @@ struct LoopTransportTests {
         return fstat(fd, &info) == 0 ? UInt(info.st_ino) : nil
     }
 
-    static var onLoopThread: Bool {
-        (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?.hasPrefix("http-loop-") == true
-    }
-
     /// A notification line of about `size` bytes carrying `index`.
     static func notification(_ index: Int, size: Int) -> String {
         let head = #"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":{"i":\#(index),"pad":""#
@@ -59,7 +56,7 @@ struct LoopTransportTests {
             let events = Collector<MCPTransportEvent>()
             let offLoop = Atomic<Int>(0)
             transport.start { event in
-                if !Self.onLoopThread { offLoop.add(1, ordering: .relaxed) }
+                if !onEventLoopThread { offLoop.add(1, ordering: .relaxed) }
                 events.append(event)
             }
             transport.send(MCPOutgoingMessage(message: .request(JSONRPCRequest(id: .int(1), method: "tools/call", params: ["name": "echo"])),
@@ -125,7 +122,7 @@ struct LoopTransportTests {
             let wroteOnLoop = Mutex<Bool?>(nil)
             watch.schedule {
                 transport.sendLines(block)
-                wroteOnLoop.withLock { $0 = Self.onLoopThread }
+                wroteOnLoop.withLock { $0 = onEventLoopThread }
             }
 
             let seen = await events.wait(for: lines + 1)
@@ -148,7 +145,7 @@ struct LoopTransportTests {
         let events = Collector<MCPTransportEvent>()
         let onLoop = Atomic<Int>(0)
         transport.start { event in
-            if Self.onLoopThread { onLoop.add(1, ordering: .relaxed) }
+            if onEventLoopThread { onLoop.add(1, ordering: .relaxed) }
             events.append(event)
         }
         pipes.serverWrites(Self.notification(7, size: 300))
