@@ -22,7 +22,8 @@ import Darwin
 final class HTTPServerProcess: @unchecked Sendable {
     let process: TestProcess
     let url: String
-    /// The agentbridge process itself (the child of the `timeout` wrapper), when known.
+    /// The agentbridge process itself (the child of the `timeout` wrapper; `subreaper.py` when it
+    /// wraps the server), when known.
     let serverPID: Int32?
     let logURL: URL
     /// A database file created for this server (removed when it stops), nil when the test gave one.
@@ -46,7 +47,12 @@ final class HTTPServerProcess: @unchecked Sendable {
 
     /// Starts `agentbridge serve --listen 127.0.0.1:0 --no-access-log <extra>` and waits for its
     /// "serving MCP on http://…" line.
-    static func start(_ extra: [String] = [], executable: URL? = nil, niceness: Int = 0, pathPrefix: String? = nil) async throws -> HTTPServerProcess {
+    ///
+    /// `reapingOrphans`: the server runs under `subreaper.py`, which adopts whatever the server's
+    /// tree orphans; `stop()` then returns status 86 and the log names each orphan ("orphaned:
+    /// PID ARGS") when the server exited without reaping an upstream.
+    static func start(_ extra: [String] = [], executable: URL? = nil, niceness: Int = 0, pathPrefix: String? = nil,
+                      reapingOrphans: Bool = false) async throws -> HTTPServerProcess {
         let binary = try executable ?? Interop.binDirectory().appendingPathComponent("agentbridge")
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("agentbridge-serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
@@ -63,8 +69,10 @@ final class HTTPServerProcess: @unchecked Sendable {
         if !extra.contains("--surface") { serveArguments += ["--surface", "reference"] }
         let groupKiller = "/usr/bin/timeout"
         let wrapped = FileManager.default.isExecutableFile(atPath: groupKiller)
-        var command = wrapped ? [groupKiller, "--kill-after=5", String(lifetimeCap), binary.path] + serveArguments
-                              : [binary.path] + serveArguments
+        let launcher = reapingOrphans ? [Interop.modernPython, Interop.scripts.appendingPathComponent("subreaper.py").path, "--", binary.path]
+                                    : [binary.path]
+        var command = wrapped ? [groupKiller, "--kill-after=5", String(lifetimeCap)] + launcher + serveArguments
+                              : launcher + serveArguments
         if niceness != 0 { command = Interop.niced(command, niceness) }  // nice and timeout exec: pids stay
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())

@@ -36,6 +36,8 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+import subreaper
+
 
 def ok(name: str) -> None:
     print(f"ok   {name}", flush=True)
@@ -172,6 +174,9 @@ async def sampler(server_pid: int, stop: float, samples: list[tuple[float, int, 
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    # Whatever the server's tree orphans is re-parented to this script (see subreaper.py), so the
+    # orphan check below is about this server alone.
+    subreaper.prctl(subreaper.PR_SET_CHILD_SUBREAPER, 1)
     server = subprocess.Popen(
         [args.agentbridge, "--db", args.db, "serve", "--listen", "127.0.0.1:0", "--no-access-log", "--manifests", "none"],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
@@ -229,8 +234,14 @@ async def main_async(args: argparse.Namespace) -> int:
         server.kill()
         fail("server stops on SIGTERM", "still running after 30 s")
 
-    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and "reference-server --tools 20" in cmdline(int(p))
-                 and int(open(f"/proc/{p}/stat").read().split(")")[1].split()[1]) == 1]
+    # The server was reaped above: any child of ours now is an orphan of its tree, alive or not.
+    leftovers = [f"{p} {subreaper.cmdline(p)}" for p in subreaper.children()]
+    for p in subreaper.children():
+        try:
+            os.kill(p, signal.SIGKILL)
+            os.waitpid(p, 0)
+        except OSError:
+            pass
     warm = next((s for s in samples if s[0] >= min(30, args.seconds / 3)), samples[0])
     lines = ["| t (s) | RSS (MiB) | open fds | children |", "|---:|---:|---:|---:|"]
     lines += [f"| {t:.0f} | {rss / 1024:.1f} | {fds} | {kids} |" for t, rss, fds, kids in samples]
