@@ -10,7 +10,8 @@
 // elicit waits, with progress notifications naming the approval, until someone decides it or it
 // expires. The approval record is the one truth: a decision made elsewhere first wins over a
 // later answer in the client. Approved arguments — the proposal or a person's edit — are the
-// arguments sent upstream. A call cancelled while it waits withdraws its approval.
+// arguments sent upstream, once: the approval is spent by the call it allowed, so a replayed
+// retry is refused. A call cancelled while it waits withdraws its approval.
 
 import JSON
 import MCP
@@ -75,7 +76,14 @@ struct CallConfirmation: Sendable {
                 _ = try context.inputs([ApprovalQuestion.question(approval)], state: [Self.stateKey: .string(approval.id)])
             }
         }
-        return outcome(approval, route: route, proposed: arguments)
+        let decided = outcome(approval, route: route, proposed: arguments)
+        // One approval, one call: a retry replayed with the same sealed state finds it spent.
+        if case .approved = decided, try !store.spend(id: approval.id) {
+            return .refused(ToolResult.error(
+                "\(route.exposedName) was not called again: approval \(approval.id) was already used by the call it approved; "
+                    + "call the tool anew to ask for another approval").json)
+        }
+        return decided
     }
 
     /// Handshake era: asks the client (`elicitation/create`) while watching the approval, and

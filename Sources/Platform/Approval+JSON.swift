@@ -18,6 +18,7 @@ extension Approval {
         object["decided_by"] = decidedBy.map(JSONValue.string) ?? .null
         object["decided_at"] = decidedAt.map(JSONValue.int) ?? .null
         object["reason"] = reason.map(JSONValue.string) ?? .null
+        object["used_at"] = usedAt.map(JSONValue.int) ?? .null
         return .object(object)
     }
 }

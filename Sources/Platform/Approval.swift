@@ -48,11 +48,14 @@ public struct Approval: Sendable, Hashable {
     /// When it expires if still pending (Unix milliseconds).
     public let expiresAt: Int64
     public let createdAt: Int64
+    /// When the one gateway call this approval allowed was sent (Unix milliseconds); nil before
+    /// that, and for a run's approval (the run records its own call).
+    public let usedAt: Int64?
 
     public init(
         id: String, workspaceID: String, runID: String?, requestedBy: String? = nil, agentID: String, toolCallID: String, serverID: String?,
         toolName: String, arguments: JSONValue, status: ApprovalStatus, approvedArguments: JSONValue?,
-        decidedBy: String?, decidedAt: Int64?, reason: String?, expiresAt: Int64, createdAt: Int64
+        decidedBy: String?, decidedAt: Int64?, reason: String?, expiresAt: Int64, createdAt: Int64, usedAt: Int64? = nil
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -70,6 +73,7 @@ public struct Approval: Sendable, Hashable {
         self.reason = reason
         self.expiresAt = expiresAt
         self.createdAt = createdAt
+        self.usedAt = usedAt
     }
 
     /// Whether it was approved with arguments other than the ones proposed.

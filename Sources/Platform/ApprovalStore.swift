@@ -164,6 +164,18 @@ public struct ApprovalStore: Sendable {
         }
     }
 
+    /// Spends approved gateway approval `id` on the call about to be sent: true exactly once;
+    /// false when it was spent already (a replayed retry), is not approved, or belongs to a run.
+    public func spend(id: String) throws -> Bool {
+        let now = clock.nowMilliseconds()
+        return try database.write { connection in
+            try connection.execute(
+                "UPDATE approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND run_id IS NULL AND used_at IS NULL",
+                [.integer(now), .text(id)])
+            return connection.changes == 1
+        }
+    }
+
     /// Closes pending approval `id` as expired with `reason` (the call waiting for it went away);
     /// nothing happens when it is decided already.
     public func withdraw(id: String, reason: String) throws {
@@ -373,7 +385,7 @@ public struct ApprovalStore: Sendable {
             approvedArguments: try StoredColumn.optionalJSON(row, "approved_arguments"),
             decidedBy: try row.optionalString("decided_by"), decidedAt: try row.optionalInt64("decided_at"),
             reason: try row.optionalString("reason"), expiresAt: try row.int64("expires_at"),
-            createdAt: try row.int64("created_at"))
+            createdAt: try row.int64("created_at"), usedAt: try row.optionalInt64("used_at"))
     }
 }
 

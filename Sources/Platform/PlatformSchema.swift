@@ -263,6 +263,12 @@ public enum PlatformSchema {
             CREATE INDEX approvals_due ON approvals (expires_at) WHERE status = 'pending';
             CREATE INDEX approvals_by_workspace_created ON approvals (workspace_id, created_at);
             """),
+        Migration(version: 9, name: "approvals are spent once", sql: """
+            -- A gateway call's approval allows one call: `used_at` is set when that call is sent,
+            -- so a replayed retry of the same request (its sealed state names the approval) is
+            -- refused instead of calling the tool again.
+            ALTER TABLE approvals ADD COLUMN used_at INTEGER;
+            """),
     ]
 
     /// Opens (creating if needed) the platform database at `path`, applies the migrations and

@@ -83,6 +83,28 @@ struct GatewayApprovalTests {
         }
     }
 
+    /// The retry's sealed state stays valid for its whole window, so a client (or anyone who saw
+    /// the request) could send it again: the approval allowed one call, and only one is made.
+    @Test func aReplayedRetryDoesNotCallTheToolAgain() async throws {
+        try Paths.requirePythonUpstreams()
+        try await RuntimeHarness.with(manifest: Manifests.fixture) { harness in
+            let provider = Self.provider(harness)
+            let (need, approval) = try await Self.firstRound(provider, harness, text: "once")
+            let retry = Self.context(state: need.state, responses: [ApprovalQuestion.key(approval): ["action": "accept", "content": ["approve": true]]])
+            let first = try await provider.callTool(name: "fix__record", arguments: ["text": "once"], context: retry)
+            #expect(first?["isError"]?.boolValue != true && Self.text(first).contains("recorded once"), "\(Self.text(first))")
+            let spent = try ApprovalStore(database: harness.database).get(caller: harness.caller, id: approval.id)
+            #expect(spent.status == .approved && spent.usedAt != nil)
+            #expect(spent.json["used_at"]?.intValue == spent.usedAt)
+            for _ in 0..<2 {
+                let replay = try await provider.callTool(name: "fix__record", arguments: ["text": "once"], context: retry)
+                #expect(replay?["isError"]?.boolValue == true)
+                #expect(Self.text(replay).contains("was already used") && Self.text(replay).contains(approval.id), "\(Self.text(replay))")
+            }
+            #expect(fixtureLog(harness.fixtureLogPath) == [#"record {"text": "once"}"#], "the upstream was called exactly once")
+        }
+    }
+
     @Test func aRejectionOrADeclineIsAToolErrorAndNothingIsCalled() async throws {
         try Paths.requirePythonUpstreams()
         try await RuntimeHarness.with(manifest: Manifests.fixture) { harness in
