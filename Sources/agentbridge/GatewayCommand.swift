@@ -13,7 +13,7 @@ import HTTPClient
 /// The gateway surfaces: `agentbridge stdio --agent A` serves exactly agent A's governed upstream
 /// tools over stdio (both eras), as the local administrator of `--workspace`. Upstream children
 /// are started on first use and stopped (EOF → SIGTERM → SIGKILL, whole process group) when the
-/// client goes away.
+/// client goes away or stops us with SIGINT/SIGTERM (`StdioShutdown`).
 enum GatewayCommand {
     static func runStdio(_ args: ParsedArguments, agentID: String, pageSize: Int, limits: StdioServer.Limits, version: String,
                          relayed: Bool = true) async throws -> Int32 {
@@ -33,8 +33,9 @@ enum GatewayCommand {
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
         server.setCatalogProvider(provider)
         let lane = relayed ? relayLane(provider: provider, serverInfo: server.info.json, limits: limits.json) : nil
-        await StdioServer.run(server, limits: limits, lane: lane)
-        await registry.stopAll()
+        await StdioShutdown { await registry.stopAll() }.serve {
+            await StdioServer.run(server, limits: limits, lane: lane)
+        }
         return 0
     }
 
@@ -71,10 +72,13 @@ enum GatewayCommand {
         let server = PlatformSurface.server(
             database: context.database, principals: PrincipalDirectory(fixed: principal), registry: registry, runtime: runtime,
             origin: .stdio, version: version, pageSize: pageSize)
-        await StdioServer.run(server, limits: limits)
-        await runtime.shutdown()
-        await registry.stopAll()
-        await http.shutdown()
+        await StdioShutdown {
+            await runtime.shutdown()
+            await registry.stopAll()
+            await http.shutdown()
+        }.serve {
+            await StdioServer.run(server, limits: limits)
+        }
         return 0
     }
 }

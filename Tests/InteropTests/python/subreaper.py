@@ -1,20 +1,20 @@
-"""Runs a command and names every process it left behind (standard library only, Linux).
+"""Runs a command and names every process it left running (standard library only, Linux).
 
-Usage: subreaper.py [--report FILE] -- CMD [ARGS...]
+Usage: subreaper.py [--report FILE] [--grace SECONDS] -- CMD [ARGS...]
 
 The wrapper makes itself a child subreaper (prctl PR_SET_CHILD_SUBREAPER): a process orphaned
-anywhere under CMD — an upstream whose gateway exited without reaping it — is re-parented to the
+anywhere under CMD — an upstream whose gateway exited without stopping it — is re-parented to the
 wrapper instead of to init. That makes "did this server leave anything behind?" an exact question
 about this one command tree, unlike a scan of the whole machine for processes of parent 1, which
 also sees the short-lived orphans of unrelated tests that kill their servers on purpose.
 
-Exit status: CMD's (a signal as 128 + its number), or 86 when anything was orphaned. Each orphan
-is written to stderr (and to FILE) as "orphaned: PID ARGS" (ARGS "<exited>" for one that was
-already gone when it was collected); live orphans are then SIGKILLed and reaped.
+A process counts as left behind when it is still running SECONDS (default 2) after CMD exited.
+Orphans that die before that are reaped silently: a group member whose parent died a moment
+before the same signal reached it, or a child ended by its parent-death signal, was stopped.
 
-SIGTERM, SIGINT and SIGHUP are passed to CMD (the wrapper unblocks them for itself; CMD keeps
-the signal mask it inherited). CMD gets PR_SET_PDEATHSIG(SIGKILL), so killing the
-wrapper does not leave CMD running.
+Exit status: CMD's (a signal as 128 + its number), or 86 when anything was left behind. Each
+such process is written to stderr (and to FILE) as "orphaned: PID ARGS", then SIGKILLed and
+reaped.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import ctypes
 import os
 import signal
 import sys
+import time
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -61,11 +62,34 @@ def cmdline(pid: int) -> str:
         return "<exited>"
 
 
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def reap_dead() -> None:
+    """Collects every child that has exited (CMD's adopted orphans), without waiting."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def main() -> int:
     args = sys.argv[1:]
-    report = None
-    if len(args) >= 2 and args[0] == "--report":
-        report, args = args[1], args[2:]
+    report, grace = None, 2.0
+    while len(args) >= 2 and args[0] in ("--report", "--grace"):
+        if args[0] == "--report":
+            report = args[1]
+        else:
+            grace = float(args[1])
+        args = args[2:]
     if not args or args[0] != "--" or len(args) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
@@ -93,23 +117,28 @@ def main() -> int:
     # A parent may hand us these blocked (swift test does); CMD keeps the mask it was given.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, passed_on)
 
-    orphans: list[str] = []
     status = None
     while status is None:
         reaped, raw = os.waitpid(-1, 0)  # retried after a forwarded signal (PEP 475)
         if reaped == pid:
             status = os.waitstatus_to_exitcode(raw)
             status = status if status >= 0 else 128 - status
-        else:
-            orphans.append(f"orphaned: {reaped} <exited>")
-    # Whatever CMD's tree orphaned is ours now, alive or a zombie.
-    for orphan in children():
-        orphans.append(f"orphaned: {orphan} {cmdline(orphan)}")
+    # Whatever CMD's tree orphaned is ours now: give what is already dying the grace to finish.
+    deadline = time.monotonic() + grace
+    while True:
+        reap_dead()
+        running = [p for p in children() if alive(p)]
+        if not running or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    orphans = [f"orphaned: {p} {cmdline(p)}" for p in running]
+    for orphan in running:
         try:
             os.kill(orphan, signal.SIGKILL)
             os.waitpid(orphan, 0)
         except OSError:
             pass
+    reap_dead()
     if orphans:
         text = "\n".join(orphans) + "\n"
         sys.stderr.write(text)

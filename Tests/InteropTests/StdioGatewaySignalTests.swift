@@ -1,0 +1,102 @@
+import Foundation
+import HTTPTestSupport
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Desktop clients stop a stdio server by closing its stdin or by a signal. `stdio --agent` must
+/// stop its upstreams either way — including what an upstream started itself, which the kernel's
+/// parent-death signal never reaches. The upstream here is a shell that leaves a `sleep` running
+/// and becomes the reference server; the gateway runs under `subreaper.py`, which adopts and names
+/// anything left behind.
+@Suite("Gateway: stdio --agent stops its upstreams on SIGTERM")
+struct StdioGatewaySignalTests {
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalStopsTheUpstreamsProcessGroupBeforeTheGatewayExits(signal: Int32) async throws {
+        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stdio-signal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("agentbridge.sqlite").path
+        let marker = "4242.\(Int.random(in: 100_000...999_999))"
+        let manifest = dir.appendingPathComponent("forker.json").path
+        try #"""
+            {"upstream_servers": {"forker": {"transport": "stdio", "command": "/bin/sh",
+                                             "args": ["-c", "sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
+             "agents": {"a": {"name": "A", "instructions": "i", "model": "scripted/x",
+                              "bindings": [{"server": "forker", "allowed_tools": ["echo"]}]}}}
+            """#.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let applied = await Interop.run(binary, ["--db", db, "apply", manifest], timeout: 60)
+        #expect(applied.status == 0, "\(applied.output)")
+
+        let stderrURL = dir.appendingPathComponent("stderr.log")
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        let stderr = try FileHandle(forWritingTo: stderrURL)
+        defer { try? stderr.close() }
+        let input = Pipe(), output = Pipe()
+        let gateway = TestProcess()
+        gateway.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        gateway.arguments = [Interop.scripts.appendingPathComponent("subreaper.py").path, "--", binary, "--db", db, "stdio", "--agent", "a"]
+        gateway.standardInput = input
+        gateway.standardOutput = output
+        gateway.standardError = stderr
+        try gateway.run()
+        defer { if gateway.isRunning { kill(gateway.processIdentifier, SIGKILL) } }
+
+        // tools/list starts the upstream; its answer means the shell and its sleep are running.
+        let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
+        input.fileHandleForWriting.write(Data((list + "\n").utf8))
+        let answer = await Self.firstLine(of: output.fileHandleForReading, timeout: 60)
+        #expect(answer.contains("forker__echo"), "\(answer)\n\(Self.text(stderrURL))")
+        #expect(!Self.processes(matching: "sleep \(marker)").isEmpty, "the upstream's own child runs")
+
+        let agentbridge = try #require(Self.firstChild(of: gateway.processIdentifier), "the gateway under subreaper.py")
+        kill(agentbridge, signal)
+        let deadline = Date().addingTimeInterval(30)
+        while gateway.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        #expect(!gateway.isRunning, "the gateway did not exit within 30 s of the signal")
+        try? input.fileHandleForWriting.close()
+        gateway.waitUntilExit()
+        // 86 and "orphaned: …": something under the gateway outlived it (see subreaper.py).
+        #expect(gateway.terminationStatus == 0, "\(Self.text(stderrURL))")
+        #expect(!Self.text(stderrURL).contains("orphaned:"), "\(Self.text(stderrURL))")
+        #expect(Self.processes(matching: "sleep \(marker)").isEmpty, "the upstream's child outlived the gateway")
+    }
+
+    static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+
+    /// The first line `handle` gives within `timeout` seconds ("" when none).
+    static func firstLine(of handle: FileHandle, timeout: Double) async -> String {
+        await withCheckedContinuation { (c: CheckedContinuation<String, Never>) in
+            let box = Mutex<CheckedContinuation<String, Never>?>(c)
+            let finish: @Sendable (String) -> Void = { line in box.withLock { $0.take() }?.resume(returning: line) }
+            Thread.detachNewThread {
+                var bytes = Data()
+                while !bytes.contains(UInt8(ascii: "\n")) {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    bytes.append(chunk)
+                }
+                finish(String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { finish("") }
+        }
+    }
+
+    static func firstChild(of pid: Int32) -> Int32? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Int32($0) }
+    }
+
+    /// Live processes whose command line is exactly `command`.
+    static func processes(matching command: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: raw, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").trimmingCharacters(in: .whitespaces) == command
+        }
+    }
+}
