@@ -50,7 +50,8 @@ public enum StdioServer {
     public typealias LaneFactory = @Sendable (_ connection: ServerConnection, _ emit: @escaping @Sendable ([UInt8]) -> Void) -> Lane
 
     /// Runs until stdin reaches end of file and running requests are done (or the grace ends).
-    public static func run(_ server: MCPServer, limits: Limits = Limits(), lane makeLane: LaneFactory? = nil) async {
+    /// `principal`: who the client is (binds `requestState`, names the requester of approvals).
+    public static func run(_ server: MCPServer, principal: String = "local", limits: Limits = Limits(), lane makeLane: LaneFactory? = nil) async {
         signal(SIGPIPE, SIG_IGN)
         let protocolFD = dup(1)
         dup2(2, 1)
@@ -59,7 +60,7 @@ public enum StdioServer {
         // `LineWriter.writeLineSoon`); a lone answer is written at once. (The count includes the
         // request being answered, and leaves out open `subscriptions/listen` streams.)
         let owner = Mutex<ServerConnection?>(nil)
-        let connection = ServerConnection(server: server, limits: limits.json, maxInFlight: limits.maxInFlight) { bytes in
+        let connection = ServerConnection(server: server, principal: principal, limits: limits.json, maxInFlight: limits.maxInFlight) { bytes in
             if let owner = owner.withLock({ $0 }), owner.answersDue > 1 { writer.writeLineSoon(bytes) } else { writer.writeLine(bytes) }
         }
         owner.withLock { $0 = connection }

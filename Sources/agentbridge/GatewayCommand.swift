@@ -18,8 +18,18 @@ enum GatewayCommand {
     static func runStdio(_ args: ParsedArguments, agentID: String, pageSize: Int, limits: StdioServer.Limits, version: String,
                          relayed: Bool = true) async throws -> Int32 {
         let context = try PlatformContext(args, origin: .stdio)
-        let agent = try AgentStore(database: context.database).get(caller: context.caller, id: agentID)
         let environment = ProcessInfo.processInfo.environment
+        // The same admission as `/mcp/agents/{id}`: a key in $AGENTBRIDGE_KEY must be valid, hold
+        // `mcp:tools` and may use this agent; without one the process acts as the local user.
+        let principal = try PlatformSurface.stdioPrincipal(
+            keys: APIKeyStore(database: context.database), workspace: context.caller.workspaceID, environment: environment)
+        if case .deny(let denial) = Policy.authorize(principal, action: .useMCP, object: nil), case .missingScope(let scope) = denial {
+            throw PlatformError.invalid("$\(PlatformSurface.keyVariable)", "lacks the \(scope.rawValue) scope that serving an agent's tools needs")
+        }
+        // A key restricted to other agents learns no more than over HTTP: the agent is not found.
+        guard principal.mayUse(agent: agentID) else { throw PlatformError.notFound(kind: .agent, id: agentID) }
+        let caller = Caller(principal: .local(workspace: principal.workspaceID), origin: .stdio)
+        let agent = try AgentStore(database: context.database).get(caller: caller, id: agentID)
         let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
         let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
         let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment))
@@ -27,14 +37,14 @@ enum GatewayCommand {
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agent.id)"),
             options: .init(pageSize: pageSize, instructions: agent.spec.description))
         let provider = AgentCatalogProvider(
-            database: context.database, caller: context.caller, agentID: agent.id, registry: registry,
+            database: context.database, caller: caller, agentID: agent.id, registry: registry,
             approvalTimeout: .seconds(try args.int("approval-timeout", in: 1...604_800) ?? 3600),
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
         server.setCatalogProvider(provider)
         let lane = relayed ? relayLane(provider: provider, serverInfo: server.info.json, limits: limits.json) : nil
         await StdioShutdown { await registry.stopAll() }.serve {
-            await StdioServer.run(server, limits: limits, lane: lane)
+            await StdioServer.run(server, principal: principal.actorID, limits: limits, lane: lane)
         }
         return 0
     }
