@@ -11,7 +11,8 @@ import Runtime
 import HTTPClient
 
 /// The gateway surfaces: `agentbridge stdio --agent A` serves exactly agent A's governed upstream
-/// tools over stdio (both eras), as the local administrator of `--workspace`. Upstream children
+/// tools over stdio (both eras), as the local administrator of `--workspace` or, with a key in
+/// `$AGENTBRIDGE_KEY`, as that key (admitted as `/mcp/agents/{id}` admits it). Upstream children
 /// are started on first use and stopped (EOF → SIGTERM → SIGKILL, whole process group) when the
 /// client goes away or stops us with SIGINT/SIGTERM (`StdioShutdown`).
 enum GatewayCommand {
