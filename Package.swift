@@ -46,7 +46,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "Platform", dependencies: ["Storage", "Hashing", "JSON"]),
-        .target(name: "Bridge", dependencies: ["JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "HTTPServer", "Hashing", "Platform", "Storage", "Supervision"]),
+        .target(name: "Bridge", dependencies: ["CShim", "JSON", "MCP", "MCPServer", "MCPClient", "HTTPClient", "HTTPServer", "Hashing", "Platform", "Storage", "Supervision"]),
         .target(name: "Models", dependencies: ["JSON", "HTTPClient", "HTTPServer"]),
         .target(name: "FuzzTargets", dependencies: ["JSON", "JSONRPC", "MCP", "MCPServer", "HTTPServer", "HTTPClient", "Platform"]),
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzTargets"]),

@@ -29,9 +29,9 @@ extension AgentCatalogProvider {
         let limit = Duration.seconds(binding.timeoutSeconds)
         // Nothing forwards an upstream's questions about a prompt or a resource to our caller:
         // a 2026 upstream is told it may ask none (see `Upstream.callTool`).
-        return try await connection.withClient(timeout: limit) { client in
+        return connection.secrets.redact(try await connection.withClient(timeout: limit) { client in
             try await client.getPrompt(original, arguments: arguments, timeout: limit, capabilities: [:])
-        }
+        })
     }
 
     public func listResources(_ context: RequestContext) async throws -> CatalogListing {
@@ -59,7 +59,9 @@ extension AgentCatalogProvider {
         let limit = Duration.seconds(binding.timeoutSeconds)
         let result: JSONValue
         do {
-            result = try await connection.withClient(timeout: limit) { client in try await client.readResource(original, timeout: limit, capabilities: [:]) }
+            result = connection.secrets.redact(try await connection.withClient(timeout: limit) { client in
+                try await client.readResource(original, timeout: limit, capabilities: [:])
+            })
         } catch let error as MCPClientError {
             // The upstream does not have it: answer as for any unknown URI, in the caller's era.
             if case .server(let code, _, _) = error, code == -32002 || code == -32602 { return nil }
@@ -92,10 +94,11 @@ extension AgentCatalogProvider {
             return nil
         }
         let limit = Duration.seconds(route.0.timeoutSeconds)
-        return try await route.1.withClient(timeout: limit) { client in
+        let values: [String] = try await route.1.withClient(timeout: limit) { client in
             guard client.serverCapabilities?["completions"] != nil else { return [] }
             return try await client.complete(upstreamReference, argument: argument, value: value, context: arguments, timeout: limit).values
         }
+        return values.map { route.1.secrets.redact($0) }
     }
 
     // MARK: - Routing

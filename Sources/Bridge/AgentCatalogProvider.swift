@@ -133,12 +133,16 @@ public final class AgentCatalogProvider: CatalogProvider {
         let perBinding = await withTaskGroup(of: (Int, [JSONValue], String?).self) { group in
             for (index, binding) in bindings.enumerated() {
                 group.addTask {
+                    var secrets: UpstreamSecrets?
                     do {
                         let connection = try self.connection(for: binding)
-                        return (index, try await list(binding, connection, .seconds(binding.timeoutSeconds)), nil)
+                        secrets = connection.secrets
+                        let listed = try await list(binding, connection, .seconds(binding.timeoutSeconds))
+                        return (index, listed.map(connection.secrets.redact), nil)
                     } catch {
-                        self.log("agentbridge: agent \(self.agentID): listing \(what) of upstream \(binding.server) failed: \(error)")
-                        return (index, [], "\(error)")
+                        let reason = secrets?.redact("\(error)") ?? "\(error)"
+                        self.log("agentbridge: agent \(self.agentID): listing \(what) of upstream \(binding.server) failed: \(reason)")
+                        return (index, [], reason)
                     }
                 }
             }
@@ -241,27 +245,38 @@ public final class AgentCatalogProvider: CatalogProvider {
     public func execute(_ route: ToolRoute, arguments: JSONObject, progress: (@Sendable (MCPProgress) -> Void)? = nil,
                         input: InputRouter.Sink? = nil, callerCapabilities: JSONObject = [:]) async throws -> JSONValue {
         let timeout = Duration.seconds(route.timeoutSeconds.value)
+        var secrets: UpstreamSecrets?
         do {
             let connection = try connection(for: route.binding)
-            return try await registry.using(connection.key) {
-                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: progress, input: input,
+            let redacted = connection.secrets
+            secrets = redacted
+            // What the upstream reports meanwhile is its text too.
+            let reported = progress.map { report in { @Sendable (update: MCPProgress) in
+                var update = update
+                update.message = update.message.map(redacted.redact)
+                report(update)
+            } }
+            return redacted.redact(try await registry.using(connection.key) {
+                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: reported, input: input,
                                               callerCapabilities: input == nil ? [:] : callerCapabilities).json
-            }
+            })
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            return Self.failedCall(route.exposedName, error)
+            return Self.failedCall(route.exposedName, error, secrets: secrets)
         }
     }
 
     /// The tool result that reports a failed upstream call to the model (the gateway and the
     /// relay answer every failure through here, so both say the same thing).
-    static func failedCall(_ exposedName: String, _ error: any Error) -> JSONValue {
+    /// An upstream's error message is its own text: `secrets` are redacted from it.
+    static func failedCall(_ exposedName: String, _ error: any Error, secrets: UpstreamSecrets? = nil) -> JSONValue {
+        let redact = { (text: String) in secrets?.redact(text) ?? text }
         if case .server(let code, let message, _)? = error as? MCPClientError, code == -32602 {
             // Invalid arguments (or a tool the upstream no longer has): the model can correct it.
-            return ToolResult.error("\(exposedName): \(message)").json
+            return ToolResult.error(redact("\(exposedName): \(message)")).json
         }
-        return ToolResult.error("\(exposedName) failed: \(error)").json
+        return ToolResult.error(redact("\(exposedName) failed: \(error)")).json
     }
 
     /// Whether a client with `capabilities` can answer any upstream question.

@@ -43,6 +43,8 @@ public final class HTTPUpstream: Upstream {
     private let legacySSE: Bool
     /// Resolves the headers to send (never logged); called for every request.
     private let headerSource: @Sendable () throws -> [(String, String)]
+    /// The credential values resolved into those headers (see `UpstreamSecrets`).
+    public let secrets: UpstreamSecrets
     private let http: HTTPClient
     private let catalogTTL: Duration
     private let callCeiling: Duration
@@ -72,7 +74,8 @@ public final class HTTPUpstream: Upstream {
 
     public init(key: UpstreamKey, url: String, headerSource: @escaping @Sendable () throws -> [(String, String)], http: HTTPClient, legacySSE: Bool = false,
                 catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800),
-                breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30)) {
+                breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30), secrets: UpstreamSecrets = UpstreamSecrets()) {
+        self.secrets = secrets
         self.breaker = CircuitBreaker(failureThreshold: breakerThreshold, cooldown: breakerCooldown)
         self.legacySSE = legacySSE
         self.callCeiling = callCeiling

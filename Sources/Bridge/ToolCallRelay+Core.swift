@@ -313,7 +313,7 @@ extension ToolCallRelay {
             guard let target = target(toolName, of: agent.provider) else { return nil }
             let generation = target.epoch.value
             guard let (client, transport) = target.connection.wire,
-                  let upstreamMeta = upstreamMeta(for: client, over: transport), watching(transport) else { return nil }
+                  let upstreamMeta = upstreamMeta(for: client, over: transport), watching(transport, secrets: target.connection.secrets) else { return nil }
             let recent = Recent(provider: ObjectIdentifier(agent.provider), name: Array(line[nameBytes]), toolName: toolName, target: target,
                                 transport: transport, key: ObjectIdentifier(transport), upstreamMeta: upstreamMeta, generation: generation)
             var sweep = false
@@ -523,7 +523,7 @@ extension ToolCallRelay {
 
         /// Whether this relay sees `transport`'s output (installing its tap on first use); false
         /// when the connection ended or another relay watches it — the engine takes those calls.
-        private func watching(_ transport: FDClientTransport) -> Bool {
+        private func watching(_ transport: FDClientTransport, secrets: UpstreamSecrets) -> Bool {
             let key = ObjectIdentifier(transport)
             // Marked before the tap goes in, so a `closed` that comes right after clears the mark.
             let known = state.withLock { s -> Bool in
@@ -534,7 +534,13 @@ extension ToolCallRelay {
             if known { return true }
             let scans = ScanMemory()
             let installed = transport.setTap(FDClientTransport.LineTap(
-                line: { line in self.upstreamLine(line, scans: scans) },
+                line: { line in
+                    // A line that may carry one of the upstream's credentials is redacted first
+                    // (parsed and written again); everything after sees only the redacted line.
+                    guard secrets.mayAppear(in: line) else { return self.upstreamLine(line, scans: scans) }
+                    guard let parsed = try? JSONParser.parse(buffer: line, limits: self.limits) else { return false }
+                    return JSONWriter.bytes(secrets.redact(parsed)).withUnsafeBufferPointer { self.upstreamLine($0, scans: scans) }
+                },
                 batchEnd: { self.flushToClient() },
                 closed: { reason in self.upstreamClosed(key, reason: reason) }), owner: ObjectIdentifier(self))
             if !installed {

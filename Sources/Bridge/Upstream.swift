@@ -32,6 +32,8 @@ public protocol Upstream: Sendable {
     func stop() async
     /// Runs `handler` whenever the upstream's tool list changed.
     func onToolsChanged(_ handler: @escaping @Sendable () -> Void)
+    /// The credential values this upstream was given, to be kept out of what it sends back.
+    var secrets: UpstreamSecrets { get }
 }
 
 extension UpstreamConnection: Upstream {}

@@ -67,6 +67,8 @@ public final class UpstreamConnection: Sendable {
 
     public let key: UpstreamKey
     public let options: Options
+    /// The credentials in the child's environment (see `UpstreamSecrets`).
+    public let secrets: UpstreamSecrets
     private let supervisor: Supervisor
     private let state = Mutex(State())
     /// Moves (under `state`'s lock) whenever what `wire` returns may change: a connection made
@@ -94,6 +96,14 @@ public final class UpstreamConnection: Sendable {
     public init(key: UpstreamKey, launch: LaunchSpec, options: Options = Options(), prepare: (@Sendable () throws -> LaunchSpec)? = nil) {
         self.key = key
         self.options = options
+        let secrets = UpstreamSecrets(launch.redactions)
+        self.secrets = secrets
+        // Every (re)start's credentials are remembered as they are resolved.
+        let prepare = prepare.map { build in { @Sendable () throws -> LaunchSpec in
+            let spec = try build()
+            secrets.record(spec.redactions)
+            return spec
+        } }
         let box = WeakBox()
         supervisor = Supervisor(
             name: key.description, spec: launch, policy: options.restartPolicy,

@@ -187,9 +187,14 @@ public final class UpstreamRegistry: Sendable {
             templates.append(override)
         }
         let vault = self.vault, workspace = server.workspaceID, sent = templates
+        let secrets = UpstreamSecrets()
         let resolve: @Sendable () throws -> [(String, String)] = {
             try sent.map { template in
-                (template.name, try template.resolve { name in try vault?.secret(workspace: workspace, name: name) })
+                (template.name, try template.resolve { name in
+                    let value = try vault?.secret(workspace: workspace, name: name)
+                    if let value { secrets.record([value]) }
+                    return value
+                })
             }
         }
         // Resolved now too, so a configuration that cannot resolve fails here, naming the header.
@@ -199,7 +204,7 @@ public final class UpstreamRegistry: Sendable {
         let upstream = HTTPUpstream(
             key: key, url: endpoint.url, headerSource: headerSource, http: http, legacySSE: endpoint.isLegacySSE,
             catalogTTL: options.catalogTTL, callCeiling: options.callCeiling,
-            breakerThreshold: options.breakerThreshold, breakerCooldown: options.breakerCooldown)
+            breakerThreshold: options.breakerThreshold, breakerCooldown: options.breakerCooldown, secrets: secrets)
         return insert(key) { upstream }.connection
     }
 
