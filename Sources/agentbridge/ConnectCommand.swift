@@ -17,6 +17,11 @@ enum ConnectCommand {
     static let command = Command(
         name: "connect",
         abstract: "Bridge stdio to a remote MCP server over Streamable HTTP (key from AGENTBRIDGE_KEY).",
+        options: [
+            Option("grace", valueName: "seconds",
+                   help: "After stdin ends, how long requests still running may take to be answered before the session is closed.",
+                   defaultValue: "30"),
+        ],
         positionals: [Positional("url", help: "The server's MCP endpoint, e.g. https://host/mcp.")])
 
     /// What the relay learned about the session so far.
@@ -31,6 +36,9 @@ enum ConnectCommand {
             /// Requests the client cancelled: any late answer to them is not passed on (the
             /// client expects none).
             var cancelled: Set<RequestID> = []
+            /// The client's requests not answered yet (listen streams aside: they run until
+            /// closed), which stdin ending does not abandon.
+            var outstanding: Set<RequestID> = []
         }
         private let state = Mutex(State())
         func withLock<T: Sendable>(_ body: (inout sending State) -> sending T) -> T { state.withLock(body) }
@@ -39,6 +47,7 @@ enum ConnectCommand {
     static func run(_ args: ParsedArguments) async throws -> Int32 {
         guard let url = args.positional("url") else { throw args.usageError("missing URL") }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw args.usageError("the URL must start with http:// or https://") }
+        let grace = try args.seconds("grace", in: 0...86_400) ?? .seconds(30)
         var headers: [(String, String)] = []
         if let key = ProcessInfo.processInfo.environment["AGENTBRIDGE_KEY"], !key.isEmpty {
             headers.append(("Authorization", "Bearer \(key)"))
@@ -48,6 +57,8 @@ enum ConnectCommand {
         let writer = LineWriter(fd: 1)
         let session = Session()
         let closing = Atomic<Bool>(false)
+        /// The transport ended on its own (the server went away): nothing more will be answered.
+        let ended = Atomic<Bool>(false)
 
         transport.start { event in
             switch event {
@@ -59,6 +70,7 @@ enum ConnectCommand {
                             s.initializeID = nil
                         }
                         guard let id = response.id else { return false }
+                        s.outstanding.remove(id)
                         return s.cancelled.remove(id) != nil
                     }
                     if drop { return }
@@ -67,6 +79,7 @@ enum ConnectCommand {
             case .malformed(let bad):
                 FileHandle.standardError.write(Data("agentbridge connect: dropped a malformed message from the server: \(bad.reason)\n".utf8))
             case .closed(let reason):
+                ended.store(true, ordering: .releasing)
                 // Our own close (stdin ended) is the normal end; anything else is worth a line.
                 if !closing.load(ordering: .acquiring) {
                     FileHandle.standardError.write(Data("agentbridge connect: \(reason)\n".utf8))
@@ -77,6 +90,11 @@ enum ConnectCommand {
         let reader = LineReader(fd: 0, maxLineBytes: 16 << 20)
         await reader.run { event in
             guard case .line(let line, _) = event else { return }
+            // Not JSON at all: the parse error a JSON-RPC server gives (the line never leaves).
+            if (try? JSONParser.parse(buffer: line)) == nil {
+                writer.writeLine(JSONRPCMessage.response(JSONRPCResponse(id: nil, error: JSONRPCError(.parseError, "Parse error: the line is not JSON"))).bytes)
+                return
+            }
             for decoded in MCPTransportEvent.decode(line) {
                 switch decoded {
                 case .message(let message):
@@ -90,7 +108,12 @@ enum ConnectCommand {
                 }
             }
         }
-        // stdin ended: the client is gone. Close the session (DELETE) and stop.
+        // stdin ended: the client will send nothing more, but may still read the answers of
+        // what it asked (`echo request | connect URL`). Then close the session (DELETE) and stop.
+        let deadline = ContinuousClock.now + grace
+        while session.withLock({ !$0.outstanding.isEmpty }), ContinuousClock.now < deadline, !ended.load(ordering: .acquiring) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         closing.store(true, ordering: .releasing)
         transport.close()
         await transport.waitUntilClosed()
@@ -103,7 +126,13 @@ enum ConnectCommand {
     private static func outgoing(_ message: JSONRPCMessage, _ session: Session) -> MCPOutgoingMessage {
         if case .notification(let note) = message, note.method == "notifications/cancelled",
            let raw = note.params?["requestId"], let id = RequestID(raw) {
-            session.withLock { _ = $0.cancelled.insert(id) }
+            session.withLock { s in
+                s.cancelled.insert(id)
+                s.outstanding.remove(id)
+            }
+        }
+        if case .request(let request) = message, request.method != "subscriptions/listen" {
+            session.withLock { _ = $0.outstanding.insert(request.id) }
         }
         if case .request(let request) = message {
             if let version = request.params?["_meta"]?["io.modelcontextprotocol/protocolVersion"]?.stringValue {
