@@ -90,8 +90,9 @@ final class SupervisorLoop {
                 let grace = settings.stopGrace
                 Task { await child.terminate(grace: grace) }  // its exit arrives as .exited
             } else {
+                // Uptime counts from here: a slow start is not time served.
                 let since = Date()
-                phase = .up(child, startedAt: startedAt, since: since)
+                phase = .up(child, startedAt: .now, since: since)
                 publish(.up(since: since))
             }
         case .exited(let e, let status):
@@ -154,15 +155,16 @@ final class SupervisorLoop {
         let now = ContinuousClock.now
         let child: ChildProcess
         let reason: String
-        let uptime: Duration
+        let uptime: Duration?
         switch phase {
-        case .starting(let c, let hook, let startedAt):
+        case .starting(let c, let hook, _):
             hook.cancel()
-            (child, reason, uptime) = (c, "exited during start (\(status))", now - startedAt)
+            (child, reason, uptime) = (c, "exited during start (\(status))", nil)
         case .up(let c, let startedAt, _):
             (child, reason, uptime) = (c, "exited unexpectedly (\(status))", now - startedAt)
-        case .failingStart(let c, let why, let startedAt):
-            (child, reason, uptime) = (c, why, now - startedAt)
+        case .failingStart(let c, let why, _):
+            // Never ready: however long the start took, it is not a run that earns a fresh backoff.
+            (child, reason, uptime) = (c, why, nil)
         default:
             return
         }

@@ -43,6 +43,20 @@ struct RestartPolicyTests {
             == .restart(attempt: 1, delay: .milliseconds(100)))
     }
 
+    @Test("starts that never became ready are a crash loop however far apart; a ready run ends the streak")
+    func failedStartsInARow() {
+        let policy = RestartPolicy(jitter: 0, crashLoopExits: 3, crashLoopWindow: .seconds(60))
+        var tracker = RestartTracker(policy: policy)
+        let t0 = ContinuousClock.now
+        #expect(tracker.recordFailure(at: t0, uptime: nil, randomUnit: 0.5) == .restart(attempt: 1, delay: .milliseconds(100)))
+        #expect(tracker.recordFailure(at: t0 + .seconds(100), uptime: nil, randomUnit: 0.5) == .restart(attempt: 2, delay: .milliseconds(200)))
+        // A child that became ready (and ran briefly) breaks the streak but not the backoff.
+        #expect(tracker.recordFailure(at: t0 + .seconds(200), uptime: .seconds(1), randomUnit: 0.5) == .restart(attempt: 3, delay: .milliseconds(400)))
+        #expect(tracker.recordFailure(at: t0 + .seconds(300), uptime: nil, randomUnit: 0.5) == .restart(attempt: 4, delay: .milliseconds(800)))
+        #expect(tracker.recordFailure(at: t0 + .seconds(400), uptime: nil, randomUnit: 0.5) == .restart(attempt: 5, delay: .milliseconds(1600)))
+        #expect(tracker.recordFailure(at: t0 + .seconds(500), uptime: nil, randomUnit: 0.5) == .crashLoop(exits: 3))
+    }
+
     @Test("a child that stayed up for stableAfter restarts the backoff")
     func stableRunResetsBackoff() {
         let policy = RestartPolicy(jitter: 0, crashLoopExits: 100, stableAfter: .seconds(30))

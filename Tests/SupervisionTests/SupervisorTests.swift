@@ -213,6 +213,35 @@ struct SupervisorTests {
         await supervisor.stop()
     }
 
+    /// A server that hangs in its handshake until the start times out fails slower than any
+    /// crash-loop window counts (here: a window of 100 ms, starts that fail after 300 ms), and
+    /// its long start must not pass for a stable run that resets the backoff (stableAfter 200 ms).
+    @Test("starts that never become ready are a crash loop at any pace, with growing delays")
+    func slowFailedStartsAreACrashLoop() async throws {
+        struct HandshakeTimedOut: Error, CustomStringConvertible {
+            var description: String { "handshake timed out" }
+        }
+        let reports = Collected<Supervisor.ExitReport>()
+        let supervisor = Supervisor(
+            name: "hung", spec: LaunchSpec(command: "sleep", arguments: ["1000"], environment: TestSupport.basicEnvironment),
+            policy: RestartPolicy(initialDelay: .milliseconds(10), multiplier: 2, maxDelay: .seconds(1), jitter: 0, crashLoopExits: 4,
+                                  crashLoopWindow: .milliseconds(100), downCooldown: nil, stableAfter: .milliseconds(200)),
+            stopGrace: .milliseconds(100),
+            hooks: Supervisor.Hooks(
+                onStart: { _ in
+                    try await Task.sleep(for: .milliseconds(300))
+                    throw HandshakeTimedOut()
+                },
+                onExit: { reports.append($0) }))
+        supervisor.start()
+        #expect(await TestSupport.eventually(timeout: .seconds(30)) { reports.count >= 4 && supervisor.health.isDown })
+        #expect(reports.all.map(\.restartAttempt) == [1, 2, 3, nil], "\(reports.all.map(\.restartAttempt))")
+        if case .down(let reason, _) = supervisor.health {
+            #expect(reason.contains("handshake timed out"), "\(reason)")
+        }
+        await supervisor.stop()
+    }
+
     @Test("a command that cannot be spawned ends in a crash loop that says why")
     func spawnFailure() async throws {
         let supervisor = Supervisor(
