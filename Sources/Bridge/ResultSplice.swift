@@ -9,7 +9,7 @@ import MCP
 /// Builds the JSON-RPC answer to a client from an upstream's `tools/call` result without
 /// parsing it into a tree: the result's members are copied as they came, with exactly the
 /// changes `ResultShaper` makes for the client's version (2026: `resultType`, and our
-/// `serverInfo` in `_meta` in place of the upstream's; handshake era: no `resultType`). Results
+/// `serverInfo` in `_meta` in place of the upstream's; handshake era: neither). Results
 /// with anything else return nil and are shaped from the parsed tree instead
 /// (`ResultSpliceTests` holds the two ways to the same answers).
 enum ResultSplice {
@@ -46,14 +46,13 @@ enum ResultSplice {
                 guard JSONScanner.equals(value, "\"complete\"", in: line) else { return false }
                 hasResultType = true
             } else if JSONScanner.equals(member.key, "_meta", in: line) {
-                // 2026: the upstream's own serverInfo is replaced by ours; other keys need the tree.
-                if version.isModern {
-                    let known = knownMeta.count == value.count
-                        && knownMeta.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + value.lowerBound, value.count) == 0 }
-                    if !known {
-                        guard JSONScanner.forEachMember(of: value, in: line, { JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return false }
-                        knownMeta = Array(line[value])
-                    }
+                // Only the upstream's own serverInfo (other keys need the tree): 2026 gets ours in
+                // its place, the handshake era no `_meta` at all (the key is 2026's).
+                let known = knownMeta.count == value.count
+                    && knownMeta.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + value.lowerBound, value.count) == 0 }
+                if !known {
+                    guard JSONScanner.forEachMember(of: value, in: line, { JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return false }
+                    knownMeta = Array(line[value])
                 }
                 hasMeta = true
             } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
@@ -67,8 +66,7 @@ enum ResultSplice {
         out.append(literal: #","result":{"#)
         var first = true
         for member in members {
-            let isResultType = JSONScanner.equals(member.key, "resultType", in: line)
-            if isResultType && !version.isModern { continue }
+            if !version.isModern && (JSONScanner.equals(member.key, "resultType", in: line) || JSONScanner.equals(member.key, "_meta", in: line)) { continue }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             out.append(UInt8(ascii: "\""))

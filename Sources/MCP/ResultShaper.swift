@@ -26,6 +26,11 @@ public enum ResultShaper {
         o["resultType"] = nil
         o["ttlMs"] = nil
         o["cacheScope"] = nil
+        // A 2026 key: in a relayed upstream result it would also name the upstream, not us.
+        if case .object(var meta)? = o["_meta"], meta[serverInfoKey] != nil {
+            meta[serverInfoKey] = nil
+            o["_meta"] = meta.isEmpty ? nil : .object(meta)
+        }
         switch method {
         case MCPMethod.toolsList:
             o["tools"] = o["tools"].map { mapArray($0) { sieveTool($0, version) } }

@@ -41,6 +41,20 @@ struct GoldenWireTests {
         #expect(JSONWriter.string(r3) == #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"\#(Self.weatherText)"}],"structuredContent":{"city":"Oslo","temperature":28.5,"conditions":"sunny"},"isError":false,"resultType":"complete",\#(Self.serverInfoMeta)}}"#)
     }
 
+    /// A result relayed from a 2026 upstream carries that upstream's serverInfo and 2026 fields:
+    /// a handshake-era caller gets neither (other `_meta` stays), a 2026 caller gets ours.
+    @Test func aRelayedUpstreamResultIsShapedForTheCallersEra() throws {
+        let upstream = try JSONParser.parse(Array(#"{"messages":[],"resultType":"complete","_meta":{"io.modelcontextprotocol/serverInfo":{"name":"upstream","version":"9"},"trace":"t1"}}"#.utf8))
+        let ours: JSONValue = ["name": "agentbridge", "version": "1"]
+        let legacy = ResultShaper.shape(result: upstream, method: "prompts/get", version: .v2025_11_25, cache: .uncached, serverInfo: ours)
+        #expect(JSONWriter.string(legacy) == #"{"messages":[],"_meta":{"trace":"t1"}}"#)
+        let onlyInfo = try JSONParser.parse(Array(#"{"contents":[],"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"upstream","version":"9"}}}"#.utf8))
+        #expect(JSONWriter.string(ResultShaper.shape(result: onlyInfo, method: "resources/read", version: .v2024_11_05, cache: .uncached, serverInfo: ours))
+            == #"{"contents":[]}"#)
+        let modern = ResultShaper.shape(result: upstream, method: "prompts/get", version: .v2026_07_28, cache: .uncached, serverInfo: ours)
+        #expect(modern["_meta"]?["io.modelcontextprotocol/serverInfo"] == ours && modern["_meta"]?["trace"] == "t1")
+    }
+
     @Test func errorResponses() async {
         let c = TestClient()
         c.sendRaw("nope")
