@@ -16,7 +16,7 @@ import Platform
 
 extension AgentCatalogProvider {
     public func listPrompts(_ context: RequestContext) async throws -> CatalogListing {
-        await gather("prompts", bindings: try agent().spec.bindings.filter { !$0.allowedPrompts.isEmpty }) { binding, connection, limit in
+        await gather("prompts", bindings: try currentSpec().bindings.filter { !$0.allowedPrompts.isEmpty }) { binding, connection, limit in
             try await connection.withClient(timeout: limit) { client in
                 guard client.serverCapabilities?["prompts"] != nil else { return [] }
                 return try await client.listPrompts(timeout: limit).compactMap { Self.exposedPrompt($0, binding: binding) }
@@ -35,7 +35,7 @@ extension AgentCatalogProvider {
     }
 
     public func listResources(_ context: RequestContext) async throws -> CatalogListing {
-        await gather("resources", bindings: try agent().spec.bindings.filter { !$0.allowedResources.isEmpty }) { binding, connection, limit in
+        await gather("resources", bindings: try currentSpec().bindings.filter { !$0.allowedResources.isEmpty }) { binding, connection, limit in
             try await connection.withClient(timeout: limit) { client in
                 guard client.serverCapabilities?["resources"] != nil else { return [] }
                 return try await client.listResources(timeout: limit).compactMap { Self.exposedResource($0, key: "uri", binding: binding) }
@@ -44,7 +44,7 @@ extension AgentCatalogProvider {
     }
 
     public func listResourceTemplates(_ context: RequestContext) async throws -> CatalogListing {
-        await gather("resource templates", bindings: try agent().spec.bindings.filter { !$0.allowedResources.isEmpty }) { binding, connection, limit in
+        await gather("resource templates", bindings: try currentSpec().bindings.filter { !$0.allowedResources.isEmpty }) { binding, connection, limit in
             try await connection.withClient(timeout: limit) { client in
                 guard client.serverCapabilities?["resources"] != nil else { return [] }
                 return try await client.listResourceTemplates(timeout: limit).compactMap {
@@ -107,7 +107,7 @@ extension AgentCatalogProvider {
     /// exposed prompt has that name. Generated names can be hashed rewrites, so the upstream's
     /// list is consulted rather than the name taken apart.
     func promptRoute(_ name: String) async throws -> (BindingSpec, any Upstream, String)? {
-        guard let server = ToolNaming.serverPart(of: name), let binding = try agent().spec.binding(for: server),
+        guard let server = ToolNaming.serverPart(of: name), let binding = try currentSpec().binding(for: server),
               !binding.allowedPrompts.isEmpty
         else { return nil }
         let connection = try connection(for: binding)
@@ -125,7 +125,7 @@ extension AgentCatalogProvider {
     /// The binding, connection and upstream URI behind an exposed URI, or nil when the URI is
     /// not namespaced, names no binding, or is not allowed.
     func resourceRoute(_ uri: String) throws -> (BindingSpec, any Upstream, String)? {
-        guard let (server, original) = ResourceNaming.split(uri), let binding = try agent().spec.binding(for: server),
+        guard let (server, original) = ResourceNaming.split(uri), let binding = try currentSpec().binding(for: server),
               binding.allows(resource: original)
         else { return nil }
         return (binding, try connection(for: binding), original)

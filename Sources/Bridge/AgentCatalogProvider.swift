@@ -9,7 +9,9 @@
 // that is not allowed — listed or guessed — is "unknown tool" (−32602), exactly like a name that
 // exists nowhere. A call of a `request_confirmation` tool waits for an approval record, decided
 // in the caller's client or on any surface that decides approvals (`CallConfirmation`); the
-// approved arguments are the ones sent. Calls run under the binding's (or the tool's) timeout.
+// approved arguments are the ones sent. Calls run under the tool's timeout, else the binding's,
+// else the server's; a binding without `allowed_tools` uses the server's `default_allowed_tools`
+// (`enforced(_:)` fills both in).
 // The caller's own credentials never reach an upstream: a stdio child sees only its configured
 // environment.
 
@@ -86,6 +88,28 @@ public final class AgentCatalogProvider: CatalogProvider {
         return agent
     }
 
+    /// Server specs read for `enforced(_:)`, by id, each reused for `configurationTTL` like the
+    /// agent (nil: not found for this caller).
+    private let serverSpecs = Mutex<[String: (spec: UpstreamServerSpec?, takenAt: ContinuousClock.Instant)]>([:])
+
+    /// `spec` as it is enforced: each binding with what it leaves out (`allowed_tools`,
+    /// `timeout_s`) taken from its server. Every path in here — listing, calling, the relay,
+    /// prompts and resources, and the runtime's pinned version — goes through this, so an
+    /// inherited allow-list or timeout applies everywhere alike.
+    public func enforced(_ spec: AgentSpec) -> AgentSpec {
+        spec.inheritingServerDefaults { id in
+            if let cached = serverSpecs.withLock({ $0[id] }), ContinuousClock.now - cached.takenAt < Self.configurationTTL {
+                return cached.spec
+            }
+            let read = try? UpstreamServerStore(database: database).get(caller: caller, id: id).spec
+            serverSpecs.withLock { $0[id] = (read, .now) }
+            return read
+        }
+    }
+
+    /// The enforced spec of the agent's current version.
+    func currentSpec() throws -> AgentSpec { enforced(try agent().spec) }
+
     func connection(for binding: BindingSpec) throws -> any Upstream {
         let (cached, sessionServer) = snapshot.withLock { ($0?.connections[binding.server], $0?.sessionServers[binding.server]) }
         if let cached { return cached }
@@ -115,10 +139,11 @@ public final class AgentCatalogProvider: CatalogProvider {
         await governedTools(of: try agent().spec)
     }
 
-    /// The tools `spec`'s bindings allow, under their exposed names — for the gateway the
-    /// agent's current version, for the runtime the version a session pinned.
+    /// The tools `spec`'s bindings allow (with their servers' defaults), under their exposed
+    /// names — for the gateway the agent's current version, for the runtime the version a
+    /// session pinned.
     public func governedTools(of spec: AgentSpec) async -> CatalogListing {
-        await gather("tools", bindings: spec.bindings) { binding, connection, limit in
+        await gather("tools", bindings: enforced(spec).bindings) { binding, connection, limit in
             // Bounded by `limit` already (waiting for the connection, and the list request's own
             // timeout); a cached catalog costs no I/O and no timer.
             try await connection.tools(timeout: limit).filter { binding.allows(tool: $0.name) }.map { Self.exposed($0, binding: binding) }
@@ -209,6 +234,7 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// allow-list refuses it (callers treat both as an unknown tool). Generated names whose tool
     /// part was rewritten are matched against the upstream's (cached, else fetched) catalog.
     public func allowedRoute(_ name: String, in spec: AgentSpec) async -> ToolRoute? {
+        let spec = enforced(spec)
         var catalogs: [String: [String]] = [:]
         if let server = ToolNaming.serverPart(of: name), let binding = spec.binding(for: server),
            let connection = try? connection(for: binding) {
@@ -226,7 +252,7 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// upstream (per-session ones are reaped when idle, which counts calls made here). Nil sends
     /// the call the normal way, which also gives every refusal its precise answer.
     func relayTarget(_ name: String) -> (route: ToolRoute, connection: UpstreamConnection)? {
-        guard let spec = try? agent().spec else { return nil }
+        guard let spec = try? currentSpec() else { return nil }
         let route = spec.route(exposedName: name) { server in
             spec.binding(for: server).flatMap { try? self.connection(for: $0) }.flatMap { ($0 as? UpstreamConnection)?.cachedToolNames }
         }

@@ -52,8 +52,9 @@ public struct AgentSpec: Sendable, Hashable {
     public let maxSteps: Int
     /// How many earlier runs of the session are included as history.
     public let historyRuns: Int
-    /// Upstream bindings, at most one per server.
-    public let bindings: [BindingSpec]
+    /// Upstream bindings, at most one per server (as written; `inheritingServerDefaults` gives
+    /// the enforced ones).
+    public internal(set) var bindings: [BindingSpec]
     /// Agent ids this agent may delegate to.
     public let subAgents: [String]
     /// Whether the agent gets its own MCP tool.

@@ -78,8 +78,8 @@ extension AgentStore {
         try CredentialReferences.replace(referrer: .agent, id: id, workspace: workspace, names: spec?.credentialNames ?? [], in: connection)
     }
 
-    /// Throws `.invalid` listing every binding whose upstream server is not in the workspace and
-    /// every sub-agent that is missing, archived, outside the caller's agent restriction (reported
+    /// Throws `.invalid` listing every binding whose upstream server is not in the workspace (or
+    /// would clash with sub-agent tool names) and every sub-agent that is missing, archived, outside the caller's agent restriction (reported
     /// as missing) or the agent itself.
     static func checkReferences(of spec: AgentSpec, agentID: String, caller: Caller, in connection: Connection) throws {
         let workspace = caller.workspaceID
@@ -90,6 +90,9 @@ extension AgentStore {
                 [.text(workspace), .text(binding.server)])
             if present == nil {
                 issues.add("$.bindings[\(index)].server", "upstream server \"\(binding.server)\" not found")
+            } else if let clash = spec.subAgentClash(binding: binding) {
+                // A server created before the id was reserved.
+                issues.add("$.bindings[\(index)].server", clash)
             }
         }
         for (index, subAgent) in spec.subAgents.enumerated() {

@@ -3,6 +3,13 @@
 // may reference credentials as `${credential:NAME}`), how long a call may take and whether calls
 // run at once or wait for approval, with per-tool exceptions and aliases. The runtime asks the
 // binding, never the raw JSON, so every consumer applies the same defaults.
+//
+// `allowed_tools` and `timeout_s` may be left out, and then come from the bound server's
+// `default_allowed_tools` and `timeout_s` (`inheriting(from:)`, BindingSpec+ServerDefaults.swift).
+// Precedence, most specific first: a per-tool `timeout_s`, the binding's own value, the server's
+// default. An `allowed_tools` the binding writes — even `[]` — replaces the server's list; only a
+// binding without one inherits it. The canonical form keeps what was left out left out, so a
+// later change to the server reaches the binding.
 
 import JSON
 
@@ -10,8 +17,6 @@ import JSON
 public struct BindingSpec: Sendable, Hashable {
     /// Allowed range of `timeout_s` (binding and per-tool).
     public static let timeoutRange: ClosedRange<Int64> = 1...300
-    /// `timeout_s` when the spec leaves it out.
-    public static let defaultTimeoutSeconds = 60
     /// Most entries in `allowed_tools`.
     public static let maxAllowedTools = 256
     /// Longest `allowed_tools` entry or `tools` key, in characters.
@@ -27,8 +32,11 @@ public struct BindingSpec: Sendable, Hashable {
 
     /// The upstream server id (a slug).
     public let server: String
-    /// Exact names and globs; empty allows nothing.
-    public let allowedTools: [ToolPattern]
+    /// Exact names and globs; empty allows nothing. When `inheritsAllowedTools`, this is the
+    /// server's `default_allowed_tools` once `inheriting(from:)` has filled it in (empty before).
+    public internal(set) var allowedTools: [ToolPattern]
+    /// Whether the spec left `allowed_tools` out, so the server's `default_allowed_tools` apply.
+    public let inheritsAllowedTools: Bool
     /// Upstream prompt names and globs the agent exposes; empty exposes none.
     public let allowedPrompts: [ToolPattern]
     /// Upstream resource URIs and globs (also matched against resource templates' URI
@@ -36,23 +44,29 @@ public struct BindingSpec: Sendable, Hashable {
     public let allowedResources: [ToolPattern]
     /// Headers added to requests to the server, sorted by case-insensitive name.
     public let overrideHeaders: [HeaderTemplate]
-    /// Default timeout of a call, in seconds.
-    public let timeoutSeconds: Int
+    /// Default timeout of a call, in seconds. When `inheritsTimeout`, this is the server's
+    /// `timeout_s` once `inheriting(from:)` has filled it in (the server default before).
+    public internal(set) var timeoutSeconds: Int
+    /// Whether the spec left `timeout_s` out, so the server's `timeout_s` applies.
+    public let inheritsTimeout: Bool
     /// Default run behavior of a call.
     public let runBehavior: RunBehavior
     /// Per-tool overrides, by upstream tool name.
     public let tools: [String: ToolOverride]
 
+    /// `allowedTools` / `timeoutSeconds` nil: left out, inherited from the server.
     init(
-        server: String, allowedTools: [ToolPattern], allowedPrompts: [ToolPattern] = [], allowedResources: [ToolPattern] = [],
-        overrideHeaders: [HeaderTemplate], timeoutSeconds: Int, runBehavior: RunBehavior, tools: [String: ToolOverride]
+        server: String, allowedTools: [ToolPattern]?, allowedPrompts: [ToolPattern] = [], allowedResources: [ToolPattern] = [],
+        overrideHeaders: [HeaderTemplate], timeoutSeconds: Int?, runBehavior: RunBehavior, tools: [String: ToolOverride]
     ) {
         self.server = server
-        self.allowedTools = allowedTools
+        self.allowedTools = allowedTools ?? []
+        self.inheritsAllowedTools = allowedTools == nil
         self.allowedPrompts = allowedPrompts
         self.allowedResources = allowedResources
         self.overrideHeaders = overrideHeaders
-        self.timeoutSeconds = timeoutSeconds
+        self.timeoutSeconds = timeoutSeconds ?? UpstreamServerSpec.defaultTimeoutSeconds
+        self.inheritsTimeout = timeoutSeconds == nil
         self.runBehavior = runBehavior
         self.tools = tools
     }
@@ -113,11 +127,11 @@ public struct BindingSpec: Sendable, Hashable {
     static func read(_ reader: SpecReader) -> BindingSpec? {
         let issues = reader.issues
         let server = reader.slug("server", required: true)
-        let allowed = reader.strings("allowed_tools", maxCount: maxAllowedTools, maxLength: maxToolNameLength) ?? []
+        let allowed = reader.strings("allowed_tools", maxCount: maxAllowedTools, maxLength: maxToolNameLength)
         let prompts = reader.strings("allowed_prompts", maxCount: maxAllowedPrompts, maxLength: maxToolNameLength) ?? []
         let resources = reader.strings("allowed_resources", maxCount: maxAllowedPrompts, maxLength: maxResourcePatternLength) ?? []
         let headers = readHeaders(reader)
-        let timeout = reader.integer("timeout_s", range: timeoutRange).map { Int($0) } ?? defaultTimeoutSeconds
+        let timeout = reader.integer("timeout_s", range: timeoutRange).map { Int($0) }
         let behavior = reader.choice("run_behavior", RunBehavior.spellings).flatMap(RunBehavior.init(rawValue:)) ?? .autoRun
         var tools: [String: ToolOverride] = [:]
         if let toolsReader = reader.object("tools") {
@@ -145,7 +159,7 @@ public struct BindingSpec: Sendable, Hashable {
         reader.finish()
         guard let server else { return nil }
         return BindingSpec(
-            server: server, allowedTools: allowed.map(ToolPattern.init), allowedPrompts: prompts.map(ToolPattern.init),
+            server: server, allowedTools: allowed.map { $0.map(ToolPattern.init) }, allowedPrompts: prompts.map(ToolPattern.init),
             allowedResources: resources.map(ToolPattern.init), overrideHeaders: headers,
             timeoutSeconds: timeout, runBehavior: behavior, tools: tools)
     }
@@ -171,21 +185,20 @@ public struct BindingSpec: Sendable, Hashable {
 
     // MARK: - Canonical form
 
-    /// Canonical JSON with every default written out and maps sorted by key.
+    /// Canonical JSON with every default written out and maps sorted by key — except
+    /// `allowed_tools` and `timeout_s` when they are inherited from the server, which stay out.
     public var json: JSONValue {
         var headers = JSONObject()
         for header in overrideHeaders { headers[header.name] = .string(header.valueTemplate) }
         var toolObject = JSONObject()
         for name in tools.keys.sorted() { toolObject[name] = tools[name]!.json }
-        var object: JSONObject = [
-            "server": .string(server),
-            "allowed_tools": .array(allowedTools.map { .string($0.text) }),
-        ]
+        var object: JSONObject = ["server": .string(server)]
+        if !inheritsAllowedTools { object["allowed_tools"] = .array(allowedTools.map { .string($0.text) }) }
         // Written only when set, so versions stored before these fields existed stay canonical.
         if !allowedPrompts.isEmpty { object["allowed_prompts"] = .array(allowedPrompts.map { .string($0.text) }) }
         if !allowedResources.isEmpty { object["allowed_resources"] = .array(allowedResources.map { .string($0.text) }) }
         object["override_headers"] = .object(headers)
-        object["timeout_s"] = .int(Int64(timeoutSeconds))
+        if !inheritsTimeout { object["timeout_s"] = .int(Int64(timeoutSeconds)) }
         object["run_behavior"] = .string(runBehavior.rawValue)
         object["tools"] = .object(toolObject)
         return .object(object)

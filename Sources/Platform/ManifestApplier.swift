@@ -98,6 +98,9 @@ public struct ManifestApplier: Sendable {
                 for (index, server) in references.servers.enumerated() where origin["upstream_servers.\(server)"] == nil && !existing.servers.contains(server) {
                     problems.append("\(path).bindings[\(index)].server: upstream server \"\(server)\" is not defined")
                 }
+                for (index, binding) in spec.bindings.enumerated() {
+                    if let clash = spec.subAgentClash(binding: binding) { problems.append("\(path).bindings[\(index)].server: \(clash)") }
+                }
                 for (index, agent) in references.subAgents.enumerated() where origin["agents.\(agent)"] == nil && !existing.liveAgents.contains(agent) {
                     problems.append("\(path).sub_agents[\(index)]: agent \"\(agent)\" is not defined")
                 }

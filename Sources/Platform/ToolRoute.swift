@@ -23,10 +23,18 @@ public struct ToolRoute: Sendable, Hashable {
         if let value = binding.tools[upstreamTool]?.runBehavior { return (value, "per-tool override") }
         return (binding.runBehavior, "binding")
     }
-    /// The effective timeout and where it comes from.
+    /// The effective timeout and where it comes from (the binding must have been resolved with
+    /// `inheriting(from:)` for an inherited value to be the server's).
     public var timeoutSeconds: (value: Int, source: String) {
         if let value = binding.tools[upstreamTool]?.timeoutSeconds { return (value, "per-tool override") }
+        if binding.inheritsTimeout { return (binding.timeoutSeconds, "server \(binding.server)'s timeout_s; the binding gives none") }
         return (binding.timeoutSeconds, "binding")
+    }
+    /// Which list the allow-list decision comes from, for humans: the field, and a note when it
+    /// is the server's (empty for the binding's own `allowed_tools`).
+    public var allowListSource: (field: String, note: String) {
+        binding.inheritsAllowedTools
+            ? ("default_allowed_tools", " of server \(binding.server) (the binding has no allowed_tools)") : ("allowed_tools", "")
     }
 }
 
@@ -55,6 +63,23 @@ extension AgentSpec {
         // reachable by its alias.
         guard ToolNaming.exposedName(server: server, tool: rest) == name, binding.alias(for: rest) == nil else { return nil }
         return ToolRoute(binding: binding, upstreamTool: rest)
+    }
+
+    /// The route for `name` without asking any upstream (for `explain`, which must answer as the
+    /// gateway would while every upstream is down): the names a binding spells out — exact
+    /// `allowed_tools` entries and `tools` keys — stand in for the upstream's catalog, so a
+    /// rewritten name (`h__a_b_1692b25c` for `a.b`) maps back to the tool it was made from
+    /// through the gateway's own `ToolNaming`. Other names resolve as without a catalog; a
+    /// rewritten name of a tool only a glob allows cannot be reversed this way (the upstream's
+    /// raw name can be asked instead). Resolve the spec with `inheritingServerDefaults` first
+    /// so an inherited allow-list counts.
+    public func route(offlineName name: String) -> ToolRoute? {
+        let spelledOut = route(exposedName: name) { server in
+            self.binding(for: server).map { binding in
+                binding.allowedTools.filter { !$0.isGlob }.map(\.text) + binding.tools.keys.sorted()
+            }
+        }
+        return spelledOut ?? route(exposedName: name)
     }
 
     /// Every binding through which an upstream tool called `tool` would be reached (for

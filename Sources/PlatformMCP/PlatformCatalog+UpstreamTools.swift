@@ -48,9 +48,11 @@ extension PlatformCatalog {
                 guard let registry else { return .error("list_upstream_tools: this server has no upstream registry") }
                 guard server.enabled else { return .error("list_upstream_tools: upstream server \"\(id)\" is disabled") }
                 do {
-                    let binding = try BindingSpec.parse(["server": .string(id)])
+                    // A binding that says nothing: it lists under the server's own timeout, as
+                    // any such binding of an agent would.
+                    let binding = try BindingSpec.parse(["server": .string(id)]).inheriting(from: server.spec)
                     let upstream = try registry.upstream(for: server, binding: binding, agentID: Self.listingAgentID)
-                    let tools = try await upstream.tools(timeout: .seconds(server.spec.timeoutSeconds))
+                    let tools = try await upstream.tools(timeout: .seconds(binding.timeoutSeconds))
                     return .structured(["server_id": .string(id), "tools": .array(tools.map(\.json))])
                 } catch let error as PlatformError {
                     throw error

@@ -3,7 +3,9 @@
 // `agent__<id>` (named like a generated upstream tool of a server called `agent`, so the same
 // length and character rules hold). At the depth limit sub-agents are not offered, and a call to
 // one anyway is answered with the limit instead of a new run. A sub-agent tool whose name equals
-// an upstream tool's is a configuration error, not a silent preference.
+// an upstream tool's is a configuration error, not a silent preference; `agentbridge apply` and the
+// agent store refuse it up front (the server id `agent` is reserved), so the check below only
+// catches data stored before that.
 
 import Bridge
 import JSON
@@ -35,7 +37,7 @@ struct RunTools: Sendable {
     let maxDepth: Int
 
     /// The exposed tool name of sub-agent `id`.
-    static func toolName(forSubAgent id: String) -> String { ToolNaming.exposedName(server: "agent", tool: id) }
+    static func toolName(forSubAgent id: String) -> String { ToolNaming.exposedName(server: UpstreamServer.subAgentToolPrefix, tool: id) }
 
     /// The argument schema of every sub-agent tool.
     static let subAgentSchema: JSONValue = [

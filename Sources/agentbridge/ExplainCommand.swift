@@ -4,8 +4,9 @@ import JSON
 import Platform
 
 /// `agentbridge explain --agent A --tool T`: how a tool call of agent A would be governed — the
-/// binding that matches, the allow-list entry that permits it (or that nothing does), run
-/// behaviour, timeout, the headers that would be sent (the server's own and the binding's
+/// binding that matches, the allow-list entry that permits it (or that nothing does) and whether
+/// that list is the binding's or its server's default, run behaviour, timeout and where it comes
+/// from, the headers that would be sent (the server's own and the binding's
 /// overrides, credential values redacted, with each credential's kind and rotation date), a stdio
 /// server's environment values taken from credentials, and the upstream server it goes to.
 enum ExplainCommand {
@@ -14,7 +15,7 @@ enum ExplainCommand {
         abstract: "Show how an agent's tool call is governed: binding, allow-list, headers (redacted), timeout, run behaviour.",
         options: [
             Option("agent", valueName: "id", help: "The agent."),
-            Option("tool", valueName: "name", help: "An exposed name (alias or server__tool) or an upstream tool name."),
+            Option("tool", valueName: "name", help: "An exposed name (alias, server__tool, or its rewritten form) or an upstream tool name."),
         ])
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -22,24 +23,26 @@ enum ExplainCommand {
         guard let tool = args.value("tool") else { throw args.usageError("--tool is required") }
         let context = try PlatformContext(args)
         let agent = try AgentStore(database: context.database).get(caller: context.caller, id: agentID)
+        let servers = UpstreamServerStore(database: context.database)
+        // As enforced: bindings that leave allow-list or timeout out get their server's.
+        let spec = agent.spec.inheritingServerDefaults { try? servers.get(caller: context.caller, id: $0).spec }
         var routes: [ToolRoute] = []
-        if let route = agent.spec.route(exposedName: tool) {
+        if let route = spec.route(offlineName: tool) {
             routes = [route]
         } else {
-            routes = agent.spec.routes(upstreamTool: tool)
+            routes = spec.routes(upstreamTool: tool)
         }
         let masterKey = try MasterKey.load(databasePath: context.database.path, environment: ProcessInfo.processInfo.environment)
         let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
-        let servers = UpstreamServerStore(database: context.database)
         var documents: [JSONValue] = []
         var lines: [String] = ["agent: \(agent.id) (version \(agent.version), \(agent.archivedAt != nil ? "archived" : agent.status.rawValue))"]
         if routes.isEmpty {
-            lines.append("tool \(tool): no binding of this agent can reach it (it has \(agent.spec.bindings.count) binding(s): \(agent.spec.bindings.map(\.server).joined(separator: ", ")))")
+            lines.append("tool \(tool): no binding of this agent can reach it (it has \(spec.bindings.count) binding(s): \(spec.bindings.map(\.server).joined(separator: ", ")))")
         }
         var anyAllowed = false
         for route in routes {
             let binding = route.binding
-            let index = agent.spec.bindings.firstIndex(of: binding) ?? 0
+            let index = spec.bindings.firstIndex(of: binding) ?? 0
             anyAllowed = anyAllowed || route.isAllowed
             let upstream = try? servers.get(caller: context.caller, id: binding.server)
             // What is sent: the server's own headers (HTTP), each replaced by a binding override
@@ -80,8 +83,9 @@ enum ExplainCommand {
             case .http(let endpoint)?: target = (endpoint.isLegacySSE ? "sse: " : "http: ") + endpoint.url
             case nil: target = "(server not found)"
             }
-            let allowance = route.matchingPattern.map { "allowed by allowed_tools entry \"\($0.text)\"" }
-                ?? "NOT allowed: no allowed_tools entry matches (default deny); the tool is invisible and uncallable"
+            let list = route.allowListSource
+            let allowance = route.matchingPattern.map { "allowed by \(list.field) entry \"\($0.text)\"\(list.note)" }
+                ?? "NOT allowed: no \(list.field) entry matches\(list.note) (default deny); the tool is invisible and uncallable"
             lines += [
                 "tool: \(route.upstreamTool) on server \(binding.server), exposed as \(route.exposedName)",
                 "binding: bindings[\(index)] → \(binding.server) (\(target))",
@@ -97,7 +101,9 @@ enum ExplainCommand {
                 "server": .string(binding.server), "binding_index": .int(Int64(index)), "upstream_tool": .string(route.upstreamTool),
                 "exposed_name": .string(route.exposedName), "allowed": .bool(route.isAllowed),
                 "matching_pattern": route.matchingPattern.map { .string($0.text) } ?? .null,
+                "allow_list_source": .string(binding.inheritsAllowedTools ? "server" : "binding"),
                 "run_behavior": .string(route.runBehavior.value.rawValue), "timeout_s": .int(Int64(route.timeoutSeconds.value)),
+                "timeout_source": .string(route.timeoutSeconds.source),
                 "headers": .array(headerDocs), "environment": .array(environmentDocs), "upstream": .string(target),
                 "allowed_prompts": .array(binding.allowedPrompts.map { .string($0.text) }),
                 "allowed_resources": .array(binding.allowedResources.map { .string($0.text) }),

@@ -171,4 +171,32 @@ struct PlatformCLITests {
         #expect(headers.compactMap { $0["origin"] as? String } == ["server headers", "binding override_headers"], "\(headers)")
         for output in [remote.output, local.output] { #expect(!output.contains(secret)) }
     }
+
+    @Test func explainUsesServerDefaultsAndRewrittenNames() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let manifest = try write("inherit.json", #"""
+            {"upstream_servers": {
+               "okd": {"transport": "stdio", "command": "true", "default_allowed_tools": ["hello"], "timeout_s": 2},
+               "h": {"transport": "stdio", "command": "true"}},
+             "agents": {
+               "inh": {"name": "I", "instructions": "i", "model": "scripted/x", "bindings": [{"server": "okd"}]},
+               "dots": {"name": "D", "instructions": "i", "model": "scripted/x", "bindings": [{"server": "h", "allowed_tools": ["a.b"]}]}}}
+            """#)
+        let applied = await cli(["apply", manifest])
+        #expect(applied.status == 0, "\(applied.output)")
+
+        let inherited = await cli(["explain", "--agent", "inh", "--tool", "okd__hello"])
+        #expect(inherited.status == 0, "\(inherited.output)")
+        #expect(inherited.output.contains("allowed by default_allowed_tools entry \"hello\" of server okd (the binding has no allowed_tools)"), "\(inherited.output)")
+        #expect(inherited.output.contains("timeout: 2 s (server okd's timeout_s; the binding gives none)"), "\(inherited.output)")
+        let json = try json(await cli(["--json", "explain", "--agent", "inh", "--tool", "okd__hello"])) as? [String: Any]
+        let route = (json?["routes"] as? [[String: Any]])?.first
+        #expect(route?["allow_list_source"] as? String == "server" && route?["timeout_s"] as? Int == 2, "\(String(describing: route))")
+
+        let rewritten = await cli(["explain", "--agent", "dots", "--tool", "h__a_b_1692b25c"])
+        #expect(rewritten.status == 0, "\(rewritten.output)")
+        #expect(rewritten.output.contains("tool: a.b on server h, exposed as h__a_b_1692b25c"), "\(rewritten.output)")
+        let raw = await cli(["explain", "--agent", "dots", "--tool", "a.b"])
+        #expect(raw.status == 0 && raw.output.contains("exposed as h__a_b_1692b25c"), "\(raw.output)")
+    }
 }

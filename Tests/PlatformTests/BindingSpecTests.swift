@@ -18,12 +18,12 @@ private func binding(_ json: JSONValue) throws -> BindingSpec { try BindingSpec.
 
 @Suite("BindingSpec")
 struct BindingSpecTests {
-    @Test("defaults: nothing allowed, 60 s, auto_run, no headers, no overrides")
+    @Test("defaults: allow-list and timeout left to the server (nothing and 30 s until resolved), auto_run, no headers, no overrides")
     func defaults() throws {
         let parsed = try binding(["server": "github"])
         #expect(parsed.server == "github")
-        #expect(parsed.allowedTools.isEmpty)
-        #expect(parsed.timeoutSeconds == 60)
+        #expect(parsed.allowedTools.isEmpty && parsed.inheritsAllowedTools)
+        #expect(parsed.timeoutSeconds == UpstreamServerSpec.defaultTimeoutSeconds && parsed.inheritsTimeout)
         #expect(parsed.runBehavior == .autoRun)
         #expect(parsed.overrideHeaders.isEmpty)
         #expect(parsed.tools.isEmpty)
@@ -32,10 +32,10 @@ struct BindingSpecTests {
             #expect(!parsed.allows(tool: tool), "default deny: \(tool)")
         }
         #expect(parsed.runBehavior(for: "x") == .autoRun)
-        #expect(parsed.timeoutSeconds(for: "x") == 60)
+        #expect(parsed.timeoutSeconds(for: "x") == UpstreamServerSpec.defaultTimeoutSeconds)
         #expect(parsed.alias(for: "x") == nil)
         #expect(JSONWriter.string(parsed.json) == """
-            {"server":"github","allowed_tools":[],"override_headers":{},"timeout_s":60,"run_behavior":"auto_run","tools":{}}
+            {"server":"github","override_headers":{},"run_behavior":"auto_run","tools":{}}
             """)
     }
 
@@ -245,6 +245,24 @@ struct BindingSpecTests {
         #expect(plain.json["allowed_prompts"] == nil && plain.json["allowed_resources"] == nil)
         let issues = try bindingIssues(["server": "docs", "allowed_resources": [.string(String(repeating: "x", count: 2049))]])
         #expect(issues.count == 1 && issues.first?.path == "$.bindings[0].allowed_resources[0]")
+    }
+
+    @Test("a binding without allowed_tools or timeout_s takes its server's; its own values — even [] — win")
+    func serverDefaults() throws {
+        let server = try UpstreamServerSpec.parse(["transport": "stdio", "command": "x", "default_allowed_tools": ["hello", "get_*"], "timeout_s": 2])
+        let inheriting = try binding(["server": "okd", "tools": ["slow": ["timeout_s": 9]]]).inheriting(from: server)
+        #expect(inheriting.allows(tool: "hello") && inheriting.allows(tool: "get_x") && !inheriting.allows(tool: "bye"))
+        #expect(inheriting.timeoutSeconds == 2 && inheriting.timeoutSeconds(for: "hello") == 2)
+        #expect(inheriting.timeoutSeconds(for: "slow") == 9, "a per-tool timeout still wins")
+        // What is stored is what was written: the inherited values stay out of the canonical form.
+        #expect(JSONWriter.string(inheriting.json) == #"{"server":"okd","override_headers":{},"run_behavior":"auto_run","tools":{"slow":{"timeout_s":9}}}"#)
+
+        let own = try binding(["server": "okd", "allowed_tools": ["bye"], "timeout_s": 7]).inheriting(from: server)
+        #expect(own.allows(tool: "bye") && !own.allows(tool: "hello") && own.timeoutSeconds == 7)
+        let none = try binding(["server": "okd", "allowed_tools": []]).inheriting(from: server)
+        #expect(!none.inheritsAllowedTools && !none.allows(tool: "hello"), "a written [] allows nothing")
+        let explicit = try binding(["server": "okd", "allowed_tools": [], "timeout_s": 60])
+        #expect(try BindingSpec.parse(explicit.json) == explicit && explicit.json["timeout_s"] == .int(60))
     }
 }
 

@@ -151,6 +151,49 @@ struct ManifestTests {
         #expect(!binding.allows(tool: "test_sampling"))
         #expect(try applier.apply(documents, caller: caller, environment: [:]).allSatisfy { $0.change == .unchanged })
     }
+
+    @Test("sub-agent tool names cannot clash: a server id \"agent\" is refused, and an agent with sub_agents may not bind one stored before")
+    func subAgentNamespace() throws {
+        let fixture = try Fixture()
+        let applier = ManifestApplier(database: fixture.database, masterKey: SecureRandom.bytes(32), clock: fixture.clock.clock)
+        let helper = agent()
+        let boss = agent(#","bindings":[{"server":"agent","allowed_tools":["helper"]}],"sub_agents":["helper"]"#)
+        let manifest = try document(#"{"upstream_servers":{"agent":\#(server)},"agents":{"helper":\#(helper),"boss":\#(boss)}}"#)
+        do {
+            _ = try applier.apply([manifest], caller: caller, environment: [:])
+            Issue.record("a server named agent was applied")
+        } catch let error as ManifestSetError {
+            #expect(error.problems.contains { $0.hasPrefix(#"m.json: $.upstream_servers.agent: id "agent" is reserved: runs name sub-agent tools "agent__<agent id>""#) },
+                    "\(error.problems)")
+            #expect(error.problems.contains { $0.hasPrefix(#"m.json: $.agents.boss.bindings[0].server: upstream server "agent" cannot be bound by an agent with sub_agents"#) },
+                    "\(error.problems)")
+        }
+        #expect(throws: PlatformError.self) { try UpstreamServerStore(database: fixture.database).create(caller: caller, id: "agent", spec: UpstreamServerSpec.parse(["transport": "stdio", "command": "x"])) }
+
+        // A server stored before the id was reserved: binding it is refused only together with sub_agents.
+        try fixture.database.write { connection in
+            try connection.execute(
+                "INSERT INTO upstream_servers (workspace_id, id, config, enabled, created_at, updated_at) VALUES ('default', 'agent', ?, 1, 0, 0)",
+                [.text(#"{"transport":"stdio","command":"x","default_allowed_tools":[],"timeout_s":30,"enabled":true,"sharing":"shared"}"#)])
+        }
+        let legacy = try document(#"{"agents":{"helper":\#(helper),"boss":\#(boss)}}"#)
+        do {
+            _ = try applier.apply([legacy], caller: caller, environment: [:])
+            Issue.record("an agent with sub_agents was bound to server agent")
+        } catch let error as ManifestSetError {
+            #expect(error.problems.count == 1 && error.problems[0].contains("rename the server or drop the sub_agents"), "\(error.problems)")
+        }
+        let store = AgentStore(database: fixture.database, clock: fixture.clock.clock)
+        _ = try store.create(caller: caller, id: "helper", spec: AgentSpec.parse(JSONParser.parse(Array(helper.utf8))))
+        do {
+            _ = try store.create(caller: caller, id: "boss", spec: AgentSpec.parse(JSONParser.parse(Array(boss.utf8))))
+            Issue.record("the store accepted the clash")
+        } catch PlatformError.invalid(let issues) {
+            #expect(issues.contains { $0.path == "$.bindings[0].server" && $0.reason.contains("sub-agent tools") }, "\(issues)")
+        }
+        let alone = agent(#","bindings":[{"server":"agent","allowed_tools":["x"]}]"#)
+        _ = try store.create(caller: caller, id: "solo", spec: AgentSpec.parse(JSONParser.parse(Array(alone.utf8))))
+    }
 }
 
 extension String {

@@ -139,5 +139,41 @@ struct ToolRouteTests {
             #expect(ResourceNaming.split(bad) == nil, "\(bad)")
         }
     }
+
+    @Test("explain's offline routing maps every exposed name the gateway makes for a spelled-out tool back to it")
+    func offlineRoutes() throws {
+        let spec = try AgentSpec.parse([
+            "name": "A", "instructions": "i", "model": "scripted/x",
+            "bindings": [
+                ["server": "h", "allowed_tools": ["a.b", "plain", "glob_*"], "tools": ["x.y": ["timeout_s": 3], "renamed": ["alias": "nick"]]],
+            ],
+        ])
+        let rewritten = ToolNaming.exposedName(server: "h", tool: "a.b")
+        #expect(rewritten == "h__a_b_1692b25c", "the name from the audit")
+        let route = try #require(spec.route(offlineName: rewritten))
+        #expect(route.upstreamTool == "a.b" && route.isAllowed && route.exposedName == rewritten)
+        #expect(spec.route(exposedName: rewritten)?.upstreamTool == "a_b_1692b25c", "without the names a rewrite reads literally")
+        let overridden = try #require(spec.route(offlineName: ToolNaming.exposedName(server: "h", tool: "x.y")))
+        #expect(overridden.upstreamTool == "x.y" && !overridden.isAllowed && overridden.timeoutSeconds.value == 3)
+        #expect(spec.route(offlineName: "h__plain")?.upstreamTool == "plain")
+        #expect(spec.route(offlineName: "h__glob_one")?.upstreamTool == "glob_one", "a plain name allowed by a glob")
+        #expect(spec.route(offlineName: "nick")?.upstreamTool == "renamed")
+        #expect(spec.route(offlineName: "h__renamed") == nil, "an aliased tool is reachable only by its alias")
+        #expect(spec.route(offlineName: "a.b") == nil && spec.routes(upstreamTool: "a.b").first?.isAllowed == true, "the raw name goes by routes(upstreamTool:)")
+    }
+
+    @Test("offline routing counts an allow-list inherited from the server")
+    func offlineRoutesInherit() throws {
+        let spec = try AgentSpec.parse(["name": "A", "instructions": "i", "model": "scripted/x", "bindings": [["server": "okd"]]])
+        let server = try UpstreamServerSpec.parse(["transport": "stdio", "command": "x", "default_allowed_tools": ["hello", "a.b"], "timeout_s": 2])
+        #expect(spec.route(offlineName: "okd__hello")?.isAllowed == false, "unresolved: nothing yet")
+        let enforced = spec.inheritingServerDefaults { $0 == "okd" ? server : nil }
+        let hello = try #require(enforced.route(offlineName: "okd__hello"))
+        #expect(hello.isAllowed && hello.timeoutSeconds.value == 2 && hello.binding.inheritsAllowedTools)
+        #expect(hello.timeoutSeconds.source == "server okd's timeout_s; the binding gives none")
+        #expect(hello.allowListSource.field == "default_allowed_tools" && spec.routes(upstreamTool: "x").first?.allowListSource.field == "default_allowed_tools")
+        #expect(enforced.route(offlineName: ToolNaming.exposedName(server: "okd", tool: "a.b"))?.upstreamTool == "a.b")
+        #expect(spec.json == enforced.json, "resolving changes nothing that is stored")
+    }
 }
 
