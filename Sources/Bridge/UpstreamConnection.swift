@@ -250,8 +250,14 @@ public final class UpstreamConnection: Sendable {
         try await live(timeout: timeout).client
     }
 
+    /// The live wire. A client already closed is not one: its pipe's end fails the calls in
+    /// flight before `detach` forgets it, and a call made in between must wait for the restart
+    /// rather than go into the closed connection.
     private var current: (client: MCPClient, transport: ObjectIdentifier?)? {
-        state.withLock { state in state.client.map { ($0, state.transport.map(ObjectIdentifier.init)) } }
+        state.withLock { state in
+            guard let client = state.client, client.closedReason == nil else { return nil }
+            return (client, state.transport.map(ObjectIdentifier.init))
+        }
     }
 
     /// The connected client and its transport's identity (for `noteLost`).
