@@ -200,7 +200,10 @@ public final class MCPHTTPEndpoint: Sendable {
         let headerVersion = request.headers["mcp-protocol-version"]
         let sessionID = request.headers["mcp-session-id"]
         let headerIsLegacy = headerVersion.flatMap(ProtocolVersion.init(rawValue:)).map { !$0.isModern } ?? false
-        var modern = headerVersion != nil && !headerIsLegacy
+        // A version nobody defines on a request of a session goes to that session, whose check
+        // names the header, rather than to the 2026 path, which would only miss its envelope.
+        let unknownOnSession = headerVersion.map { ProtocolVersion(rawValue: $0) == nil } == true && sessionID != nil
+        var modern = headerVersion != nil && !headerIsLegacy && !unknownOnSession
         if headerVersion == nil, sessionID == nil, case .single(.request(let r)) = incoming, r.method != MCPMethod.initialize,
             ModernEnvelope.isEnveloped(r.params)
         {

@@ -40,6 +40,10 @@ struct LegacyHTTPTests {
         #expect(unknown.status == 404)
         let badVersion = try await call(live, session, 4, "tools/list", version: "2025-06-18")
         #expect(badVersion.status == 400)
+        // A version nobody defines, on a session: the session's own check names the header.
+        let garbage = try await call(live, session, 6, "tools/list", version: "garbage")
+        #expect(garbage.status == 400)
+        #expect(garbage.json?["error"]?["message"]?.stringValue?.contains("MCP-Protocol-Version 'garbage'") == true, "\(garbage.json ?? .null)")
         let client = try await RawClient.connect(live.address)
         try await client.send("DELETE /mcp HTTP/1.1\r\nHost: \(live.hostHeader)\r\nMcp-Session-Id: \(session)\r\n\r\n")
         #expect(try await client.readResponse().status == 200)
