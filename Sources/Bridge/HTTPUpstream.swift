@@ -264,7 +264,9 @@ public final class HTTPUpstream: Upstream {
             return .down(reason: "circuit open after \(breaker.failureThreshold) consecutive failures; last: \(failure ?? "unknown")",
                          since: failingSince ?? createdAt)
         case .closed:
-            if let failure { return .degraded(reason: "\(breaker.consecutiveFailures) consecutive failure(s); last: \(failure)") }
+            if let failure {
+                return .degraded(reason: "\(breaker.consecutiveFailures) consecutive failure(s); last: \(failure)", since: failingSince ?? createdAt)
+            }
             if let upSince { return .up(since: upSince) }
             return .down(reason: "not used yet (connects on first use)", since: createdAt)
         }

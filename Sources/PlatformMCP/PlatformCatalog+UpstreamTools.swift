@@ -73,9 +73,10 @@ extension PlatformCatalog {
         case .up(let since):
             object["status"] = "up"
             object["since"] = .int(Int64((since.timeIntervalSince1970 * 1000).rounded()))
-        case .degraded(let reason):
+        case .degraded(let reason, let since):
             object["status"] = "degraded"
             object["reason"] = .string(reason)
+            object["since"] = .int(Int64((since.timeIntervalSince1970 * 1000).rounded()))
         case .down(let reason, let since):
             object["status"] = "down"
             object["reason"] = .string(reason)

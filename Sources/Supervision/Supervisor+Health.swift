@@ -12,8 +12,9 @@ extension Supervisor {
         /// The start hook succeeded at `since`.
         case up(since: Date)
         /// Running but reported unhealthy (`reportDegraded`), or exited and a restart is
-        /// scheduled; `reason` says which.
-        case degraded(reason: String)
+        /// scheduled; `reason` says which, `since` when the trouble began (the first report or
+        /// exit of an unbroken run of them).
+        case degraded(reason: String, since: Date)
         /// Not running and no restart scheduled: not started yet, stopped, or a crash loop
         /// (until `reset()` or the policy's cooldown).
         case down(reason: String, since: Date)
@@ -32,7 +33,7 @@ extension Supervisor {
             switch self {
             case .starting: return "starting"
             case .up(let since): return "up since \(since)"
-            case .degraded(let reason): return "degraded: \(reason)"
+            case .degraded(let reason, let since): return "degraded since \(since): \(reason)"
             case .down(let reason, let since): return "down since \(since): \(reason)"
             }
         }

@@ -82,7 +82,7 @@ final class SupervisorLoop {
             }
         case .report(let degraded):
             guard case .up(_, _, let since) = phase else { return }
-            publish(degraded.map { .degraded(reason: $0) } ?? .up(since: since))
+            publish(degraded.map { .degraded(reason: $0, since: troubleSince()) } ?? .up(since: since))
         case .startFinished(let e, let failure):
             guard e == epoch, case .starting(let child, _, let startedAt) = phase else { return }
             if let failure {
@@ -189,7 +189,7 @@ final class SupervisorLoop {
         switch decision {
         case .restart(let attempt, let delay):
             phase = .backoff(timer: timer(after: delay))
-            publish(.degraded(reason: "\(reason); restart \(attempt) in \(delay.shortText)"))
+            publish(.degraded(reason: "\(reason); restart \(attempt) in \(delay.shortText)", since: troubleSince()))
         case .crashLoop(let exits):
             let cooldown = settings.policy.downCooldown
             phase = .down(timer: cooldown.map { timer(after: $0) })
@@ -230,6 +230,18 @@ final class SupervisorLoop {
     }
 
     private func publish(_ health: Supervisor.Health) {
+        if case .degraded = health {} else if case .starting = health {} else { degradedSince = nil }
         settings.broadcast.publish(health)
+    }
+
+    /// When the current run of trouble began: kept through restarts and repeated reports,
+    /// forgotten once the child is up and well again, or down.
+    private var degradedSince: Date?
+
+    private func troubleSince() -> Date {
+        if let degradedSince { return degradedSince }
+        let now = Date()
+        degradedSince = now
+        return now
     }
 }

@@ -31,7 +31,7 @@ struct HTTPUpstreamBreakerTests {
                 try await upstream.callTool("echo", arguments: ["text": "b"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
             }
             if attempt < 3 {
-                guard case .degraded(let reason) = upstream.health else { Issue.record("after \(attempt): \(upstream.health)"); continue }
+                guard case .degraded(let reason, _) = upstream.health else { Issue.record("after \(attempt): \(upstream.health)"); continue }
                 #expect(reason.hasPrefix("\(attempt) consecutive failure(s); last: "), "\(reason)")
             }
         }

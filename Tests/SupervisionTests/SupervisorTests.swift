@@ -42,7 +42,7 @@ struct SupervisorTests {
         #expect(await TestSupport.eventually { supervisor.health.isDown && reports.count >= 2 })
         #expect(reports.all.map(\.stderrSummary) == ["start-1", "start-3"], "each start ran what prepare built, never the initial spec")
         #expect(reports.all.map(\.status) == [.exited(4), .exited(4)])
-        #expect(seen.all.contains { if case .degraded(let r) = $0 { return r.contains("cannot prepare the launch: credential \"token\" is not set") } else { return false } },
+        #expect(seen.all.contains { if case .degraded(let r, _) = $0 { return r.contains("cannot prepare the launch: credential \"token\" is not set") } else { return false } },
                 "\(seen.all)")
         await supervisor.stop()
     }
@@ -100,7 +100,7 @@ struct SupervisorTests {
         // The stream saw the whole story.
         #expect(await TestSupport.eventually { seen.all.last?.isDown == true })
         #expect(seen.all.contains(.starting))
-        #expect(seen.all.contains { if case .degraded(let r) = $0 { return r.contains("restart 2 in 20 ms") } else { return false } })
+        #expect(seen.all.contains { if case .degraded(let r, _) = $0 { return r.contains("restart 2 in 20 ms") } else { return false } })
 
         // reset() tries again from a clean history.
         supervisor.reset()
@@ -139,10 +139,20 @@ struct SupervisorTests {
         #expect(reports.all.first?.status == .signaled(SIGKILL))
         #expect(reports.all.first?.reason == "exited unexpectedly (signal 9 (SIGKILL))")
 
+        let beforeTrouble = Date()
         supervisor.reportDegraded("ping failed")
-        #expect(await TestSupport.eventually { supervisor.health == .degraded(reason: "ping failed") })
+        #expect(await TestSupport.eventually { { if case .degraded("ping failed", _) = supervisor.health { true } else { false } }() })
+        guard case .degraded(_, let since) = supervisor.health else { Issue.record("\(supervisor.health)"); return }
+        #expect(since >= beforeTrouble && since <= Date())
+        // Still the same trouble: a later report keeps when it began.
+        try await Task.sleep(for: .milliseconds(20))
+        supervisor.reportDegraded("ping failed twice")
+        #expect(await TestSupport.eventually { supervisor.health == .degraded(reason: "ping failed twice", since: since) }, "\(supervisor.health)")
         supervisor.reportRecovered()
         #expect(await TestSupport.eventually { supervisor.health.isUp })
+        // Recovered: new trouble starts a new time.
+        supervisor.reportDegraded("ping failed again")
+        #expect(await TestSupport.eventually { { if case .degraded("ping failed again", let again) = supervisor.health { again > since } else { false } }() })
         await supervisor.stop()
         #expect(supervisor.health.isDown)
     }
