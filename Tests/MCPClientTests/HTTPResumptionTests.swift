@@ -108,7 +108,8 @@ struct HTTPResumptionTests {
         let server = try Self.server(
             call: { call in
                 calls.append(call)
-                // Then silence: the client's idle timeout drops the connection mid-stream.
+                // Then silence: the client's overall limit drops the connection mid-stream (its
+                // idle limit would not: a request's stream may stay quiet for its whole deadline).
                 return ScriptedHTTPServer.events([ScriptedHTTPServer.frame(Self.progress(call, 1), id: "e1", retry: 0)], thenHold: true)
             },
             get: { request, _ in
@@ -116,7 +117,7 @@ struct HTTPResumptionTests {
                 return ScriptedHTTPServer.events([ScriptedHTTPServer.frame(Self.result(call["id"] ?? .null, "resumed"), id: "e2")])
             })
         var configuration = HTTPClient.Configuration()
-        configuration.timeouts.idle = .milliseconds(300)
+        configuration.timeouts.overall = .milliseconds(300)
         let http = HTTPClient(configuration: configuration)
         let (_, client) = try await Self.connect(server, http)
         let seen = Collector<MCPProgress>()
