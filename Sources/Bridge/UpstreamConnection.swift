@@ -3,7 +3,8 @@
 //
 // The supervisor restarts the child when it dies (backoff, crash-loop detection); every start
 // negotiates the era again (straight to `initialize` when the last child spoke only that, or
-// died on the `server/discover` probe) and re-discovers the tools, so a restarted upstream never
+// died on the `server/discover` probe — and back to probing when `initialize` is refused with
+// −32022, which only a modern server answers) and re-discovers the tools, so a restarted upstream never
 // serves a stale catalog. The catalog is also dropped on `notifications/tools/list_changed` and after a
 // TTL. Calls wait (up to their own deadline) for the connection to come up, and a circuit
 // breaker stops hammering an upstream that keeps failing. Nothing here knows about agents or
@@ -15,6 +16,7 @@ import HTTPServer
 import Glibc
 #endif
 import JSON
+import JSONRPC
 import MCP
 import MCPClient
 import Platform
@@ -193,11 +195,18 @@ public final class UpstreamConnection: Sendable {
             client.close()
             if !negotiated && !Self.childDied(error) {
                 // A failure that is not the child dying (a timeout, no common version) says
-                // nothing against probing: keep how this start negotiated.
-                state.withLock { $0.eraPreference = preference }
+                // nothing against probing: keep how this start negotiated — except that a
+                // handshake refused with −32022 proves a modern server, which the next start probes.
+                state.withLock { $0.eraPreference = Self.refusedAsModern(error) ? .auto : preference }
             }
             throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
         }
+    }
+
+    /// Whether the server refused our protocol version (−32022): only a modern server does that.
+    private static func refusedAsModern(_ error: any Error) -> Bool {
+        guard case .server(let code, _, _)? = error as? MCPClientError else { return false }
+        return code == JSONRPCErrorCode.unsupportedProtocolVersion.rawValue
     }
 
     /// Whether a negotiation failed because the child went away: its pipe closed, or the
