@@ -4,6 +4,7 @@
 // credential is used from the next call on: the connection is made again with it) — and nothing
 // of the caller's: no incoming Authorization or cookie is ever forwarded. A
 // connection that fails (closed, session expired) is dropped and made again on the next call.
+// A 2026 upstream's `subscriptions/listen` is reopened when it ends (`ListenRenewal`).
 
 import Foundation
 import HTTPClient
@@ -52,6 +53,8 @@ public final class HTTPUpstream: Upstream {
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
     /// Sends what the upstream asks during a call to that call's caller.
     private let inputRouter = InputRouter()
+    /// Reopens the 2026 listen when it ends while the connection is in use.
+    private let listenRenewal = ListenRenewal()
 
     public func onToolsChanged(_ handler: @escaping @Sendable () -> Void) {
         changeHandlers.withLock { $0.append(handler) }
@@ -100,9 +103,7 @@ public final class HTTPUpstream: Upstream {
             drop(current)
         }
         let events = MCPClientEvents(listChanged: { [weak self] kind in
-            guard kind == .tools, let self else { return }
-            self.state.withLock { $0.tools = nil }
-            for handler in self.changeHandlers.withLock({ $0 }) { handler() }
+            if kind == .tools { self?.toolsChanged() }
         }, inputProvider: inputRouter.provider)
         let transport: any MCPClientTransport
         do {
@@ -134,8 +135,36 @@ public final class HTTPUpstream: Upstream {
             }
             return state.subscription
         }
+        if let subscription { listenRenewal.watch(subscription, on: client, host: listenHost) } else { listenRenewal.stop() }
         replaced?.cancel()
         return client
+    }
+
+    /// The tool list may have changed: drop the cached one and tell the gateway's clients.
+    private func toolsChanged() {
+        state.withLock { $0.tools = nil }
+        for handler in changeHandlers.withLock({ $0 }) { handler() }
+    }
+
+    /// How the listen renewal sees this upstream: the listen is current while it is the one in
+    /// `state` (dropping the client clears it); its end drops the catalog like a notification.
+    private var listenHost: ListenRenewal.Host {
+        ListenRenewal.Host(
+            isCurrent: { [weak self] subscription in self?.isCurrentListen(subscription) ?? false },
+            ended: { [weak self] in self?.toolsChanged() },
+            replace: { [weak self] previous, next in self?.replaceListen(previous, with: next) ?? false })
+    }
+
+    private func isCurrentListen(_ subscription: MCPSubscription) -> Bool {
+        state.withLock { $0.subscription === subscription }
+    }
+
+    private func replaceListen(_ previous: MCPSubscription, with next: MCPSubscription) -> Bool {
+        state.withLock { state -> Bool in
+            guard state.subscription === previous else { return false }
+            state.subscription = next
+            return true
+        }
     }
 
     private static func equal(_ a: [(String, String)], _ b: [(String, String)]) -> Bool {
@@ -143,11 +172,12 @@ public final class HTTPUpstream: Upstream {
     }
 
     private func drop(_ client: MCPClient) {
-        let subscription = state.withLock { state -> MCPSubscription? in
-            guard state.client === client else { return nil }
+        let (current, subscription) = state.withLock { state -> (Bool, MCPSubscription?) in
+            guard state.client === client else { return (false, nil) }
             defer { state.client = nil; state.subscription = nil; state.tools = nil }
-            return state.subscription
+            return (true, state.subscription)
         }
+        if current { listenRenewal.stop() }
         subscription?.cancel()
         client.close()
     }
@@ -272,6 +302,7 @@ public final class HTTPUpstream: Upstream {
             defer { state.client = nil; state.subscription = nil }
             return (state.client, state.subscription)
         }
+        listenRenewal.stop()
         subscription?.cancel()
         client?.close()
     }

@@ -79,6 +79,8 @@ public final class UpstreamConnection: Sendable {
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
     /// Sends what the upstream asks during a call to that call's caller.
     private let inputRouter = InputRouter()
+    /// Reopens the 2026 listen when it ends while the child lives.
+    private let listenRenewal: ListenRenewal
 
     /// Runs `handler` whenever the upstream's tool list changed (a notification, or a restart
     /// that re-discovered the tools), so a gateway can tell its own clients.
@@ -96,6 +98,7 @@ public final class UpstreamConnection: Sendable {
     public init(key: UpstreamKey, launch: LaunchSpec, options: Options = Options(), prepare: (@Sendable () throws -> LaunchSpec)? = nil) {
         self.key = key
         self.options = options
+        self.listenRenewal = ListenRenewal(acknowledgementTimeout: options.connectTimeout)
         let box = WeakBox()
         supervisor = Supervisor(
             name: key.description, spec: launch, policy: options.restartPolicy,
@@ -189,6 +192,7 @@ public final class UpstreamConnection: Sendable {
                 }
                 return state.toolsFetchedAt != nil
             }
+            if let subscription { listenRenewal.watch(subscription, on: client, host: listenHost) }
             // After a restart the catalog may differ: tell the gateway's clients.
             if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
@@ -200,6 +204,27 @@ public final class UpstreamConnection: Sendable {
                 state.withLock { $0.eraPreference = Self.refusedAsModern(error) ? .auto : preference }
             }
             throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
+        }
+    }
+
+    /// How the listen renewal sees this connection: the listen is current while it is the one
+    /// in `state` (detaching clears it); its end drops the catalog like a change notification.
+    private var listenHost: ListenRenewal.Host {
+        ListenRenewal.Host(
+            isCurrent: { [weak self] subscription in self?.isCurrentListen(subscription) ?? false },
+            ended: { [weak self] in self?.toolsChanged() },
+            replace: { [weak self] previous, next in self?.replaceListen(previous, with: next) ?? false })
+    }
+
+    private func isCurrentListen(_ subscription: MCPSubscription) -> Bool {
+        state.withLock { $0.subscription === subscription }
+    }
+
+    private func replaceListen(_ previous: MCPSubscription, with next: MCPSubscription) -> Bool {
+        state.withLock { state -> Bool in
+            guard state.subscription === previous else { return false }
+            state.subscription = next
+            return true
         }
     }
 
@@ -237,6 +262,7 @@ public final class UpstreamConnection: Sendable {
             }
             return (true, state.client, state.subscription)
         }
+        if matched { listenRenewal.stop() }
         subscription?.cancel()
         client?.close()
         return matched
