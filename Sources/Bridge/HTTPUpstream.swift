@@ -3,8 +3,9 @@
 // `override_headers`, with `${credential:NAME}` resolved from the vault at call time (a rotated
 // credential is used from the next call on: the connection is made again with it) — and nothing
 // of the caller's: no incoming Authorization or cookie is ever forwarded. A
-// connection that fails (closed, session expired) is dropped and made again on the next call.
-// A 2026 upstream's `subscriptions/listen` is reopened when it ends (`ListenRenewal`).
+// connection that fails (closed, session expired) is dropped and made again on the next call
+// (at once, for a request that cannot have run: an expired session). A 2026 upstream's
+// `subscriptions/listen` is reopened when it ends (`ListenRenewal`).
 
 import Foundation
 import HTTPClient
@@ -189,19 +190,24 @@ public final class HTTPUpstream: Upstream {
         }
         if let cached { return cached }
         return try await guarded {
-            let client = try await client(timeout: timeout)
-            do {
-                let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
-                state.withLock { state in
-                    state.tools = tools
-                    state.toolsFetchedAt = .now
-                    state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+            for attempt in 0..<2 {
+                let client = try await client(timeout: timeout)
+                do {
+                    let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
+                    state.withLock { state in
+                        state.tools = tools
+                        state.toolsFetchedAt = .now
+                        state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+                    }
+                    return tools
+                } catch {
+                    guard Self.isConnectionLoss(error) else { throw error }
+                    drop(client)
+                    // A lost legacy session (404): connect again, once, as calls do.
+                    if attempt == 1 || !Self.isSessionLoss(error) { throw error }
                 }
-                return tools
-            } catch {
-                if Self.isConnectionLoss(error) { drop(client) }
-                throw error
             }
+            throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
         }
     }
 
