@@ -116,9 +116,13 @@ public final class HTTPClientTransport: MCPClientTransport {
             return
         }
         let requestID = message.requestID
+        var givenUp: Task<Void, Never>?
         let refused = state.withLock { s -> Bool in
             guard !s.closed else { return true }
-            if !modern, let id = Self.cancelledRequest(message), s.inFlight[id] != nil { s.abandoned.insert(id) }
+            if !modern, let id = Self.cancelledRequest(message), let flight = s.inFlight[id] {
+                s.abandoned.insert(id)
+                givenUp = flight
+            }
             let headers = headers(for: message, modern: modern, state: &s)
             let previous = s.barrier
             let isInitialize = message.method == MCPMethod.initialize
@@ -140,6 +144,11 @@ public final class HTTPClientTransport: MCPClientTransport {
         if refused, let requestID {
             deliverFailure(requestID, MCPClientError.transportFailure("the HTTP transport is closed"))
         }
+        // The handshake era cancels with the notification, but nobody reads the request's
+        // stream any more: close it rather than hold a pooled connection until the server ends
+        // it (a server need not answer a cancelled request at all) or the request's own —
+        // possibly long — idle limit passes.
+        givenUp?.cancel()
     }
 
     /// Ends the conversation: requests still in flight are abandoned and, in the handshake era,
@@ -235,7 +244,8 @@ public final class HTTPClientTransport: MCPClientTransport {
                       sessionSent: Bool) async
     {
         let requestID = message.requestID
-        let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: message.bytes, timeouts: timeouts(for: message))
+        let timeouts = timeouts(for: message)
+        let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: message.bytes, timeouts: timeouts)
         do {
             let response = try await client.execute(request)
             if isInitialize, (200..<300).contains(response.status), let session = response.headers["mcp-session-id"] {
@@ -264,7 +274,7 @@ public final class HTTPClientTransport: MCPClientTransport {
                 }
                 guard let requestID, !answered, !Task.isCancelled else { return }
                 if !Self.isModern(message), !cursor.lastEventID.isEmpty, resumption.maxAttempts > 0 {
-                    if let failure = await resume(requestID, from: cursor, sessionSent: sessionSent) { deliverFailure(requestID, failure) }
+                    if let failure = await resume(requestID, from: cursor, sessionSent: sessionSent, timeouts: timeouts) { deliverFailure(requestID, failure) }
                 } else if let dropped {
                     deliverFailure(requestID, MCPClientError.transportFailure("HTTP request failed: \(dropped.description)"))
                 } else {

@@ -79,6 +79,35 @@ struct HTTPDeadlineTests {
         await http.shutdown()
     }
 
+    @Test func aCancelledHandshakeEraCallClosesItsStream() async throws {
+        // With limits as long as the call's deadline, nothing else would close a stream the
+        // server keeps open (it need not answer a cancelled request): the cancellation does.
+        let closed = Collector<String>()
+        let server = try HTTPResumptionTests.server(
+            call: { call in
+                HTTPResponse.eventStream { writer in
+                    try? await writer.write(ScriptedHTTPServer.frame(HTTPResumptionTests.progress(call, 1)))
+                    try? await writer.flush()
+                    while (try? await writer.write(": ping\n\n")) != nil {
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                    closed.append("the call's stream closed")
+                }
+            },
+            get: { _, _ in .text(405, "Method Not Allowed") })
+        let http = HTTPClient()
+        let (_, client) = try await HTTPResumptionTests.connect(server, http)
+        let started = Collector<MCPProgress>()
+        let call = Task { try await client.callTool("work", timeout: .seconds(300), progress: { started.append($0) }) }
+        _ = await started.wait(for: 1)
+        call.cancel()
+        await #expect(throws: MCPClientError.cancelled(method: "tools/call")) { try await call.value }
+        #expect(await closed.wait(for: 1) == ["the call's stream closed"])
+        client.close()
+        await server.stop()
+        await http.shutdown()
+    }
+
     @Test func aListenStreamQuietForLongerThanTheClientsLimitsStaysOpen() async throws {
         let server = try Self.server { listen in
             guard listen["method"] == "subscriptions/listen" else { return .text(202, "Accepted") }
