@@ -3,7 +3,9 @@
 // `override_headers`, with `${credential:NAME}` resolved from the vault at call time (a rotated
 // credential is used from the next call on: the connection is made again with it) — and nothing
 // of the caller's: no incoming Authorization or cookie is ever forwarded. A
-// connection that fails (closed, session expired) is dropped and made again on the next call.
+// connection that fails (closed, session expired) is dropped and made again on the next call
+// (at once, for a request that cannot have run: an expired session). A 2026 upstream's
+// `subscriptions/listen` is reopened when it ends (`ListenRenewal`).
 
 import Foundation
 import HTTPClient
@@ -54,6 +56,8 @@ public final class HTTPUpstream: Upstream {
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
     /// Sends what the upstream asks during a call to that call's caller.
     private let inputRouter = InputRouter()
+    /// Reopens the 2026 listen when it ends while the connection is in use.
+    private let listenRenewal = ListenRenewal()
 
     public func onToolsChanged(_ handler: @escaping @Sendable () -> Void) {
         changeHandlers.withLock { $0.append(handler) }
@@ -103,9 +107,7 @@ public final class HTTPUpstream: Upstream {
             drop(current)
         }
         let events = MCPClientEvents(listChanged: { [weak self] kind in
-            guard kind == .tools, let self else { return }
-            self.state.withLock { $0.tools = nil }
-            for handler in self.changeHandlers.withLock({ $0 }) { handler() }
+            if kind == .tools { self?.toolsChanged() }
         }, inputProvider: inputRouter.provider)
         let transport: any MCPClientTransport
         do {
@@ -137,8 +139,36 @@ public final class HTTPUpstream: Upstream {
             }
             return state.subscription
         }
+        if let subscription { listenRenewal.watch(subscription, on: client, host: listenHost) } else { listenRenewal.stop() }
         replaced?.cancel()
         return client
+    }
+
+    /// The tool list may have changed: drop the cached one and tell the gateway's clients.
+    private func toolsChanged() {
+        state.withLock { $0.tools = nil }
+        for handler in changeHandlers.withLock({ $0 }) { handler() }
+    }
+
+    /// How the listen renewal sees this upstream: the listen is current while it is the one in
+    /// `state` (dropping the client clears it); its end drops the catalog like a notification.
+    private var listenHost: ListenRenewal.Host {
+        ListenRenewal.Host(
+            isCurrent: { [weak self] subscription in self?.isCurrentListen(subscription) ?? false },
+            ended: { [weak self] in self?.toolsChanged() },
+            replace: { [weak self] previous, next in self?.replaceListen(previous, with: next) ?? false })
+    }
+
+    private func isCurrentListen(_ subscription: MCPSubscription) -> Bool {
+        state.withLock { $0.subscription === subscription }
+    }
+
+    private func replaceListen(_ previous: MCPSubscription, with next: MCPSubscription) -> Bool {
+        state.withLock { state -> Bool in
+            guard state.subscription === previous else { return false }
+            state.subscription = next
+            return true
+        }
     }
 
     private static func equal(_ a: [(String, String)], _ b: [(String, String)]) -> Bool {
@@ -146,11 +176,12 @@ public final class HTTPUpstream: Upstream {
     }
 
     private func drop(_ client: MCPClient) {
-        let subscription = state.withLock { state -> MCPSubscription? in
-            guard state.client === client else { return nil }
+        let (current, subscription) = state.withLock { state -> (Bool, MCPSubscription?) in
+            guard state.client === client else { return (false, nil) }
             defer { state.client = nil; state.subscription = nil; state.tools = nil }
-            return state.subscription
+            return (true, state.subscription)
         }
+        if current { listenRenewal.stop() }
         subscription?.cancel()
         client.close()
     }
@@ -162,19 +193,24 @@ public final class HTTPUpstream: Upstream {
         }
         if let cached { return cached }
         return try await guarded {
-            let client = try await client(timeout: timeout)
-            do {
-                let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
-                state.withLock { state in
-                    state.tools = tools
-                    state.toolsFetchedAt = .now
-                    state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+            for attempt in 0..<2 {
+                let client = try await client(timeout: timeout)
+                do {
+                    let (tools, freshFor) = try await client.listToolsAndFreshness(timeout: timeout)
+                    state.withLock { state in
+                        state.tools = tools
+                        state.toolsFetchedAt = .now
+                        state.toolsFreshFor = min(catalogTTL, freshFor ?? catalogTTL)
+                    }
+                    return tools
+                } catch {
+                    guard Self.isConnectionLoss(error) else { throw error }
+                    drop(client)
+                    // A lost legacy session (404): connect again, once, as calls do.
+                    if attempt == 1 || !Self.isSessionLoss(error) { throw error }
                 }
-                return tools
-            } catch {
-                if Self.isConnectionLoss(error) { drop(client) }
-                throw error
             }
+            throw UpstreamError.unavailable(server: key.serverID, reason: "the connection could not be re-established")
         }
     }
 
@@ -277,6 +313,7 @@ public final class HTTPUpstream: Upstream {
             defer { state.client = nil; state.subscription = nil }
             return (state.client, state.subscription)
         }
+        listenRenewal.stop()
         subscription?.cancel()
         client?.close()
     }

@@ -3,7 +3,8 @@
 //
 // The supervisor restarts the child when it dies (backoff, crash-loop detection); every start
 // negotiates the era again (straight to `initialize` when the last child spoke only that, or
-// died on the `server/discover` probe) and re-discovers the tools, so a restarted upstream never
+// died on the `server/discover` probe — and back to probing when `initialize` is refused with
+// −32022, which only a modern server answers) and re-discovers the tools, so a restarted upstream never
 // serves a stale catalog. The catalog is also dropped on `notifications/tools/list_changed` and after a
 // TTL. Calls wait (up to their own deadline) for the connection to come up, and a circuit
 // breaker stops hammering an upstream that keeps failing. Nothing here knows about agents or
@@ -15,6 +16,7 @@ import HTTPServer
 import Glibc
 #endif
 import JSON
+import JSONRPC
 import MCP
 import MCPClient
 import Platform
@@ -79,6 +81,8 @@ public final class UpstreamConnection: Sendable {
     private let changeHandlers = Mutex<[@Sendable () -> Void]>([])
     /// Sends what the upstream asks during a call to that call's caller.
     private let inputRouter = InputRouter()
+    /// Reopens the 2026 listen when it ends while the child lives.
+    private let listenRenewal: ListenRenewal
 
     /// Runs `handler` whenever the upstream's tool list changed (a notification, or a restart
     /// that re-discovered the tools), so a gateway can tell its own clients.
@@ -104,6 +108,7 @@ public final class UpstreamConnection: Sendable {
             secrets.record(spec.redactions)
             return spec
         } }
+        self.listenRenewal = ListenRenewal(acknowledgementTimeout: options.connectTimeout)
         let box = WeakBox()
         supervisor = Supervisor(
             name: key.description, spec: launch, policy: options.restartPolicy,
@@ -197,17 +202,46 @@ public final class UpstreamConnection: Sendable {
                 }
                 return state.toolsFetchedAt != nil
             }
+            if let subscription { listenRenewal.watch(subscription, on: client, host: listenHost) }
             // After a restart the catalog may differ: tell the gateway's clients.
             if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
             client.close()
             if !negotiated && !Self.childDied(error) {
                 // A failure that is not the child dying (a timeout, no common version) says
-                // nothing against probing: keep how this start negotiated.
-                state.withLock { $0.eraPreference = preference }
+                // nothing against probing: keep how this start negotiated — except that a
+                // handshake refused with −32022 proves a modern server, which the next start probes.
+                state.withLock { $0.eraPreference = Self.refusedAsModern(error) ? .auto : preference }
             }
             throw UpstreamError.startFailed(server: key.serverID, reason: "\(error)")
         }
+    }
+
+    /// How the listen renewal sees this connection: the listen is current while it is the one
+    /// in `state` (detaching clears it); its end drops the catalog like a change notification.
+    private var listenHost: ListenRenewal.Host {
+        ListenRenewal.Host(
+            isCurrent: { [weak self] subscription in self?.isCurrentListen(subscription) ?? false },
+            ended: { [weak self] in self?.toolsChanged() },
+            replace: { [weak self] previous, next in self?.replaceListen(previous, with: next) ?? false })
+    }
+
+    private func isCurrentListen(_ subscription: MCPSubscription) -> Bool {
+        state.withLock { $0.subscription === subscription }
+    }
+
+    private func replaceListen(_ previous: MCPSubscription, with next: MCPSubscription) -> Bool {
+        state.withLock { state -> Bool in
+            guard state.subscription === previous else { return false }
+            state.subscription = next
+            return true
+        }
+    }
+
+    /// Whether the server refused our protocol version (−32022): only a modern server does that.
+    private static func refusedAsModern(_ error: any Error) -> Bool {
+        guard case .server(let code, _, _)? = error as? MCPClientError else { return false }
+        return code == JSONRPCErrorCode.unsupportedProtocolVersion.rawValue
     }
 
     /// Whether a negotiation failed because the child went away: its pipe closed, or the
@@ -238,6 +272,7 @@ public final class UpstreamConnection: Sendable {
             }
             return (true, state.client, state.subscription)
         }
+        if matched { listenRenewal.stop() }
         subscription?.cancel()
         client?.close()
         return matched

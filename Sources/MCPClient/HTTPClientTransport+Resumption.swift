@@ -6,13 +6,14 @@ import JSONRPC
 extension HTTPClientTransport {
     /// Reconnects to the response stream of `id` until its response arrives. Returns the error to
     /// fail the request with, or nil when it was answered, or nobody waits for it any more (the
-    /// transport closed, the client cancelled it).
-    func resume(_ id: RequestID, from start: SSECursor, sessionSent: Bool) async -> JSONRPCError? {
+    /// transport closed, the client cancelled it). `timeouts` are the request's own (see
+    /// `timeouts(for:)`): a resumed stream may stay as quiet as the original.
+    func resume(_ id: RequestID, from start: SSECursor, sessionSent: Bool, timeouts: HTTPClient.Timeouts?) async -> JSONRPCError? {
         var cursor = start
         var fruitless = 0
         var lastProblem = "the server ended the stream"
         while fruitless < resumption.maxAttempts {
-            guard await waitBeforeReconnecting(id, cursor: cursor, attempt: fruitless + 1), let request = reconnection(cursor) else {
+            guard await waitBeforeReconnecting(id, cursor: cursor, attempt: fruitless + 1), let request = reconnection(cursor, timeouts: timeouts) else {
                 return nil
             }
             let response: HTTPClientResponse
@@ -112,7 +113,7 @@ extension HTTPClientTransport {
 
     /// The GET that resumes a request's stream: the session's headers plus `Last-Event-ID`; nil
     /// once the transport is closed.
-    private func reconnection(_ cursor: SSECursor) -> HTTPClientRequest? {
+    private func reconnection(_ cursor: SSECursor, timeouts: HTTPClient.Timeouts?) -> HTTPClientRequest? {
         state.withLock { s -> HTTPClientRequest? in
             guard !s.closed else { return nil }
             var headers = extraHeaders
@@ -120,7 +121,11 @@ extension HTTPClientTransport {
             if let session = s.sessionID { headers.append((name: "Mcp-Session-Id", value: session)) }
             if let version = s.legacyVersion { headers.append((name: "MCP-Protocol-Version", value: version)) }
             headers.append((name: "Last-Event-ID", value: cursor.lastEventID))
-            return HTTPClientRequest(method: "GET", url: url, headers: headers)
+            // Like the session's GET stream, no overall limit: the request's own deadline ends
+            // it (the client then gives the request up, which stops the resumption).
+            var limits = timeouts ?? client.configuration.timeouts
+            limits.overall = nil
+            return HTTPClientRequest(method: "GET", url: url, headers: headers, timeouts: limits)
         }
     }
 

@@ -116,9 +116,13 @@ public final class HTTPClientTransport: MCPClientTransport {
             return
         }
         let requestID = message.requestID
+        var givenUp: Task<Void, Never>?
         let refused = state.withLock { s -> Bool in
             guard !s.closed else { return true }
-            if !modern, let id = Self.cancelledRequest(message), s.inFlight[id] != nil { s.abandoned.insert(id) }
+            if !modern, let id = Self.cancelledRequest(message), let flight = s.inFlight[id] {
+                s.abandoned.insert(id)
+                givenUp = flight
+            }
             let headers = headers(for: message, modern: modern, state: &s)
             let previous = s.barrier
             let isInitialize = message.method == MCPMethod.initialize
@@ -140,6 +144,11 @@ public final class HTTPClientTransport: MCPClientTransport {
         if refused, let requestID {
             deliverFailure(requestID, MCPClientError.transportFailure("the HTTP transport is closed"))
         }
+        // The handshake era cancels with the notification, but nobody reads the request's
+        // stream any more: close it rather than hold a pooled connection until the server ends
+        // it (a server need not answer a cancelled request at all) or the request's own —
+        // possibly long — idle limit passes.
+        givenUp?.cancel()
     }
 
     /// Ends the conversation: requests still in flight are abandoned and, in the handshake era,
@@ -235,7 +244,8 @@ public final class HTTPClientTransport: MCPClientTransport {
                       sessionSent: Bool) async
     {
         let requestID = message.requestID
-        let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: message.bytes)
+        let timeouts = timeouts(for: message)
+        let request = HTTPClientRequest(method: "POST", url: url, headers: headers, body: message.bytes, timeouts: timeouts)
         do {
             let response = try await client.execute(request)
             if isInitialize, (200..<300).contains(response.status), let session = response.headers["mcp-session-id"] {
@@ -264,7 +274,7 @@ public final class HTTPClientTransport: MCPClientTransport {
                 }
                 guard let requestID, !answered, !Task.isCancelled else { return }
                 if !Self.isModern(message), !cursor.lastEventID.isEmpty, resumption.maxAttempts > 0 {
-                    if let failure = await resume(requestID, from: cursor, sessionSent: sessionSent) { deliverFailure(requestID, failure) }
+                    if let failure = await resume(requestID, from: cursor, sessionSent: sessionSent, timeouts: timeouts) { deliverFailure(requestID, failure) }
                 } else if let dropped {
                     deliverFailure(requestID, MCPClientError.transportFailure("HTTP request failed: \(dropped.description)"))
                 } else {
@@ -289,6 +299,33 @@ public final class HTTPClientTransport: MCPClientTransport {
             deliverFailure(requestID, MCPClientError.transportFailure("HTTP request failed: \(reason)"))
         }
     }
+
+    /// How long one POST may wait for its response head and between body bytes. The client's
+    /// defaults (a minute each) suit notifications and quick requests, but a request's answer
+    /// comes when the server has done the work — a JSON answer has no head before that, and an
+    /// event stream may stay quiet as long — so a request with a deadline waits at least that
+    /// long, and its caller's deadline decides (a gateway's resets on progress, up to a ceiling).
+    /// A 2026 `subscriptions/listen` is answered only when it ends, and may stay quiet for hours
+    /// on a server that sends no keep-alive: like the session's GET stream, it has no limits.
+    /// The configured `overall` is kept for requests: it is an explicit cap on every exchange.
+    func timeouts(for message: MCPOutgoingMessage) -> HTTPClient.Timeouts? {
+        guard message.requestID != nil else { return nil }
+        var timeouts = client.configuration.timeouts
+        if message.method == MCPMethod.subscriptionsListen {
+            timeouts.responseHead = Self.noLimit
+            timeouts.idle = nil
+            timeouts.overall = nil
+            return timeouts
+        }
+        guard let deadline = message.timeout else { return nil }
+        timeouts.responseHead = max(timeouts.responseHead, deadline)
+        timeouts.idle = timeouts.idle.map { max($0, deadline) }
+        return timeouts
+    }
+
+    /// The response-head limit of a stream that may legitimately wait forever (the HTTP client
+    /// requires one): the acknowledgement wait of `listen` bounds it in practice.
+    static let noLimit: Duration = .seconds(365 * 24 * 3600)
 
     // MARK: the session's GET stream
 

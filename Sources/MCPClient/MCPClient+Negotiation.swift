@@ -25,7 +25,7 @@ extension MCPClient {
         if busy { throw .unsupported("connect is already running on this client") }
         defer { state.withLock { $0.connecting = false } }
         switch preference {
-        case .legacy: return try await initialize()
+        case .legacy: return try await handshakeUnlessModern()
         case .modern:
             guard transport.carriesModernEra else {
                 throw .unsupported("this transport carries only the initialize handshake, not the 2026 protocol")
@@ -80,9 +80,26 @@ extension MCPClient {
         throw .incompatible("the server answered neither server/discover nor initialize with a version this client speaks")
     }
 
+    /// `.legacy`: the handshake only — unless the server refuses it with −32022 naming a 2026
+    /// version we speak. That answer proves the server modern, and a caller that asked for the
+    /// handshake because of what it once saw (a gateway whose child died on the probe) would
+    /// otherwise meet the same refusal on every start; one `server/discover` at a version the
+    /// server named settles it instead.
+    private func handshakeUnlessModern() async throws(MCPClientError) -> MCPNegotiation {
+        do throws(MCPClientError) {
+            return try await initialize()
+        } catch {
+            guard transport.carriesModernEra, case .server(let code, _, let data) = error,
+                code == JSONRPCErrorCode.unsupportedProtocolVersion.rawValue,
+                let mutual = mutualModern(Self.supportedVersions(data) ?? [configuration.preferredModernVersion.rawValue])
+            else { throw error }
+            return try await connectModern(from: mutual)
+        }
+    }
+
     /// `.modern`: discover must succeed (one retry at a version named by −32022).
-    private func connectModern() async throws(MCPClientError) -> MCPNegotiation {
-        var version = configuration.preferredModernVersion
+    private func connectModern(from first: ProtocolVersion? = nil) async throws(MCPClientError) -> MCPNegotiation {
+        var version = first ?? configuration.preferredModernVersion
         for attempt in 0..<2 {
             do throws(MCPClientError) {
                 let result = try await exchange(MCPMethod.discover, [:], stamp: .modern(version), timeout: configuration.requestTimeout)

@@ -24,6 +24,8 @@ public final class MCPClient: Sendable {
     /// What happened to one request we sent, while it is in flight.
     struct Flight {
         var method: String
+        /// The request's own time limit (nil: none), which the transport sees with the request.
+        var timeout: Duration?
         /// The server answered it with a JSON-RPC error (so a −32000/−32001 is the server's).
         var wireError = false
         /// The server's answer was malformed; the request fails with this reason.
@@ -166,7 +168,7 @@ public final class MCPClient: Sendable {
         let sentID = Mutex<RequestID?>(nil)
         let tap: @Sendable (RequestID) -> Void = { [weak self] id in
             sentID.withLock { $0 = id }
-            self?.state.withLock { $0.flights[id] = Flight(method: method) }
+            self?.state.withLock { $0.flights[id] = Flight(method: method, timeout: timeout) }
             onSend?(id)
         }
         let peer = self.peer
@@ -206,17 +208,21 @@ public final class MCPClient: Sendable {
     fileprivate func outgoing(_ message: JSONRPCMessage) {
         var era: MCPEra?
         var version: String?
+        var requestID: RequestID?
         if case .request(let request) = message {
+            requestID = request.id
             if let v = request.params?["_meta"]?[MCPMetaKey.protocolVersion]?.stringValue {
                 era = .modern
                 version = v
             }
         }
+        // `exchange` records the flight (with its time limit) before the peer sends the request.
+        let (negotiation, timeout) = state.withLock { s in (s.negotiation, requestID.flatMap { s.flights[$0]?.timeout }) }
         if era == nil, let negotiation {
             era = negotiation.era
             version = negotiation.protocolVersion.rawValue
         }
-        transport.send(MCPOutgoingMessage(message: message, era: era, protocolVersion: version))
+        transport.send(MCPOutgoingMessage(message: message, era: era, protocolVersion: version, timeout: timeout))
     }
 
     // MARK: receiving

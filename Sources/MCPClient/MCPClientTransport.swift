@@ -47,11 +47,18 @@ public struct MCPOutgoingMessage: Sendable {
     /// The protocol version in force for this message: the `_meta` version of a 2026 request, the
     /// negotiated version after a handshake, nil for `initialize` itself.
     public var protocolVersion: String?
+    /// How long the client waits for this request's answer; nil for notifications, responses and
+    /// requests the client waits on without a limit of its own (a listen, the era probe). A
+    /// transport with clocks of its own (HTTP's wait for a response head) must not let them end
+    /// a request sooner: the caller's deadline — which a gateway resets on progress — is the one
+    /// that decides when a slow tool has taken too long.
+    public var timeout: Duration?
 
-    public init(message: JSONRPCMessage, era: MCPEra?, protocolVersion: String?) {
+    public init(message: JSONRPCMessage, era: MCPEra?, protocolVersion: String?, timeout: Duration? = nil) {
         self.message = message
         self.era = era
         self.protocolVersion = protocolVersion
+        self.timeout = timeout
     }
 
     /// The method of a request or notification; nil for responses.

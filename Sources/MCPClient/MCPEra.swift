@@ -16,6 +16,8 @@ public enum MCPEraPreference: Sendable, Hashable {
     case auto
     /// Only the 2026 protocol: `server/discover` must succeed.
     case modern
-    /// Only the handshake: `initialize` + `notifications/initialized`, no probe.
+    /// The handshake: `initialize` + `notifications/initialized`, no probe. A server that refuses
+    /// the handshake with −32022 naming a 2026 version is modern after all: one
+    /// `server/discover` at that version follows.
     case legacy
 }

@@ -36,4 +36,26 @@ struct HTTPUpstreamSessionTests {
         await http.shutdown()
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
+
+    @Test func aListingThatMeetsALostSessionIsInitializedAgainWithoutANewProbe() async throws {
+        let script = ScriptedLegacyHTTPServer()
+        let server = HTTPServer(handler: { script.handle($0) })
+        let address = try server.start()[0]
+        let http = HTTPClient()
+        // No catalog caching: every listing asks the server.
+        let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "legacy"), url: "http://\(address)/mcp", headers: [], http: http,
+                                    catalogTTL: .zero)
+
+        #expect(try await upstream.tools(timeout: .seconds(60)).map(\.name) == ["echo"])
+        script.forget()
+        #expect(try await upstream.tools(timeout: .seconds(60)).map(\.name) == ["echo"])
+        let methods = script.methods
+        #expect(methods.filter { $0 == "initialize" }.count == 2, "\(methods)")
+        #expect(methods.filter { $0 == "server/discover" }.count == 1, "the era was probed again: \(methods)")
+        #expect(methods.filter { $0 == "tools/list" }.count == 3, "one listing that met the 404, and each listing once: \(methods)")
+
+        await upstream.stop()
+        await http.shutdown()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
 }

@@ -117,6 +117,64 @@ struct UpstreamFaultTests {
         await upstream.stop()
     }
 
+    /// A 2026-only server that logs every method it receives and whose very first child exits on
+    /// its first message (a crash during the probe); later children answer `server/discover` and
+    /// refuse `initialize` with −32022, as modern-only servers do.
+    static let modernExitsOnFirstProbe = #"""
+    import json, os, sys
+    log = open(sys.argv[1], "a"); crashed = sys.argv[2]
+    for line in sys.stdin:
+        message = json.loads(line)
+        method = message.get("method")
+        log.write(f"{method}\n"); log.flush()
+        if not os.path.exists(crashed):
+            open(crashed, "w").close()
+            sys.exit(1)
+        if "id" not in message:
+            continue
+        if method == "initialize":
+            error = {"code": -32022, "message": "Unsupported protocol version", "data": {"supported": ["2026-07-28"], "requested": message["params"]["protocolVersion"]}}
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": error}), flush=True)
+            continue
+        if method == "server/discover":
+            result = {"resultType": "complete", "supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, "ttlMs": 0, "cacheScope": "public",
+                      "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "modern-only", "version": "1"}}}
+        elif method == "tools/list":
+            result = {"resultType": "complete", "tools": [{"name": "echo", "inputSchema": {"type": "object"}}], "ttlMs": 600000, "cacheScope": "public"}
+        elif method == "tools/call":
+            result = {"resultType": "complete", "content": [{"type": "text", "text": message["params"]["arguments"]["text"]}]}
+        else:
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}}), flush=True)
+            continue
+        print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}), flush=True)
+    """#
+
+    @Test func aModernServerThatExitsOnTheProbeAndThenRefusesTheHandshakeIsProbedAgain() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probe-exit-modern-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("server.py").path, log = directory.appendingPathComponent("methods.log").path
+        let crashed = directory.appendingPathComponent("crashed").path
+        try Self.modernExitsOnFirstProbe.write(toFile: script, atomically: false, encoding: .utf8)
+        let methods = { (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? [] }
+
+        let upstream = connection("python3", [script, log, crashed])
+        #expect(try await upstream.tools(timeout: .seconds(30)).map(\.name) == ["echo"])
+        #expect(try await upstream.callTool("echo", arguments: ["text": "modern"], timeout: .seconds(60)).text == "modern")
+        // The first child died on the probe, the second was met with `initialize` (as a legacy
+        // server that dies on the probe would be), refused it with −32022, and was probed again.
+        #expect(methods().prefix(4) == ["server/discover", "initialize", "server/discover", "tools/list"], "\(methods())")
+
+        // A crash later: the era is modern again, so the new child is probed, not initialized.
+        let second = try #require(upstream.childPID)
+        kill(second, SIGKILL)
+        #expect(await eventually { upstream.childPID != nil && upstream.childPID != second && upstream.cachedToolNames == ["echo"] })
+        #expect(try await upstream.callTool("echo", arguments: ["text": "again"], timeout: .seconds(60)).text == "again")
+        #expect(methods().filter { $0 == "initialize" }.count == 1, "the modern server was asked to initialize again: \(methods())")
+        #expect(methods().filter { $0 == "server/discover" }.count == 3, "\(methods())")
+        await upstream.stop()
+    }
+
     @Test func anUpstreamThatNeverAnswersFailsCallsWithinTheirDeadline() async throws {
         let upstream = connection("/bin/sleep", ["1000"], options: Self.options(connect: .seconds(2)))
         let started = Date()

@@ -108,7 +108,8 @@ struct HTTPResumptionTests {
         let server = try Self.server(
             call: { call in
                 calls.append(call)
-                // Then silence: the client's idle timeout drops the connection mid-stream.
+                // Then silence: the client's overall limit drops the connection mid-stream (its
+                // idle limit would not: a request's stream may stay quiet for its whole deadline).
                 return ScriptedHTTPServer.events([ScriptedHTTPServer.frame(Self.progress(call, 1), id: "e1", retry: 0)], thenHold: true)
             },
             get: { request, _ in
@@ -116,13 +117,41 @@ struct HTTPResumptionTests {
                 return ScriptedHTTPServer.events([ScriptedHTTPServer.frame(Self.result(call["id"] ?? .null, "resumed"), id: "e2")])
             })
         var configuration = HTTPClient.Configuration()
-        configuration.timeouts.idle = .milliseconds(300)
+        // Generous, so that the quick exchanges before the call stay well within it.
+        configuration.timeouts.overall = .seconds(2)
         let http = HTTPClient(configuration: configuration)
         let (_, client) = try await Self.connect(server, http)
         let seen = Collector<MCPProgress>()
         #expect(try await client.callTool("work", progress: { seen.append($0) }).text == "resumed")
         #expect(seen.values.map(\.progress) == [1])
         #expect(Self.resumes(server).map { $0.headers["last-event-id"] } == ["e1"])
+        client.close()
+        await server.stop()
+        await http.shutdown()
+    }
+
+    @Test func aResumedStreamQuietForLongerThanTheClientsIdleLimitStillAnswers() async throws {
+        let calls = Collector<JSONValue>()
+        let server = try Self.server(
+            call: { call in
+                calls.append(call)
+                return ScriptedHTTPServer.events([ScriptedHTTPServer.frame(Self.progress(call, 1), id: "e1", retry: 0)])
+            },
+            get: { request, _ in
+                guard request.headers["last-event-id"] == "e1", let call = calls.values.last else { return .text(405, "Method Not Allowed") }
+                return HTTPResponse.eventStream { writer in
+                    try? await writer.flush()
+                    try? await Task.sleep(for: .milliseconds(1500))
+                    try? await writer.write(ScriptedHTTPServer.frame(Self.result(call["id"] ?? .null, "resumed after a quiet spell"), id: "e2"))
+                }
+            })
+        // The client's idle limit is far below the server's pause; the call's deadline is not.
+        var configuration = HTTPClient.Configuration()
+        configuration.timeouts.idle = .milliseconds(500)
+        let http = HTTPClient(configuration: configuration)
+        let (_, client) = try await Self.connect(server, http)
+        #expect(try await client.callTool("work", progress: { _ in }).text == "resumed after a quiet spell")
+        #expect(Self.resumes(server).map { $0.headers["last-event-id"] } == ["e1"], "one resumption was enough")
         client.close()
         await server.stop()
         await http.shutdown()

@@ -159,6 +159,41 @@ struct NegotiationTests {
         #expect(server.sentMethods == ["server/discover", "initialize", "server/discover"])
     }
 
+    @Test func forcedLegacyRefusedWithUnsupportedVersionDiscoversAtAVersionTheServerNamed() async throws {
+        // A gateway asks for the handshake after a child died on the probe; −32022 on
+        // `initialize` proves this server modern, so one discover settles it.
+        let server = ScriptedServer { message, _ in
+            switch message["method"]?.stringValue {
+            case "initialize":
+                return [ScriptedServer.error(for: message, -32022, "modern only", data: ["supported": ["2026-07-28"], "requested": "2025-11-25"])]
+            case "server/discover":
+                return [ScriptedServer.result(for: message, ScriptedServer.discoverResult)]
+            default: return []
+            }
+        }
+        let client = MCPClient(transport: server, configuration: .patient)
+        let n = try await client.connect(era: .legacy)
+        #expect(n.era == .modern)
+        #expect(n.protocolVersion == .v2026_07_28)
+        #expect(server.sentMethods == ["initialize", "server/discover"])
+        #expect(server.sent.last?.meta?["io.modelcontextprotocol/protocolVersion"] == "2026-07-28")
+    }
+
+    @Test func forcedLegacyRefusedWithOnlyHandshakeVersionsFailsWithoutAProbe() async throws {
+        let server = ScriptedServer { message, _ in
+            message["method"] == "initialize"
+                ? [ScriptedServer.error(for: message, -32022, "old", data: ["supported": ["2024-11-05"], "requested": "2025-11-25"])] : []
+        }
+        let client = MCPClient(transport: server, configuration: .patient)
+        await #expect {
+            try await client.connect(era: .legacy)
+        } throws: { error in
+            guard case .server(let code, _, _) = error as? MCPClientError else { return false }
+            return code == -32022
+        }
+        #expect(server.sentMethods == ["initialize"])
+    }
+
     @Test func aServerThatExitsOnTheProbeIsNotTreatedAsLegacy() async throws {
         let server = ScriptedServer { message, _ in
             message["method"] == "server/discover" ? [.close("upstream closed the connection (end of stream)")] : []
