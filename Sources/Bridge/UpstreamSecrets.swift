@@ -32,6 +32,9 @@ public final class UpstreamSecrets: Sendable {
         var longestFirst: [Value] = []
     }
     private let values = Mutex(Values())
+    /// Whether any value is known: the relay asks for every line, and nearly every upstream has
+    /// none, so the answer costs one atomic load rather than the lock.
+    private let holdsAny = Atomic<Bool>(false)
 
     public init(_ initial: [String] = []) {
         record(initial)
@@ -50,12 +53,14 @@ public final class UpstreamSecrets: Sendable {
             if values.recorded.count > Self.maxValues { values.recorded.removeFirst(values.recorded.count - Self.maxValues) }
             values.longestFirst = values.recorded.sorted { $0.bytes.count > $1.bytes.count }
         }
+        holdsAny.store(true, ordering: .releasing)
     }
 
-    public var isEmpty: Bool { values.withLock { $0.recorded.isEmpty } }
+    public var isEmpty: Bool { !holdsAny.load(ordering: .acquiring) }
 
     /// `text` with every secret replaced.
     public func redact(_ text: String) -> String {
+        guard !isEmpty else { return text }
         let current = values.withLock { $0.longestFirst }
         guard !current.isEmpty else { return text }
         var out = text
@@ -92,6 +97,7 @@ public final class UpstreamSecrets: Sendable {
     /// False negatives are impossible; a true answer sends the line the slow way (parsed,
     /// redacted, written again).
     public func mayAppear(in line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !isEmpty else { return false }
         let current = values.withLock { $0.longestFirst }
         guard !current.isEmpty, let base = line.baseAddress else { return false }
         var hasEscape: Bool?
