@@ -239,7 +239,7 @@ public final class HTTPUpstream: Upstream {
                 let client = try await client(timeout: timeout)
                 do {
                     return try await inputRouter.during(input) {
-                        try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress) { ceiling, onProgress in
+                        try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress, input: input) { ceiling, onProgress, input in
                             try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
                                                       capabilities: client.capabilities(forCaller: callerCapabilities))
                         }

@@ -2,8 +2,11 @@
 // an absolute ceiling. A long tool that keeps saying "step 40 of 100" is alive and may run for
 // minutes; one that goes quiet for longer than its timeout is not. The idle timer lives on the
 // shared DeadlineTicker (one timer thread, no sleeping task per call), and expiry cancels the
-// call, which sends `notifications/cancelled` upstream.
+// call, which sends `notifications/cancelled` upstream. While the upstream waits for our caller
+// (a question it asked, forwarded to a person) the timer stops: the upstream is not the one
+// that is slow, and a person may take longer than any tool's timeout. The ceiling still holds.
 
+import JSON
 import JSONRPC
 import MCPClient
 import Synchronization
@@ -13,6 +16,8 @@ enum ProgressDeadline {
     private final class Watch: Sendable {
         let timer = Mutex<UInt64?>(nil)
         let expired = Atomic<Bool>(false)
+        /// Questions to our caller outstanding: while any is, no idle timer runs.
+        let waiting = Mutex<Int>(0)
         let cancelCall = Mutex<(@Sendable () -> Void)?>(nil)
 
         /// Marks the call expired and cancels it.
@@ -22,28 +27,44 @@ enum ProgressDeadline {
         }
     }
 
-    /// Runs `body` (which receives the progress callback to hand the client); throws
+    /// Runs `body` (which receives the progress callback to hand the client, and `input` wrapped
+    /// so that the idle timer stops while a question waits for our caller); throws
     /// `UpstreamError.timedOut` when no progress arrived for `idle`. `body` itself gets `ceiling`
     /// as the absolute limit of the call.
     static func run<T: Sendable>(
         server: String, idle: Duration, ceiling: Duration,
-        progress: (@Sendable (MCPProgress) -> Void)?,
-        _ body: @escaping @Sendable (_ ceiling: Duration, _ progress: @escaping @Sendable (MCPProgress) -> Void) async throws -> T
+        progress: (@Sendable (MCPProgress) -> Void)?, input: InputRouter.Sink? = nil,
+        _ body: @escaping @Sendable (_ ceiling: Duration, _ progress: @escaping @Sendable (MCPProgress) -> Void, _ input: InputRouter.Sink?) async throws -> T
     ) async throws -> T {
         let watch = Watch()
         let ticker = DeadlineTicker.shared
+        @Sendable func disarm() {
+            if let previous = watch.timer.withLock({ timer -> UInt64? in defer { timer = nil }; return timer }) { ticker.cancel(previous) }
+        }
         @Sendable func rearm() {
+            guard watch.waiting.withLock({ $0 }) == 0 else { return }
             let next = ticker.schedule(after: idle) { watch.expire() }
             if let previous = watch.timer.withLock({ timer -> UInt64? in defer { timer = next }; return timer }) {
                 ticker.cancel(previous)
             }
         }
+        var held: InputRouter.Sink?
+        if let ask = input {
+            held = { @Sendable (request: MCPInputRequest) async throws -> JSONValue? in
+                if watch.waiting.withLock({ count -> Bool in count += 1; return count == 1 }) { disarm() }
+                defer {
+                    if watch.waiting.withLock({ count -> Bool in count -= 1; return count == 0 }) { rearm() }
+                }
+                return try await ask(request)
+            }
+        }
+        let wrapped = held
         let call = Task { () async throws -> T in
             // The ceiling is absolute even below the idle deadline: nothing carries a call past it.
-            try await body(ceiling) { update in
+            try await body(ceiling, { update in
                 rearm()
                 progress?(update)
-            }
+            }, wrapped)
         }
         watch.cancelCall.withLock { $0 = { call.cancel() } }
         rearm()

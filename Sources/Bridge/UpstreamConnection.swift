@@ -372,7 +372,7 @@ public final class UpstreamConnection: Sendable {
             transport = liveTransport
             // `timeout` is an idle deadline: each progress report from the upstream resets it.
             let result = try await inputRouter.during(input) {
-                try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress) { ceiling, onProgress in
+                try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress, input: input) { ceiling, onProgress, input in
                     try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
                                               capabilities: client.capabilities(forCaller: callerCapabilities))
                 }

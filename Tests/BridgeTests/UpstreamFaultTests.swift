@@ -284,6 +284,29 @@ struct UpstreamFaultTests {
         await upstream.stop()
     }
 
+    /// A question the upstream asks our caller is a person's to answer, and a person may take
+    /// longer than the tool's timeout: the idle deadline stops while the question waits (here
+    /// 1 s of timeout, an answer after 2.5 s), and starts again after it.
+    @Test func theIdleDeadlineWaitsWhileTheCallersAnswerIsOutstanding() async throws {
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
+        _ = try await upstream.tools(timeout: .seconds(60))
+        let asked = Mutex(0)
+        let sink: InputRouter.Sink = { request in
+            asked.withLock { $0 += 1 }
+            try await Task.sleep(for: .milliseconds(2500))
+            return ["action": "accept", "content": ["username": "slow-person"]]
+        }
+        let result = try await upstream.callTool("test_elicitation", arguments: [:], timeout: .seconds(1), input: sink,
+                                                 callerCapabilities: ["elicitation": [:]])
+        #expect(result.text.contains("slow-person"), "\(result.json)")
+        #expect(asked.withLock { $0 } == 1)
+        // Without a question the same timeout still ends a quiet call.
+        await #expect(throws: UpstreamError.self) {
+            _ = try await upstream.callTool("slow_operation", arguments: ["steps": 1, "step_ms": 5000], timeout: .seconds(1))
+        }
+        await upstream.stop()
+    }
+
     /// The calls a dying upstream takes with it are one failure: a crash with more calls in
     /// flight than the breaker's threshold must not also refuse every call for the cooldown;
     /// calls made right after the crash wait for the restart and succeed.
