@@ -38,6 +38,9 @@ public final class HTTPUpstream: Upstream {
         /// How the next connection negotiates: the era is cached for the origin (DIGEST §11.1),
         /// so a handshake-only server is re-initialized (after a 404) without a new probe.
         var eraPreference = MCPEraPreference.auto
+        /// The connection being made, which callers arriving meanwhile share: two first calls
+        /// at once must not both negotiate, the second client replacing the first unclosed.
+        var connecting: Task<MCPClient, any Error>?
     }
 
     public let key: UpstreamKey
@@ -106,6 +109,20 @@ public final class HTTPUpstream: Upstream {
             // Closed, or a credential changed since it was made: made again below.
             drop(current)
         }
+        let connecting = state.withLock { s -> Task<MCPClient, any Error> in
+            if let running = s.connecting { return running }
+            let started = Task { [self] in
+                defer { state.withLock { $0.connecting = nil } }
+                return try await connect(headers: headers, timeout: timeout)
+            }
+            s.connecting = started
+            return started
+        }
+        return try await connecting.value
+    }
+
+    /// Makes the connection (era negotiation, then a listen for a 2026 server) and keeps it.
+    private func connect(headers: [(String, String)], timeout: Duration) async throws -> MCPClient {
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
         }, inputProvider: inputRouter.provider)

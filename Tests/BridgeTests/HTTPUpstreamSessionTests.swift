@@ -58,4 +58,32 @@ struct HTTPUpstreamSessionTests {
         await http.shutdown()
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
+    /// Calls that arrive together before there is a connection share the one being made: a
+    /// single probe and handshake, one session (two would leave the first one open, unclosed).
+    @Test func firstCallsAtOnceShareOneConnection() async throws {
+        let script = ScriptedLegacyHTTPServer()
+        let server = HTTPServer(handler: { script.handle($0) })
+        let address = try server.start()[0]
+        let http = HTTPClient()
+        let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "legacy"), url: "http://\(address)/mcp", headers: [], http: http)
+        let texts = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    try await upstream.callTool("echo", arguments: ["text": .string("call \(i)")], timeout: .seconds(60), progress: nil, input: nil,
+                                                callerCapabilities: [:]).text
+                }
+            }
+            var all: [String] = []
+            for try await text in group { all.append(text) }
+            return all.sorted()
+        }
+        #expect(texts == (0..<8).map { "call \($0)" }.sorted())
+        let methods = script.methods
+        #expect(methods.filter { $0 == "server/discover" }.count == 1, "\(methods)")
+        #expect(methods.filter { $0 == "initialize" }.count == 1, "\(methods)")
+        #expect(script.state.withLock { $0.session } == 1, "one session was opened")
+        await upstream.stop()
+        await http.shutdown()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
 }
