@@ -282,8 +282,14 @@ public final class AgentCatalogProvider: CatalogProvider {
                 update.message = update.message.map(redacted.redact)
                 report(update)
             } }
+            // And so is what it asks our caller (an elicitation's message, a sampling prompt).
+            let asked = input.map { ask in { @Sendable (request: MCPInputRequest) async throws -> JSONValue? in
+                var request = request
+                request.params = redacted.redact(.object(request.params)).objectValue ?? request.params
+                return try await ask(request)
+            } }
             return redacted.redact(try await registry.using(connection.key) {
-                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: reported, input: input,
+                try await connection.callTool(route.upstreamTool, arguments: arguments, timeout: timeout, progress: reported, input: asked,
                                               callerCapabilities: input == nil ? [:] : callerCapabilities).json
             })
         } catch is CancellationError {

@@ -255,8 +255,10 @@ public final class HTTPUpstream: Upstream {
             for attempt in 0..<2 {
                 let client = try await client(timeout: timeout)
                 do {
-                    return try await inputRouter.during(input) {
-                        try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress, input: input) { ceiling, onProgress, input in
+                    // The router gets the deadline's sink: a handshake-era question pauses it too.
+                    let inputRouter = self.inputRouter
+                    return try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: callCeiling, progress: progress, input: input) { ceiling, onProgress, input in
+                        try await inputRouter.during(input) {
                             try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
                                                       capabilities: client.capabilities(forCaller: callerCapabilities))
                         }

@@ -14,10 +14,15 @@ import Synchronization
 /// Runs upstream calls under an idle deadline that progress resets.
 enum ProgressDeadline {
     private final class Watch: Sendable {
-        let timer = Mutex<UInt64?>(nil)
+        /// The idle timer, and the questions to our caller outstanding: while any is, no timer
+        /// runs. One lock, so a progress report and a question arriving together cannot leave a
+        /// timer armed while the question waits.
+        struct Timing {
+            var timer: UInt64?
+            var waiting = 0
+        }
+        let timing = Mutex(Timing())
         let expired = Atomic<Bool>(false)
-        /// Questions to our caller outstanding: while any is, no idle timer runs.
-        let waiting = Mutex<Int>(0)
         let cancelCall = Mutex<(@Sendable () -> Void)?>(nil)
 
         /// Marks the call expired and cancels it.
@@ -38,22 +43,30 @@ enum ProgressDeadline {
     ) async throws -> T {
         let watch = Watch()
         let ticker = DeadlineTicker.shared
-        @Sendable func disarm() {
-            if let previous = watch.timer.withLock({ timer -> UInt64? in defer { timer = nil }; return timer }) { ticker.cancel(previous) }
-        }
+        /// Arms a fresh timer (cancelling the one before) unless a question is waiting.
         @Sendable func rearm() {
-            guard watch.waiting.withLock({ $0 }) == 0 else { return }
-            let next = ticker.schedule(after: idle) { watch.expire() }
-            if let previous = watch.timer.withLock({ timer -> UInt64? in defer { timer = next }; return timer }) {
-                ticker.cancel(previous)
+            let previous = watch.timing.withLock { timing -> UInt64? in
+                guard timing.waiting == 0 else { return nil }
+                defer { timing.timer = ticker.schedule(after: idle) { watch.expire() } }
+                return timing.timer
             }
+            if let previous { ticker.cancel(previous) }
         }
         var held: InputRouter.Sink?
         if let ask = input {
             held = { @Sendable (request: MCPInputRequest) async throws -> JSONValue? in
-                if watch.waiting.withLock({ count -> Bool in count += 1; return count == 1 }) { disarm() }
+                let stopped = watch.timing.withLock { timing -> UInt64? in
+                    timing.waiting += 1
+                    defer { timing.timer = nil }
+                    return timing.timer
+                }
+                if let stopped { ticker.cancel(stopped) }
                 defer {
-                    if watch.waiting.withLock({ count -> Bool in count -= 1; return count == 0 }) { rearm() }
+                    let last = watch.timing.withLock { timing -> Bool in
+                        timing.waiting -= 1
+                        return timing.waiting == 0
+                    }
+                    if last { rearm() }
                 }
                 return try await ask(request)
             }
@@ -68,7 +81,7 @@ enum ProgressDeadline {
         }
         watch.cancelCall.withLock { $0 = { call.cancel() } }
         rearm()
-        defer { if let timer = watch.timer.withLock({ $0 }) { ticker.cancel(timer) } }
+        defer { if let timer = watch.timing.withLock({ $0.timer }) { ticker.cancel(timer) } }
         do {
             return try await withTaskCancellationHandler { try await call.value } onCancel: { call.cancel() }
         } catch {

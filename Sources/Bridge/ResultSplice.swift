@@ -35,6 +35,8 @@ enum ResultSplice {
     static func write(_ result: Range<Int>, members: UnsafeBufferPointer<JSONScanner.Member>, in line: UnsafeBufferPointer<UInt8>, clientID: ArraySlice<UInt8>,
                       version: ProtocolVersion, serverInfoMeta: [UInt8], knownMeta: inout [UInt8], into out: inout [UInt8]) -> Bool {
         var hasContent = false, hasResultType = false, hasMeta = false
+        /// A handshake-era answer keeps a `_meta` without the upstream's serverInfo as it came.
+        var keepMeta = false
         for member in members {
             let value = member.value
             if JSONScanner.equals(member.key, "content", in: line) {
@@ -46,13 +48,24 @@ enum ResultSplice {
                 guard JSONScanner.equals(value, "\"complete\"", in: line) else { return false }
                 hasResultType = true
             } else if JSONScanner.equals(member.key, "_meta", in: line) {
-                // Only the upstream's own serverInfo (other keys need the tree): 2026 gets ours in
-                // its place, the handshake era no `_meta` at all (the key is 2026's).
+                // Only the upstream's own serverInfo: 2026 gets ours in its place, the handshake
+                // era no `_meta` at all (the key is 2026's). A handshake-era answer keeps a
+                // `_meta` without it as it came; anything else needs the tree.
                 let known = knownMeta.count == value.count
                     && knownMeta.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + value.lowerBound, value.count) == 0 }
                 if !known {
-                    guard JSONScanner.forEachMember(of: value, in: line, { JSONScanner.equals($0.key, "io.modelcontextprotocol/serverInfo", in: line) }) else { return false }
-                    knownMeta = Array(line[value])
+                    var infos = 0, others = 0
+                    guard JSONScanner.forEachMember(of: value, in: line, { member in
+                        if JSONScanner.equals(member.key, "io.modelcontextprotocol/serverInfo", in: line) { infos += 1 } else { others += 1 }
+                        return true
+                    }) else { return false }
+                    if infos == 0 && !version.isModern {
+                        keepMeta = true  // nothing of the upstream's to drop: as it came
+                    } else if others > 0 {
+                        return false
+                    } else if infos > 0 {
+                        knownMeta = Array(line[value])  // exactly the upstream's serverInfo
+                    }
                 }
                 hasMeta = true
             } else if !JSONScanner.equals(member.key, "structuredContent", in: line) {
@@ -66,7 +79,8 @@ enum ResultSplice {
         out.append(literal: #","result":{"#)
         var first = true
         for member in members {
-            if !version.isModern && (JSONScanner.equals(member.key, "resultType", in: line) || JSONScanner.equals(member.key, "_meta", in: line)) { continue }
+            if !version.isModern && JSONScanner.equals(member.key, "resultType", in: line) { continue }
+            if !version.isModern && !keepMeta && JSONScanner.equals(member.key, "_meta", in: line) { continue }
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             out.append(UInt8(ascii: "\""))

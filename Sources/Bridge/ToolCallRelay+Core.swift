@@ -664,10 +664,11 @@ extension ToolCallRelay {
                 do {
                     let outcome = try await client.resumeToolCall(call.upstreamTool, arguments: arguments, after: first, timeout: remaining, capabilities: [:])
                     call.connection.noteSuccess()
-                    result = outcome.json
+                    // The client read this answer, not the relay's tap (which redacts what it reads).
+                    result = call.connection.secrets.redact(outcome.json)
                 } catch {
                     if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) { call.connection.noteFailure(error, on: call.transport) }
-                    result = AgentCatalogProvider.failedCall(call.exposedName, error)
+                    result = AgentCatalogProvider.failedCall(call.exposedName, error, secrets: call.connection.secrets)
                 }
                 self.answer(call, result)
                 self.flushToClient()

@@ -371,8 +371,11 @@ public final class UpstreamConnection: Sendable {
             let (client, liveTransport) = try await live(timeout: timeout)
             transport = liveTransport
             // `timeout` is an idle deadline: each progress report from the upstream resets it.
-            let result = try await inputRouter.during(input) {
-                try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress, input: input) { ceiling, onProgress, input in
+            // The router gets the deadline's sink too: a handshake-era question (a request from
+            // the server) pauses the deadline like a 2026 `input_required` round does.
+            let inputRouter = self.inputRouter
+            let result = try await ProgressDeadline.run(server: key.serverID, idle: timeout, ceiling: options.callCeiling, progress: progress, input: input) { ceiling, onProgress, input in
+                try await inputRouter.during(input) {
                     try await client.callTool(name, arguments: arguments, timeout: ceiling, progress: onProgress, input: input,
                                               capabilities: client.capabilities(forCaller: callerCapabilities))
                 }

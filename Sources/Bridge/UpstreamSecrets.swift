@@ -46,14 +46,22 @@ public final class UpstreamSecrets: Sendable {
         let fresh = new.filter { !$0.isEmpty }
         guard !fresh.isEmpty else { return }
         values.withLock { values in
-            for text in fresh where !values.recorded.contains(where: { $0.text == text }) {
+            let added = fresh.filter { text in !values.recorded.contains(where: { $0.text == text }) }
+            guard !added.isEmpty else { return }
+            for text in Set(added) {
                 let bytes = Array(text.utf8)
-                values.recorded.append(Value(text: text, bytes: bytes, escapable: bytes.contains { $0 < 0x20 || $0 >= 0x7F || $0 == 0x22 || $0 == 0x5C }))
+                values.recorded.append(Value(text: text, bytes: bytes, escapable: bytes.contains(where: Self.mayBeEscaped)))
             }
             if values.recorded.count > Self.maxValues { values.recorded.removeFirst(values.recorded.count - Self.maxValues) }
             values.longestFirst = values.recorded.sorted { $0.bytes.count > $1.bytes.count }
         }
         holdsAny.store(true, ordering: .releasing)
+    }
+
+    /// Bytes some JSON writer spells as an escape: controls, non-ASCII, `"` and `\`, and what
+    /// writers escape by choice (Go: `<` `>` `&`; PHP: `/`; some: `'`).
+    static func mayBeEscaped(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte >= 0x7F || [0x22, 0x5C, 0x2F, 0x3C, 0x3E, 0x26, 0x27].contains(byte)
     }
 
     public var isEmpty: Bool { !holdsAny.load(ordering: .acquiring) }
@@ -63,9 +71,11 @@ public final class UpstreamSecrets: Sendable {
         guard !isEmpty else { return text }
         let current = values.withLock { $0.longestFirst }
         guard !current.isEmpty else { return text }
+        // Bytes, not Characters: a secret followed by a combining mark is still found (the same
+        // rule as the stderr summaries, whose replacement this is).
         var out = text
-        for value in current where out.contains(value.text) {
-            out = out.replacing(value.text, with: Self.replacement)
+        for value in current where out.utf8.count >= value.bytes.count {
+            out = out.replacingAll(value.text, with: Self.replacement)
         }
         return out
     }
@@ -73,7 +83,30 @@ public final class UpstreamSecrets: Sendable {
     /// `value` with every string and key containing a secret redacted.
     public func redact(_ value: JSONValue) -> JSONValue {
         guard !isEmpty else { return value }
+        let current = values.withLock { $0.longestFirst }
+        // Nearly every reply holds no secret: look first, and rebuild only one that does.
+        guard Self.holds(value, current) else { return value }
         return redacting(value)
+    }
+
+    private static func holds(_ value: JSONValue, _ secrets: [Value]) -> Bool {
+        switch value {
+        case .string(let s): return holds(s, secrets)
+        case .array(let items): return items.contains { holds($0, secrets) }
+        case .object(let object): return object.contains { key, member in holds(key, secrets) || holds(member, secrets) }
+        case .encoded: return true
+        case .null, .bool, .int, .double: return false
+        }
+    }
+
+    private static func holds(_ text: String, _ secrets: [Value]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return secrets.contains { value in
+                value.bytes.withUnsafeBytes { cshim_memmem(base, bytes.count, $0.baseAddress, $0.count) } != nil
+            }
+        }
     }
 
     private func redacting(_ value: JSONValue) -> JSONValue {

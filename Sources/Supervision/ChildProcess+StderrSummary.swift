@@ -33,8 +33,9 @@ extension ChildProcess {
 
 extension String {
     /// `self` with every non-overlapping occurrence of `target` (compared as UTF-8 bytes, so a
-    /// secret is found whatever its Unicode normalisation) replaced, left to right.
-    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
+    /// secret is found whatever its Unicode normalisation or the characters around it)
+    /// replaced, left to right. Shared with the redaction of upstream replies (`UpstreamSecrets`).
+    public func replacingAll(_ target: String, with replacement: String) -> String {
         let haystack = Array(utf8), needle = Array(target.utf8)
         guard !needle.isEmpty, haystack.count >= needle.count else { return self }
         var out: [UInt8] = []

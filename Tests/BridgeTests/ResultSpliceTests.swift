@@ -17,7 +17,9 @@ import Testing
         (#"{"content":[],"isError":true}"#, true),
         (#"{"content":[{"type":"text","text":"22"}],"structuredContent":{"t":22,"u":"C"},"isError":false}"#, true),
         (#"{"_meta":{"io.modelcontextprotocol/serverInfo":{}},"content":[{"type":"text","text":"x"}]}"#, true),
-        (#"{"content":[{"type":"text","text":"x"}],"_meta":{"trace":"abc"}}"#, false),          // other _meta keys: the tree decides
+        (#"{"content":[{"type":"text","text":"x"}],"_meta":{"trace":"abc"}}"#, false),          // other _meta keys: the tree decides (2026)
+        (#"{"content":[{"type":"text","text":"x"}],"_meta":{}}"#, false),
+        (#"{"content":[{"type":"text","text":"x"}],"_meta":{"trace":"abc","io.modelcontextprotocol/serverInfo":{"name":"u"}}}"#, false),
         (#"{"content":[{"type":"text","text":"x"}],"ttlMs":5}"#, false),
         (#"{"content":[{"type":"text","text":"x"}],"isError":null}"#, false),
         (#"{"resultType":"input_required","requestState":"s"}"#, false),

@@ -36,6 +36,24 @@ struct UpstreamSecretsTests {
         #expect(!check(UpstreamSecrets(), #"{"text":"tok-123"}"#))
     }
 
+    /// Writers escape by choice too: Go writes `&` `<` `>` as `\u0026` `\u003c` `\u003e`, PHP `/`
+    /// as `\/`. A secret holding one of them sends any line with an escape the slow way.
+    @Test func secretsThatWritersEscapeByChoiceAreFoundBehindTheEscape() throws {
+        let secrets = UpstreamSecrets(["pw&x<y>", "https://h/p"])
+        func check(_ line: String) -> Bool { Array(line.utf8).withUnsafeBufferPointer { secrets.mayAppear(in: $0) } }
+        #expect(check(#"{"text":"dsn pw\u0026x\u003cy\u003e"}"#))
+        #expect(check(#"{"text":"url https:\/\/h\/p"}"#))
+        let parsed = try JSONParser.parse(Array(#"{"text":"dsn pw\u0026x\u003cy\u003e and https:\/\/h\/p"}"#.utf8))
+        #expect(secrets.redact(parsed)["text"]?.stringValue == "dsn [redacted] and [redacted]")
+    }
+
+    /// Compared as bytes, like the stderr summaries: a combining mark after a secret's last
+    /// letter makes another Character, not another secret.
+    @Test func aSecretFollowedByACombiningMarkIsStillRedacted() {
+        let secrets = UpstreamSecrets(["token-abc"])
+        #expect(secrets.redact("token-abc\u{301} end") == "[redacted]\u{301} end")
+    }
+
     @Test func rotatedValuesAreKeptUpToTheCapNewestFirst() {
         // Each newer value is longer: the order kept must be the order recorded, not by length.
         let secrets = UpstreamSecrets()
