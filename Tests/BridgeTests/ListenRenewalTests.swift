@@ -59,16 +59,6 @@ struct ListenRenewalTests {
         send({"jsonrpc": "2.0", "id": message["id"], "result": result})
     """#
 
-    /// Polls `condition` every 20 ms for up to `seconds` (a hang guard, not a timing assertion).
-    func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return await condition()
-    }
-
     @Test func aListenThatEndsIsOpenedAgainAndTheCatalogIsFetchedAgainWithoutWaitingForTheTTL() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relisten-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

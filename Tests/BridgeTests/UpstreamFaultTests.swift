@@ -33,16 +33,6 @@ struct UpstreamFaultTests {
 
     func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
-    /// Polls `condition` every 20 ms for up to `seconds`.
-    func eventually(_ seconds: Double = 20, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return await condition()
-    }
-
     @Test func anUpstreamKilledMidCallFailsThatCallAndIsBackWithItsToolsAfterTheRestart() async throws {
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "5"])
         let tools = try await upstream.tools(timeout: .seconds(60))
