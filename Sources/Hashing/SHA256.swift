@@ -169,6 +169,32 @@ extension SHA256 {
         (x &>> n) | (x &<< (32 &- n))
     }
 
+    /// One of the 64 rounds. The working variables are passed `inout` rather than captured by a
+    /// nested function: captured variables are boxed and every access is checked at run time in
+    /// unoptimized builds, which made hashing in the debug-built test suite (audit chains, keys) ~5×
+    /// slower.
+    @inline(__always)
+    private static func round(
+        _ a: inout UInt32, _ b: inout UInt32, _ c: inout UInt32, _ d: inout UInt32,
+        _ e: inout UInt32, _ f: inout UInt32, _ g: inout UInt32, _ h: inout UInt32,
+        _ k: UInt32, _ wt: UInt32
+    ) {
+        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+        let ch = (e & f) ^ (~e & g)
+        let t1 = h &+ s1 &+ ch &+ k &+ wt
+        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+        let maj = (a & b) ^ (a & c) ^ (b & c)
+        let t2 = s0 &+ maj
+        h = g
+        g = f
+        f = e
+        e = d &+ t1
+        d = c
+        c = b
+        b = a
+        a = t1 &+ t2
+    }
+
     /// Runs the compression function over `count` consecutive 64-byte blocks at `blocks`.
     /// The 16-word message schedule window lives in a stack allocation made once per call.
     private static func compress(
@@ -182,28 +208,10 @@ extension SHA256 {
             for _ in 0..<count {
                 var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
 
-                @inline(__always)
-                func round(_ k: UInt32, _ wt: UInt32) {
-                    let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                    let ch = (e & f) ^ (~e & g)
-                    let t1 = h &+ s1 &+ ch &+ k &+ wt
-                    let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                    let maj = (a & b) ^ (a & c) ^ (b & c)
-                    let t2 = s0 &+ maj
-                    h = g
-                    g = f
-                    f = e
-                    e = d &+ t1
-                    d = c
-                    c = b
-                    b = a
-                    a = t1 &+ t2
-                }
-
                 for t in 0..<16 {
                     let word = block.loadUnaligned(fromByteOffset: t &* 4, as: UInt32.self).bigEndian
                     w[t] = word
-                    round(roundConstants[t], word)
+                    round(&a, &b, &c, &d, &e, &f, &g, &h, roundConstants[t], word)
                 }
                 for t in 16..<64 {
                     let w15 = w[(t &- 15) & 15]
@@ -212,7 +220,7 @@ extension SHA256 {
                     let sigma1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 &>> 10)
                     let word = w[t & 15] &+ sigma0 &+ w[(t &- 7) & 15] &+ sigma1
                     w[t & 15] = word
-                    round(roundConstants[t], word)
+                    round(&a, &b, &c, &d, &e, &f, &g, &h, roundConstants[t], word)
                 }
 
                 h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d

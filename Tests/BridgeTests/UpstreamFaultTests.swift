@@ -54,7 +54,7 @@ struct UpstreamFaultTests {
         #expect(second != first)
         #expect(upstream.cachedToolNames?.contains("echo") == true, "tools are discovered again after the restart")
         await upstream.stop()
-        #expect(await eventually(10) { !alive(second) })
+        #expect(await eventually { !alive(second) })
         #expect(upstream.childPID == nil)
     }
 
@@ -177,7 +177,7 @@ struct UpstreamFaultTests {
         #expect(Date().timeIntervalSince(started) < 60, "hang guard")
         let pid = upstream.childPID
         await upstream.stop()
-        if let pid { #expect(await eventually(10) { !alive(pid) }) }
+        if let pid { #expect(await eventually { !alive(pid) }) }
     }
 
     @Test func anUpstreamWritingGarbageNeverComesUpAndCallsFailCleanly() async throws {
@@ -211,9 +211,9 @@ struct UpstreamFaultTests {
         _ = try await upstream.tools(timeout: .seconds(60))
         let pid = try #require(upstream.childPID)
         await upstream.stop()
-        #expect(await eventually(10) { !alive(pid) })
+        #expect(await eventually { !alive(pid) })
         // Reaped, not a zombie: /proc has no entry left.
-        #expect(await eventually(10) { !FileManager.default.fileExists(atPath: "/proc/\(pid)") })
+        #expect(await eventually { !FileManager.default.fileExists(atPath: "/proc/\(pid)") })
     }
 
     @Test func progressKeepsALongCallAliveAndSilenceEndsIt() async throws {
@@ -268,7 +268,7 @@ struct UpstreamFaultTests {
         let changes = Mutex(0)
         upstream.onToolsChanged { changes.withLock { $0 += 1 } }
         _ = try await upstream.callTool("test_trigger_tool_change", arguments: [:], timeout: .seconds(10), progress: nil)
-        #expect(await eventually(10) { changes.withLock { $0 } >= 1 }, "the change was reported")
+        #expect(await eventually { changes.withLock { $0 } >= 1 }, "the change was reported")
         let after = try await upstream.tools(timeout: .seconds(60)).map(\.name)
         #expect(after.count == before.count + 1 && after.contains { $0.hasPrefix("dynamic_tool_") }, "\(after)")
         await upstream.stop()
@@ -350,7 +350,7 @@ struct UpstreamFaultTests {
         }
         #expect(ContinuousClock.now - started < .seconds(20), "the calls waited for the lingering process")
         #expect(upstream.childPID != shell)
-        #expect(await eventually(10) { !alive(shell) }, "the process whose stdout closed was stopped")
+        #expect(await eventually { !alive(shell) }, "the process whose stdout closed was stopped")
         await upstream.stop()
     }
 

@@ -23,7 +23,10 @@ struct BackPressureTests {
             }
         }
         let highWater = 128 * 1024
-        try await withHTTPServer(handler: handler) { _, base in
+        // The server gives up on a reader that takes nothing for `writeStallTimeout`; this test
+        // stalls on purpose, and a starved test process can stay stalled for longer than the
+        // 30 s default, so the server here waits as long as the test's own hang guards.
+        try await withHTTPServer({ $0.writeStallTimeout = .seconds(300) }, handler: handler) { _, base in
             try await withClient({ $0.streamHighWaterMark = highWater; $0.streamLowWaterMark = 32 * 1024 }) { client in
                 let r = try await client.execute(HTTPClientRequest(url: "\(base)/big"))
                 var it = r.body.makeAsyncIterator()

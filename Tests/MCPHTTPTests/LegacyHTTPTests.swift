@@ -124,7 +124,7 @@ struct LegacyHTTPTests {
         let body = #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
         let created = try await live.post(body, headers: []).1
         let session = try #require(created.header("mcp-session-id"))
-        #expect(await eventually(timeout: .seconds(15)) { live.endpoint.sessionCount == 0 })
+        #expect(await eventually(timeout: .seconds(60)) { live.endpoint.sessionCount == 0 })
         let r = try await call(live, session, 1, "tools/list")
         #expect(r.status == 404)
         await live.stop()

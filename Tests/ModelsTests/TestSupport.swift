@@ -70,7 +70,7 @@ func hangGuard<T: Sendable>(_ seconds: Int = 60, _ body: @escaping @Sendable () 
 struct HangGuardExpired: Error {}
 
 /// Polls `condition` until it holds (hang guard: `seconds`); for side effects in other tasks.
-func eventually(_ seconds: Int = 20, _ condition: @Sendable () -> Bool) async throws {
+func eventually(_ seconds: Int = 60, _ condition: @Sendable () -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while !condition() {
         guard ContinuousClock.now < deadline else { throw HangGuardExpired() }

@@ -77,7 +77,7 @@ struct TerminationTests {
 
         #expect(kill(probe.pid, SIGKILL) == 0)  // the probe only; the sleep is in its own group
         #expect(await probe.exitStatus == .signaled(SIGKILL))
-        #expect(await TestSupport.eventually(timeout: .seconds(10)) { TestSupport.isGone(sleepPID) }, "sleep \(sleepPID) outlived its parent")
+        #expect(await TestSupport.eventually(timeout: .seconds(60)) { TestSupport.isGone(sleepPID) }, "sleep \(sleepPID) outlived its parent")
     }
 
     @Test("the exit watcher leaves no zombie children")
