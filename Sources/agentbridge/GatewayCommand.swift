@@ -44,9 +44,12 @@ enum GatewayCommand {
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
         server.setCatalogProvider(provider)
         let lane = relayed ? relayLane(provider: provider, serverInfo: server.info.json, limits: limits.json) : nil
-        await StdioShutdown { await registry.stopAll() }.serve {
+        let shutdown = StdioShutdown { await registry.stopAll() }
+        let watch = try keyWatch(args, context: context, environment: environment, shutdown: shutdown)
+        await shutdown.serve {
             await StdioServer.run(server, principal: principal.actorID, limits: limits, lane: lane)
         }
+        watch?.cancel()
         return 0
     }
 
@@ -83,13 +86,28 @@ enum GatewayCommand {
         let server = PlatformSurface.server(
             database: context.database, principals: PrincipalDirectory(fixed: principal), registry: registry, runtime: runtime,
             origin: .stdio, version: version, pageSize: pageSize)
-        await StdioShutdown {
+        let shutdown = StdioShutdown {
             await runtime.shutdown()
             await registry.stopAll()
             await http.shutdown()
-        }.serve {
+        }
+        let watch = try keyWatch(args, context: context, environment: environment, shutdown: shutdown)
+        await shutdown.serve {
             await StdioServer.run(server, limits: limits)
         }
+        watch?.cancel()
         return 0
+    }
+
+    /// With a key in `$AGENTBRIDGE_KEY`, re-checks it every `--key-check` seconds and stops the
+    /// process (exit status 77) once it is revoked, expired or deleted — as the next HTTP request
+    /// with that key would be refused.
+    private static func keyWatch(_ args: ParsedArguments, context: PlatformContext, environment: [String: String],
+                                 shutdown: StdioShutdown) throws -> Task<Void, Never>? {
+        let seconds = try args.int("key-check", in: 1...86_400) ?? 5
+        return KeyWatch.start(
+            keys: APIKeyStore(database: context.database), secret: environment[PlatformSurface.keyVariable],
+            interval: .seconds(seconds),
+            lost: { reason in await shutdown.end(reason: reason, status: KeyWatch.exitStatus) })
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// How a stdio surface (`stdio`, `stdio --agent`) ends: when the client closes stdin, or when it
-/// sends SIGINT/SIGTERM instead — desktop clients do both. Either way the same shutdown runs once
+/// sends SIGINT/SIGTERM instead — desktop clients do both — or when the key it serves as stops
+/// being valid (`KeyWatch`). Either way the same shutdown runs once
 /// (upstreams: EOF, SIGTERM to their process group, SIGKILL) before the process exits. Without
 /// it a signal ended the process at once: its direct children still died of the parent-death
 /// signal, but anything *they* had started was left to init.
@@ -25,6 +26,14 @@ final class StdioShutdown: Sendable {
         await serve()
         await run()
         signalled.cancel()
+    }
+
+    /// Ends the process for a reason of its own (the key it serves as was revoked): `reason` to
+    /// stderr, the same shutdown as on a signal, then exit with `status`.
+    func end(reason: String, status: Int32) async {
+        FileHandle.standardError.write(Data(("agentbridge: " + reason + "\n").utf8))
+        await run()
+        exit(status)
     }
 
     /// The shutdown, started once; later callers wait for the same one.

@@ -19,6 +19,7 @@ let stdio = Command(
         Option("max-in-flight", valueName: "n", help: "Requests running at once; beyond it stdin is not read until one finishes.", defaultValue: "256"),
         Option("agent", valueName: "id", help: "Serve this agent's governed upstream tools (its bindings) instead of the platform.", environment: "AGENTBRIDGE_AGENT"),
         Option("approval-timeout", valueName: "seconds", help: "With --agent: how long a request_confirmation call waits for its approval before it expires and the call is refused.", defaultValue: "3600"),
+        Option("key-check", valueName: "seconds", help: "With a key in AGENTBRIDGE_KEY: how often it is checked again; once it is revoked, expired or deleted the process stops with status 77.", defaultValue: "5"),
         PlatformSurface.option,
     ],
     flags: [
