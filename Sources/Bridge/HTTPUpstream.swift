@@ -41,6 +41,9 @@ public final class HTTPUpstream: Upstream {
         /// The connection being made, which callers arriving meanwhile share: two first calls
         /// at once must not both negotiate, the second client replacing the first unclosed.
         var connecting: Task<MCPClient, any Error>?
+        /// Bumped by `stop()`: a connection that completes after a stop it did not see is
+        /// closed instead of kept (nothing would ever close it).
+        var epoch = 0
     }
 
     public let key: UpstreamKey
@@ -111,18 +114,21 @@ public final class HTTPUpstream: Upstream {
         }
         let connecting = state.withLock { s -> Task<MCPClient, any Error> in
             if let running = s.connecting { return running }
+            let epoch = s.epoch
             let started = Task { [self] in
-                defer { state.withLock { $0.connecting = nil } }
-                return try await connect(headers: headers, timeout: timeout)
+                defer { state.withLock { if $0.epoch == epoch { $0.connecting = nil } } }
+                return try await connect(headers: headers, timeout: timeout, epoch: epoch)
             }
             s.connecting = started
             return started
         }
-        return try await connecting.value
+        // Shared with callers arriving meanwhile; each waits under its own timeout and
+        // cancellation (the first caller's timeout bounds the negotiation itself).
+        return try await SharedConnect.join(connecting, timeout: timeout, server: key.serverID)
     }
 
     /// Makes the connection (era negotiation, then a listen for a 2026 server) and keeps it.
-    private func connect(headers: [(String, String)], timeout: Duration) async throws -> MCPClient {
+    private func connect(headers: [(String, String)], timeout: Duration, epoch: Int) async throws -> MCPClient {
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
         }, inputProvider: inputRouter.provider)
@@ -147,15 +153,23 @@ public final class HTTPUpstream: Upstream {
         // 2026 servers announce list changes only to a `subscriptions/listen` stream (handshake
         // ones send them unasked); one that refuses to listen still works, by the TTL.
         let subscription = client.era == .modern ? try? await client.listen(toolsChanged: true, timeout: timeout) : nil
-        let replaced = state.withLock { state -> MCPSubscription? in
+        let kept = state.withLock { state -> (kept: Bool, replaced: MCPSubscription?) in
+            guard state.epoch == epoch else { return (false, nil) }
             defer {
                 state.client = client
                 state.clientHeaders = headers
                 state.subscription = subscription
                 state.eraPreference = client.era == .legacy && !legacySSE ? .legacy : .auto
             }
-            return state.subscription
+            return (true, state.subscription)
         }
+        guard kept.kept else {
+            // `stop()` ran while this connection was being made.
+            subscription?.cancel()
+            client.close()
+            throw UpstreamError.unavailable(server: key.serverID, reason: "stopped while connecting")
+        }
+        let replaced = kept.replaced
         if let subscription { listenRenewal.watch(subscription, on: client, host: listenHost) } else { listenRenewal.stop() }
         replaced?.cancel()
         return client
@@ -328,8 +342,16 @@ public final class HTTPUpstream: Upstream {
     }
 
     public func stop() async {
+        // A connection being made is left to finish: it sees the new epoch and closes itself,
+        // which ends its session on the server (cancelled mid-handshake, the server would keep
+        // a session nobody can delete). Its negotiation is bounded by its own timeout.
         let (client, subscription) = state.withLock { state -> (MCPClient?, MCPSubscription?) in
-            defer { state.client = nil; state.subscription = nil }
+            defer {
+                state.client = nil
+                state.subscription = nil
+                state.connecting = nil
+                state.epoch += 1
+            }
             return (state.client, state.subscription)
         }
         listenRenewal.stop()

@@ -13,14 +13,37 @@ final class ScriptedLegacyHTTPServer: Sendable {
         var broken = false
         /// The `Authorization` header of each tools/call.
         var authorizations: [String?] = []
+        /// While set, `initialize` is not answered (see `handleHeld`).
+        var holdInitialize = false
+        /// `initialize` requests that reached `handleHeld`, held or not.
+        var initializeArrivals = 0
     }
     let state = Mutex(State())
+
+    /// `handle`, except that `initialize` waits while `holdInitialize` is set: a connection
+    /// that is still being made, for as long as a test needs.
+    func handleHeld(_ request: HTTPRequest) async -> HTTPResponse {
+        if request.method == "POST", let message = try? JSONParser.parse(request.body), message["method"]?.stringValue == "initialize" {
+            state.withLock { $0.initializeArrivals += 1 }
+            while state.withLock({ $0.holdInitialize }) { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        return handle(request)
+    }
 
     func forget() { state.withLock { $0.live.removeAll() } }
     var methods: [String] { state.withLock { $0.methods } }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         if state.withLock({ $0.broken }) { return HTTPResponse(status: 500) }
+        if request.method == "DELETE" {
+            // The client ends its session; recorded as "DELETE <session>".
+            let session = request.headers.only("mcp-session-id") ?? "-"
+            state.withLock { s in
+                s.methods.append("DELETE \(session)")
+                s.live.remove(session)
+            }
+            return HTTPResponse(status: 200)
+        }
         guard request.method == "POST" else { return HTTPResponse(status: 405) }
         guard let message = try? JSONParser.parse(request.body), let method = message["method"]?.stringValue else {
             return HTTPResponse(status: 400)
