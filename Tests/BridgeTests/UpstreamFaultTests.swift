@@ -297,6 +297,23 @@ struct UpstreamFaultTests {
         await upstream.stop()
     }
 
+    /// The same pause for a handshake-era upstream, whose question is a server→client request
+    /// (`elicitation/create`) that reaches the input router rather than the 2026 retry loop: the
+    /// `mcp<2` FastMCP fixture's `ask_name`, a 1 s timeout, an answer after 2.5 s.
+    @Test func theIdleDeadlineAlsoWaitsForAHandshakeEraUpstreamsQuestion() async throws {
+        let python = try await LegacyFixture.python()
+        let upstream = connection(python, [LegacyFixture.server])
+        _ = try await upstream.tools(timeout: .seconds(60))
+        let sink: InputRouter.Sink = { request in
+            try await Task.sleep(for: .milliseconds(2500))
+            return ["action": "accept", "content": ["name": "slow-person"]]
+        }
+        let result = try await upstream.callTool("ask_name", arguments: [:], timeout: .seconds(1), input: sink,
+                                                 callerCapabilities: ["elicitation": [:]])
+        #expect(result.text == "hello slow-person", "\(result.json)")
+        await upstream.stop()
+    }
+
     /// The calls a dying upstream takes with it are one failure: a crash with more calls in
     /// flight than the breaker's threshold must not also refuse every call for the cooldown;
     /// calls made right after the crash wait for the restart and succeed.
