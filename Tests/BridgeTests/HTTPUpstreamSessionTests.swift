@@ -90,70 +90,74 @@ struct HTTPUpstreamSessionTests {
     /// A caller that joins a connection another caller is making waits under its own timeout
     /// and leaves when its task is cancelled; the connection goes on for the first caller.
     @Test func aCallerWaitingForAConnectionLeavesAtItsOwnTimeoutOrCancellation() async throws {
-        let script = ScriptedLegacyHTTPServer()
-        script.state.withLock { $0.holdInitialize = true }
-        let server = HTTPServer(handler: { await script.handleHeld($0) })
-        let address = try server.start()[0]
-        let http = HTTPClient()
-        let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "slow"), url: "http://\(address)/mcp", headers: [], http: http)
-        func call(_ text: String, _ timeout: Duration) async throws -> String {
-            try await upstream.callTool("echo", arguments: ["text": .string(text)], timeout: timeout, progress: nil, input: nil, callerCapabilities: [:]).text
-        }
-        let first = Task { try await call("first", .seconds(60)) }
-        #expect(await eventually { script.state.withLock { $0.initializeArrivals } == 1 }, "the first call is connecting")
-
-        let short = Task { try await call("short", .milliseconds(300)) }
-        let cancelled = Task { try await call("cancelled", .seconds(60)) }
-        try await Task.sleep(for: .milliseconds(50))
-        cancelled.cancel()
-        // Each ends while the handshake is still held (the hang guard releases it regardless).
-        let ended = Outcomes()
-        for (name, task) in [("short", short), ("cancelled", cancelled)] {
-            Task {
-                let outcome: String
-                do { outcome = "answered: \(try await task.value)" } catch { outcome = "\(error)" }
-                ended.record(name, outcome + (script.state.withLock { $0.holdInitialize } ? " (while held)" : ""))
+        try await withHeldHandshake { script, upstream in
+            func call(_ text: String, _ timeout: Duration) async throws -> String {
+                try await upstream.callTool("echo", arguments: ["text": .string(text)], timeout: timeout, progress: nil, input: nil, callerCapabilities: [:]).text
             }
-        }
-        #expect(await eventually(30) { ended.all.count == 2 })
-        script.state.withLock { $0.holdInitialize = false }
-        let outcomes = ended.all
-        #expect(outcomes["short"]?.hasSuffix("did not answer within 0.3 seconds (while held)") == true, "\(outcomes)")
-        #expect(outcomes["cancelled"] == "CancellationError() (while held)", "\(outcomes)")
-        #expect(try await first.value == "first")
-        #expect(script.state.withLock { $0.session } == 1, "one session")
+            let first = Task { try await call("first", .seconds(60)) }
+            #expect(await eventually { script.state.withLock { $0.initializeArrivals } == 1 }, "the first call is connecting")
 
-        await upstream.stop()
-        await http.shutdown()
-        await server.shutdown(gracePeriod: .milliseconds(100))
+            let short = Task { try await call("short", .milliseconds(300)) }
+            let cancelled = Task { try await call("cancelled", .seconds(60)) }
+            try await Task.sleep(for: .milliseconds(50))
+            cancelled.cancel()
+            // Each ends while the handshake is still held (the hang guard releases it regardless).
+            let ended = Outcomes()
+            for (name, task) in [("short", short), ("cancelled", cancelled)] {
+                Task {
+                    let outcome: String
+                    do { outcome = "answered: \(try await task.value)" } catch { outcome = "\(error)" }
+                    ended.record(name, outcome + (script.state.withLock { $0.holdInitialize } ? " (while held)" : ""))
+                }
+            }
+            #expect(await eventually(30) { ended.all.count == 2 })
+            script.state.withLock { $0.holdInitialize = false }
+            let outcomes = ended.all
+            #expect(outcomes["short"]?.hasSuffix("did not answer within 0.3 seconds (while held)") == true, "\(outcomes)")
+            #expect(outcomes["cancelled"] == "CancellationError() (while held)", "\(outcomes)")
+            #expect(try await first.value == "first")
+            #expect(script.state.withLock { $0.session } == 1, "one session")
+        }
     }
 
     /// `stop()` while a connection is being made: the connection that completes afterwards is
     /// closed (its session deleted) rather than kept where nothing would ever close it, and the
     /// upstream connects afresh on its next use.
     @Test func stopWhileConnectingClosesTheConnectionItWasMaking() async throws {
+        try await withHeldHandshake { script, upstream in
+            let call = Task {
+                try await upstream.callTool("echo", arguments: ["text": "before"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:]).text
+            }
+            #expect(await eventually { script.state.withLock { $0.initializeArrivals } == 1 })
+            await upstream.stop()
+            script.state.withLock { $0.holdInitialize = false }
+            await #expect(throws: (any Error).self) { try await call.value }
+            #expect(await eventually { script.methods.contains("DELETE s1") }, "the session made after stop() was left open: \(script.methods)")
+
+            let again = try await upstream.callTool("echo", arguments: ["text": "after"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
+            #expect(again.text == "after")
+            #expect(script.state.withLock { $0.session } == 2)
+        }
+    }
+}
+
+extension HTTPUpstreamSessionTests {
+    /// Runs `body` against an upstream whose server holds `initialize` (`holdInitialize`, set
+    /// at the start) until the test clears it; shuts everything down afterwards.
+    func withHeldHandshake(_ body: (ScriptedLegacyHTTPServer, HTTPUpstream) async throws -> Void) async throws {
         let script = ScriptedLegacyHTTPServer()
         script.state.withLock { $0.holdInitialize = true }
         let server = HTTPServer(handler: { await script.handleHeld($0) })
         let address = try server.start()[0]
         let http = HTTPClient()
         let upstream = HTTPUpstream(key: UpstreamKey(workspaceID: "default", serverID: "slow"), url: "http://\(address)/mcp", headers: [], http: http)
-        let call = Task {
-            try await upstream.callTool("echo", arguments: ["text": "before"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:]).text
-        }
-        #expect(await eventually { script.state.withLock { $0.initializeArrivals } == 1 })
-        await upstream.stop()
+        let outcome: Result<Void, any Error>
+        do { try await body(script, upstream); outcome = .success(()) } catch { outcome = .failure(error) }
         script.state.withLock { $0.holdInitialize = false }
-        await #expect(throws: (any Error).self) { try await call.value }
-        #expect(await eventually { script.methods.contains("DELETE s1") }, "the session made after stop() was left open: \(script.methods)")
-
-        let again = try await upstream.callTool("echo", arguments: ["text": "after"], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:])
-        #expect(again.text == "after")
-        #expect(script.state.withLock { $0.session } == 2)
-
         await upstream.stop()
         await http.shutdown()
         await server.shutdown(gracePeriod: .milliseconds(100))
+        try outcome.get()
     }
 }
 
