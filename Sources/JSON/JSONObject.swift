@@ -25,7 +25,7 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     }
 
     public init(_ members: some Sequence<(String, JSONValue)>) {
-        self.init()
+        self.init(minimumCapacity: members.underestimatedCount)
         for (k, v) in members { self[k] = v }
     }
 
@@ -50,6 +50,14 @@ public struct JSONObject: Sendable, Hashable, RandomAccessCollection, Expressibl
     }
 
     public func contains(_ key: String) -> Bool { position(of: key) != nil }
+
+    /// True when both hold the very same member storage — the same value handed out twice, as
+    /// `JSONParser.MemberMemo` does — and so are equal without a comparison. False says nothing.
+    public func sharesStorage(with other: JSONObject) -> Bool {
+        keys.count == other.keys.count
+            && keys.withUnsafeBufferPointer { a in other.keys.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+            && values.withUnsafeBufferPointer { a in other.values.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
 
     /// Reads a member; setting `nil` removes it, setting a value replaces it in place or appends it.
     public subscript(key: String) -> JSONValue? {

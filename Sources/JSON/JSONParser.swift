@@ -38,10 +38,24 @@ public struct JSONParser: Sendable {
     }
 
     public static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: Limits = .default) throws(JSONError) -> JSONValue {
+        var none: MemberMemo?
+        return try parse(buffer: buffer, limits: limits, memo: &none)
+    }
+
+    /// `parse(buffer:limits:)` for a stream of similar texts: `memo` remembers the object last
+    /// found under one member name, and a later text whose member of that name holds the very
+    /// same bytes at the same depth gets the remembered value instead of a new tree (see
+    /// `MemberMemo`). The result is the same value either way.
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, limits: Limits = .default, memo: inout MemberMemo?) throws(JSONError) -> JSONValue {
         guard buffer.count <= limits.maxBytes else {
             throw JSONError(.tooLarge, at: 0, "JSON text of \(buffer.count) bytes exceeds the limit of \(limits.maxBytes) bytes")
         }
         var reader = Reader(buffer: buffer, maxDepth: limits.maxDepth)
+        if let m = memo, m.maxDepth == limits.maxDepth, !m.name.isEmpty {
+            reader.memoNameLength = m.name.count
+            swap(&reader.memo, &memo)
+        }
+        defer { if reader.memo != nil { swap(&reader.memo, &memo) } }
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
@@ -50,12 +64,39 @@ public struct JSONParser: Sendable {
         }
         return value
     }
+
+    /// The object a stream of texts keeps repeating under one member name (a 2026 client's
+    /// `params._meta` envelope is byte-for-byte the same on every request), with its bytes.
+    ///
+    /// Reuse is exact: an object ends at its own closing brace, so a value that begins with the
+    /// remembered bytes is those bytes; at the same depth under the same limits the parser
+    /// accepts them again and builds an equal value, so handing out the remembered one changes
+    /// nothing but the work done. Objects longer than `maxBytes` are not remembered.
+    public struct MemberMemo: Sendable {
+        public static let maxBytes = 2048
+
+        let name: [UInt8]
+        fileprivate(set) var maxDepth: Int
+        fileprivate(set) var depth = -1
+        fileprivate(set) var bytes: [UInt8] = []
+        /// The remembered object; nil until one was seen.
+        public fileprivate(set) var value: JSONValue?
+
+        /// Remembers objects found under member `name`, for texts parsed with `limits`.
+        public init(name: String, limits: Limits = .default) {
+            self.name = Array(name.utf8)
+            self.maxDepth = limits.maxDepth
+        }
+    }
 }
 
 private struct Reader {
     let buf: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var pos = 0
+    var memo: JSONParser.MemberMemo?
+    /// Length of the memo's member name; -1 without a memo (checked before anything else).
+    var memoNameLength = -1
 
     init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buf = buffer
@@ -122,6 +163,7 @@ private struct Reader {
             }
             let keyOffset = pos
             let key = try parseString()
+            let remembered = pos - 2 - keyOffset == memoNameLength && isMemoName(from: keyOffset + 1, to: pos - 1)
             if object.contains(key) {
                 throw JSONError(.duplicateKey, at: keyOffset, "duplicate object key \"\(key)\"")
             }
@@ -132,7 +174,7 @@ private struct Reader {
             }
             pos += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth)
+            let value = remembered ? try parseRemembered(depth: depth) : try parseValue(depth: depth)
             object.appendUnchecked(key, value)
             skipWhitespace()
             guard pos < buf.count else { throw JSONError(.unexpectedEnd, at: pos, "unexpected end of JSON input inside an object") }
@@ -142,6 +184,32 @@ private struct Reader {
             if c == UInt8(ascii: "}") { return .object(object) }
             throw JSONError(.unexpectedByte, at: pos - 1, "unexpected \(describe(c)), expected ',' or '}'")
         }
+    }
+
+    /// True when the raw key bytes `start..<end` are the memo's member name (an escaped spelling
+    /// of the same name simply is not recognized, which only costs the reuse).
+    func isMemoName(from start: Int, to end: Int) -> Bool {
+        guard let name = memo?.name else { return false }
+        return name.withUnsafeBufferPointer { n in memcmp(n.baseAddress!, buf.baseAddress! + start, n.count) == 0 }
+    }
+
+    /// The value of the memo's member: the remembered object when the same bytes follow at the
+    /// same depth, otherwise parsed as usual (and remembered when it is an object).
+    mutating func parseRemembered(depth: Int) throws(JSONError) -> JSONValue {
+        let start = pos
+        if let m = memo, let known = m.value, m.depth == depth, buf.count - start >= m.bytes.count,
+            m.bytes.withUnsafeBufferPointer({ b in memcmp(b.baseAddress!, buf.baseAddress! + start, b.count) == 0 })
+        {
+            pos += m.bytes.count
+            return known
+        }
+        let value = try parseValue(depth: depth)
+        if case .object = value, pos - start <= JSONParser.MemberMemo.maxBytes, memo != nil {
+            memo!.bytes = Array(buf[start..<pos])
+            memo!.value = value
+            memo!.depth = depth
+        }
+        return value
     }
 
     mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {

@@ -25,9 +25,17 @@ public struct JSONRPCInvalidMessage: Error, Sendable {
 /// id echoed when it could be read). Params must be an object or an array when present.
 public enum JSONRPCClassifier {
     public static func classify(bytes: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default) -> JSONRPCIncoming {
+        var none: JSONParser.MemberMemo?
+        return classify(bytes: bytes, limits: limits, memo: &none)
+    }
+
+    /// `classify(bytes:limits:)` for one connection's stream of messages, reusing the member that
+    /// `memo` remembers when a message repeats it byte for byte (see `JSONParser.MemberMemo`).
+    public static func classify(bytes: UnsafeBufferPointer<UInt8>, limits: JSONParser.Limits = .default,
+                                memo: inout JSONParser.MemberMemo?) -> JSONRPCIncoming {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(buffer: bytes, limits: limits)
+            value = try JSONParser.parse(buffer: bytes, limits: limits, memo: &memo)
         } catch {
             return .invalid(JSONRPCInvalidMessage(id: nil, error: .parseError("Parse error: \(error.description)"), isNotification: false))
         }

@@ -77,6 +77,23 @@ public enum JSONRPCMessage: Sendable, Hashable {
         return .object(o)
     }
 
-    /// Compact UTF-8 bytes without a trailing newline.
-    public var bytes: [UInt8] { JSONWriter.bytes(json) }
+    /// Compact UTF-8 bytes without a trailing newline: the same bytes as writing `json`, but a
+    /// response's envelope is written directly instead of building an object around the result
+    /// first (every answer goes through here).
+    public var bytes: [UInt8] {
+        guard case .response(let r) = self else { return JSONWriter.bytes(json) }
+        var w = JSONWriter(capacity: 512)
+        w.bytes.append(literal: "{\"jsonrpc\":\"2.0\",\"id\":")
+        if let id = r.id { w.write(id.json) } else { w.bytes.append(literal: "null") }
+        switch r.outcome {
+        case .success(let v):
+            w.bytes.append(literal: ",\"result\":")
+            w.write(v)
+        case .failure(let e):
+            w.bytes.append(literal: ",\"error\":")
+            w.write(e.json)
+        }
+        w.bytes.append(UInt8(ascii: "}"))
+        return w.bytes
+    }
 }

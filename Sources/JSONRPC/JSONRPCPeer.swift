@@ -111,9 +111,10 @@ public final class JSONRPCPeer: Sendable {
             return
         }
         let fresh = state.withLock { s -> Bool in
-            if s.inbound[request.id] != nil { return false }
-            s.inbound[request.id] = Inbound()
-            return true
+            // One hash of the id in the usual case; a duplicate puts the first request's entry back.
+            guard let first = s.inbound.updateValue(Inbound(), forKey: request.id) else { return true }
+            s.inbound[request.id] = first
+            return false
         }
         guard fresh else {
             // Answering would be ambiguous either way; refuse the duplicate and keep the first.
@@ -137,9 +138,9 @@ public final class JSONRPCPeer: Sendable {
         }
         let task = startInline ? Task.immediate(operation: work) : Task(operation: work)
         let cancelNow = state.withLock { s -> Bool in
-            guard s.inbound[id] != nil else { return false }
-            s.inbound[id]!.task = task
-            return s.inbound[id]!.cancelled
+            guard let i = s.inbound.index(forKey: id) else { return false }
+            s.inbound.values[i].task = task
+            return s.inbound.values[i].cancelled
         }
         if cancelNow { task.cancel() }
     }

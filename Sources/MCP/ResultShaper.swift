@@ -11,16 +11,35 @@ public enum ResultShaper {
     public static let serverInfoKey = "io.modelcontextprotocol/serverInfo"
 
     public static func shape(result: JSONValue, method: String, version: ProtocolVersion, cache: CacheHint, serverInfo: JSONValue) -> JSONValue {
+        shape(result: result, method: method, version: version, cache: cache, serverInfo: serverInfo, serverMeta: nil)
+    }
+
+    /// `shape` for a server that answers many requests: `serverMeta` is `[serverInfoKey:
+    /// serverInfo]` made once, which becomes the whole `_meta` of the 2026 results that bring
+    /// none (most of them) instead of a new object per result.
+    public static func shape(result: consuming JSONValue, method: String, version: ProtocolVersion, cache: CacheHint, serverMeta: JSONObject) -> JSONValue {
+        shape(result: consume result, method: method, version: version, cache: cache, serverInfo: serverMeta[serverInfoKey] ?? .null, serverMeta: serverMeta)
+    }
+
+    /// Takes the result over: a handler's fresh result is then changed in place, not copied first.
+    private static func shape(result: consuming JSONValue, method: String, version: ProtocolVersion, cache: CacheHint, serverInfo: JSONValue,
+                              serverMeta: JSONObject?) -> JSONValue {
         guard case .object(var o) = result else { return result }
+        result = .null
         if version.isModern {
-            if o["resultType"] == nil { o["resultType"] = "complete" }
-            if o["resultType"] == "complete", MCPMethod.named(method)?.cacheable == true {
+            o.reserveCapacity(o.count + 4)
+            let resultType = o["resultType"]
+            if resultType == nil { o["resultType"] = "complete" }
+            if resultType == nil || resultType == "complete", MCPMethod.named(method)?.cacheable == true {
                 if o["ttlMs"] == nil { o["ttlMs"] = .int(Int64(cache.ttlMs)) }
                 if o["cacheScope"] == nil { o["cacheScope"] = .string(cache.scope.rawValue) }
             }
-            var meta = o["_meta"]?.objectValue ?? JSONObject()
-            meta[serverInfoKey] = serverInfo
-            o["_meta"] = .object(meta)
+            if case .object(var meta)? = o["_meta"] {
+                meta[serverInfoKey] = serverInfo
+                o["_meta"] = .object(meta)
+            } else {
+                o["_meta"] = .object(serverMeta ?? [serverInfoKey: serverInfo])
+            }
             return .object(o)
         }
         o["resultType"] = nil
@@ -36,10 +55,10 @@ public enum ResultShaper {
             o["tools"] = o["tools"].map { mapArray($0) { sieveTool($0, version) } }
         case MCPMethod.toolsCall:
             if !version.hasStructuredContent { o["structuredContent"] = nil }
-            o["content"] = o["content"].map { mapArray($0) { sieveContent($0, version) } }
+            if sievesContent(version) { o["content"] = o["content"].map { mapArray($0) { sieveContent($0, version) } } }
         case MCPMethod.promptsList:
             o["prompts"] = o["prompts"].map { mapArray($0) { sieveDescriptor($0, version) } }
-        case MCPMethod.promptsGet:
+        case MCPMethod.promptsGet where sievesContent(version):
             o["messages"] = o["messages"].map {
                 mapArray($0) { message in
                     guard case .object(var m) = message else { return message }
@@ -96,6 +115,10 @@ public enum ResultShaper {
         if version < .v2025_11_25 || version.isModern { o["execution"] = nil }
         return .object(o)
     }
+
+    /// Whether `sieveContent` can change anything in `version` (otherwise the content arrays are
+    /// left as they are instead of copied).
+    static func sievesContent(_ version: ProtocolVersion) -> Bool { !version.hasAudio || !version.hasResourceLinks }
 
     /// Rewrites a block the revision cannot carry as a text block that says what was there.
     static func sieveContent(_ v: JSONValue, _ version: ProtocolVersion) -> JSONValue {

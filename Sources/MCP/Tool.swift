@@ -84,7 +84,10 @@ public struct ToolResult: Sendable, Hashable {
     public static func error(_ text: String) -> ToolResult { ToolResult(content: [.text(text)], isError: true) }
 
     public var json: JSONValue {
-        var o: JSONObject = ["content": .array(content.map(\.json))]
+        // Room for `isError` and for what `ResultShaper` adds (2026: `resultType`, `_meta`), so
+        // the member arrays are allocated once.
+        var o = JSONObject(minimumCapacity: 5)
+        o["content"] = .array(content.map(\.json))
         if let structuredContent { o["structuredContent"] = structuredContent }
         o["isError"] = .bool(isError)
         return .object(o)

@@ -58,7 +58,8 @@ extension MCPServer {
                 return try await body(context)
             } catch let need as InputRequired {
                 for key in need.requestOrder {
-                    context.inputResponses[key] = try await Self.askLegacyClient(need.requests[key]!, context: context, ask: call.clientRequest)
+                    context.inputResponses[key] = try await Self.askLegacyClient(need.requests[key]!, capabilities: context.clientCapabilities,
+                                                                                   version: context.version, ask: call.clientRequest)
                 }
                 context.state = need.state
             }
@@ -68,17 +69,18 @@ extension MCPServer {
 
     /// Sends one input request to a handshake-era client as a server→client request, shaped for
     /// the session's version; `MissingClientCapability` when the client cannot take it.
-    static func askLegacyClient(_ request: InputRequest, context: RequestContext, ask: ClientRequester?) async throws -> JSONValue {
-        guard request.isAllowed(by: context.clientCapabilities),
-            MCPMethod.named(request.method)?.exists(in: context.version) == true,
+    static func askLegacyClient(_ request: InputRequest, capabilities: JSONObject, version: ProtocolVersion,
+                                ask: ClientRequester?) async throws -> JSONValue {
+        guard request.isAllowed(by: capabilities),
+            MCPMethod.named(request.method)?.exists(in: version) == true,
             let ask
         else {
             throw MissingClientCapability(message: "This request needs the client to support \(request.method), which it did not declare")
         }
         var params = request.params
-        if request.method == MCPMethod.elicitationCreate, context.version < .v2025_11_25 {
+        if request.method == MCPMethod.elicitationCreate, version < .v2025_11_25 {
             params["mode"] = nil
-            params["requestedSchema"] = params["requestedSchema"].map { ElicitationSchemaShaper.shape($0, for: context.version) }
+            params["requestedSchema"] = params["requestedSchema"].map { ElicitationSchemaShaper.shape($0, for: version) }
         }
         do {
             return try await ask(request.method, .object(params))

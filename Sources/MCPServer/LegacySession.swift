@@ -26,6 +26,12 @@ public final class LegacySession: Sendable {
     public var clientInfo: JSONValue? { state.withLock { $0.clientInfo } }
     public var logThreshold: LogLevel { state.withLock { $0.logLevel ?? .debug } }
 
+    /// What a request's context takes from the session, read under one lock instead of four;
+    /// nil before the handshake.
+    var requestView: (version: ProtocolVersion, capabilities: JSONObject, clientInfo: JSONValue?, logThreshold: LogLevel)? {
+        state.withLock { s in s.version.map { ($0, s.clientCapabilities, s.clientInfo, s.logLevel ?? .debug) } }
+    }
+
     func begin(version: ProtocolVersion, capabilities: JSONObject, clientInfo: JSONValue?) {
         state.withLock {
             $0.version = version

@@ -51,6 +51,8 @@ public final class MCPServer: Sendable {
     /// answer instead of escaping its strings again (readers of results in-process find
     /// `.encoded` there; everything on the wire is the same JSON).
     let infoMeta: JSONValue
+    /// `[serverInfoKey: infoMeta]`: the whole `_meta` of most 2026 results, made once.
+    let serverMeta: JSONObject
     public let options: Options
     let sealer: RequestStateSealer
     let registry = Mutex(Registry())
@@ -63,6 +65,7 @@ public final class MCPServer: Sendable {
         self.info = info
         self.infoJSON = info.json
         self.infoMeta = .encoded(EncodedJSON(info.json))
+        self.serverMeta = [ResultShaper.serverInfoKey: infoMeta]
         self.options = options
         if let stateKey {
             sealer = RequestStateSealer(key: stateKey, lifetime: options.requestStateLifetime)
@@ -181,8 +184,16 @@ public final class MCPServer: Sendable {
     public func handleModern(_ request: JSONRPCRequest, principal: String = "local",
                              emit: @escaping @Sendable (JSONRPCNotification) -> Void) async -> Result<JSONValue, JSONRPCError>
     {
+        await handleModern(request, envelope: ModernEnvelope.parse(request.params), principal: principal, emit: emit)
+    }
+
+    /// `handleModern` with the request's envelope already read (`ModernEnvelope.parse` of its
+    /// params; a connection remembers the one its client repeats, see `EnvelopeMemo`).
+    func handleModern(_ request: JSONRPCRequest, envelope parsed: Result<ModernEnvelope, JSONRPCError>, principal: String,
+                      emit: @escaping @Sendable (JSONRPCNotification) -> Void) async -> Result<JSONValue, JSONRPCError>
+    {
         let envelope: ModernEnvelope
-        switch ModernEnvelope.parse(request.params) {
+        switch parsed {
         case .success(let e): envelope = e
         case .failure(let e): return .failure(e)
         }
@@ -204,21 +215,25 @@ public final class MCPServer: Sendable {
         if request.method == MCPMethod.initialize {
             return initialize(request, session: session)
         }
-        guard let version = session.version else {
+        guard let view = session.requestView else {
             if request.method == MCPMethod.ping { return .success([:]) }
             return .failure(.invalidRequest("Invalid Request: the connection is not initialized; send \"initialize\" first"))
         }
+        let version = view.version
         guard MCPMethod.isServerRequest(request.method, in: version), let method = Self.methods[request.method] else {
             return .failure(.methodNotFound(request.method))
         }
         let params = request.paramsObject
         var context = RequestContext(
             requestID: request.id, method: request.method, version: version,
-            clientCapabilities: session.clientCapabilities, clientInfo: session.clientInfo, principal: principal,
-            progressToken: params["_meta"]?["progressToken"], logThreshold: session.logThreshold, emit: emit)
+            clientCapabilities: view.capabilities, clientInfo: view.clientInfo, principal: principal,
+            progressToken: params["_meta"]?["progressToken"], logThreshold: view.logThreshold, emit: emit)
         if let clientRequest {
-            let asking = context
-            context.directAsk = { request in try await Self.askLegacyClient(request, context: asking, ask: clientRequest) }
+            // The two things asking needs, not a copy of the whole context.
+            let capabilities = view.capabilities
+            context.directAsk = { request in
+                try await Self.askLegacyClient(request, capabilities: capabilities, version: version, ask: clientRequest)
+            }
         }
         return await run(method, Call(params: params, context: context, session: session, clientRequest: clientRequest))
     }
@@ -227,7 +242,7 @@ public final class MCPServer: Sendable {
         do {
             let raw = try await method(self, call)
             let cache = call.context.method == MCPMethod.resourcesRead ? options.readCache : options.listCache
-            return .success(ResultShaper.shape(result: raw, method: call.context.method, version: call.context.version, cache: cache, serverInfo: infoMeta))
+            return .success(ResultShaper.shape(result: consume raw, method: call.context.method, version: call.context.version, cache: cache, serverMeta: serverMeta))
         } catch let e as JSONRPCError {
             return .failure(e)
         } catch is CancellationError {

@@ -4,9 +4,16 @@ import MCP
 /// The server's catalog: tools, prompts, resources and templates in registration order, with
 /// their handlers. Registration order is the listing order, which keeps pagination deterministic.
 struct Registry: Sendable {
-    struct Entry<Definition: Sendable, Handler: Sendable>: Sendable {
-        var definition: Definition
-        var handler: Handler
+    /// A class, not a struct: a lookup (every `tools/call`) hands out one reference instead of
+    /// copying the definition's every field.
+    final class Entry<Definition: Sendable, Handler: Sendable>: Sendable {
+        let definition: Definition
+        let handler: Handler
+
+        init(definition: Definition, handler: Handler) {
+            self.definition = definition
+            self.handler = handler
+        }
     }
 
     private(set) var tools: [Entry<Tool, ToolHandler>] = []

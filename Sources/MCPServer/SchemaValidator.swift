@@ -16,12 +16,20 @@ public enum SchemaValidator {
     private static func check(_ value: JSONValue, _ schema: JSONValue, path: String, depth: Int, _ problems: inout [String]) {
         guard depth < 32, case .object(let s) = schema else { return }
         let at = path.isEmpty ? "arguments" : path
-        if let type = s["type"] {
-            let allowed = type.arrayValue?.compactMap(\.stringValue) ?? type.stringValue.map { [$0] } ?? []
+        switch s["type"] {
+        case .string(let type)?:
+            if !matches(value, type) {
+                problems.append("\(at) must be \(type), got \(value.typeName)")
+                return
+            }
+        case .array(let types)?:
+            let allowed = types.compactMap(\.stringValue)
             if !allowed.isEmpty && !allowed.contains(where: { matches(value, $0) }) {
                 problems.append("\(at) must be \(allowed.joined(separator: " or ")), got \(value.typeName)")
                 return
             }
+        default:
+            break
         }
         if let options = s["enum"]?.arrayValue, !options.contains(value) {
             problems.append("\(at) must be one of \(JSONValue.array(options))")
@@ -30,8 +38,10 @@ public enum SchemaValidator {
         switch value {
         case .object(let o):
             let properties = s["properties"]?.objectValue ?? [:]
-            for name in s["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where o[name] == nil {
-                problems.append("\(join(path, name)) is required")
+            if case .array(let required)? = s["required"] {
+                for case .string(let name) in required where o[name] == nil {
+                    problems.append("\(join(path, name)) is required")
+                }
             }
             for (k, v) in o {
                 if let p = properties[k] {
@@ -48,9 +58,11 @@ public enum SchemaValidator {
             if let min = s["minItems"]?.intValue, a.count < min { problems.append("\(at) needs at least \(min) items") }
             if let max = s["maxItems"]?.intValue, a.count > max { problems.append("\(at) allows at most \(max) items") }
         case .string(let str):
-            let n = str.count
-            if let min = s["minLength"]?.intValue, n < min { problems.append("\(at) must be at least \(min) characters") }
-            if let max = s["maxLength"]?.intValue, n > max { problems.append("\(at) must be at most \(max) characters") }
+            let min = s["minLength"]?.intValue, max = s["maxLength"]?.intValue
+            guard min != nil || max != nil else { break }
+            let n = str.count  // characters: counting them walks the string, so only when bounded
+            if let min, n < min { problems.append("\(at) must be at least \(min) characters") }
+            if let max, n > max { problems.append("\(at) must be at most \(max) characters") }
         case .int, .double:
             let d = value.doubleValue!
             if let min = s["minimum"]?.doubleValue, d < min { problems.append("\(at) must be ≥ \(s["minimum"]!)") }

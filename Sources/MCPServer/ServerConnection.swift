@@ -27,6 +27,8 @@ public final class ServerConnection: Sendable {
     private let principal: String
     private let limits: JSONParser.Limits
     private let era = Mutex<Era>(.undecided)
+    /// The `_meta` envelope this connection's 2026 client repeats, parsed and read once.
+    private let repeats: Mutex<EnvelopeMemo>
     /// Bounds requests in flight; `receive` blocks its (dedicated reader) thread while full.
     private let slots: RequestSlots?
     private let stopObserving = Mutex<(@Sendable () -> Void)?>(nil)
@@ -50,6 +52,7 @@ public final class ServerConnection: Sendable {
         self.server = server
         self.principal = principal
         self.limits = limits
+        self.repeats = Mutex(EnvelopeMemo(limits: limits))
         self.write = write
         self.peer = JSONRPCPeer(sink: Sink(write: write), configuration: .init(defaultRequestTimeout: requestTimeout))
         let stop = server.observe { [weak self] event in self?.announce(event) }
@@ -75,7 +78,8 @@ public final class ServerConnection: Sendable {
     /// `inline`: the reader has nothing else to read now, so a request may run on its thread until
     /// it first suspends (see `JSONRPCPeer.receive(request:handler:startInline:respond:)`).
     public func receive(bytes: UnsafeBufferPointer<UInt8>, inline: Bool = false) {
-        switch JSONRPCClassifier.classify(bytes: bytes, limits: limits) {
+        let incoming = repeats.withLock { JSONRPCClassifier.classify(bytes: bytes, limits: limits, memo: &$0.parser) }
+        switch incoming {
         case .invalid(let bad):
             if !bad.isNotification { send(.response(bad.response)) }
         case .single(let message):
@@ -99,7 +103,9 @@ public final class ServerConnection: Sendable {
             if n.method == MCPMethod.initialized { session.markInitialized() }
             peer.receive(message)
         case .request(let request):
-            if let refusal = admit(request) {
+            let envelope = request.method == MCPMethod.initialize || request.params?["_meta"] == nil
+                ? nil : repeats.withLock { $0.envelope(of: request.params) }
+            if let refusal = admit(request, enveloped: envelope != nil) {
                 send(.response(JSONRPCResponse(id: request.id, error: refusal)))
                 return
             }
@@ -113,17 +119,17 @@ public final class ServerConnection: Sendable {
                 // A listen's end is counted on its way out; every other answer takes the peer's
                 // own road to the sink.
                 guard stands else {
-                    peer.receive(request: request, handler: handler(for: currentEra), startInline: inline)
+                    peer.receive(request: request, handler: handler(for: currentEra, envelope: envelope), startInline: inline)
                     return
                 }
-                peer.receive(request: request, handler: handler(for: currentEra), startInline: inline) { [weak self] response in
+                peer.receive(request: request, handler: handler(for: currentEra, envelope: envelope), startInline: inline) { [weak self] response in
                     self?.standing.subtract(1, ordering: .relaxed)
                     if let response { self?.send(.response(response)) }
                 }
                 return
             }
             slots.take()
-            peer.receive(request: request, handler: handler(for: currentEra, slots: slots), startInline: inline) { [weak self] response in
+            peer.receive(request: request, handler: handler(for: currentEra, envelope: envelope, slots: slots), startInline: inline) { [weak self] response in
                 slots.free()
                 if stands { self?.standing.subtract(1, ordering: .relaxed) }
                 if let response { self?.send(.response(response)) }
@@ -131,9 +137,9 @@ public final class ServerConnection: Sendable {
         }
     }
 
-    /// Locks the era on the first request and refuses requests of the other era.
-    private func admit(_ request: JSONRPCRequest) -> JSONRPCError? {
-        let enveloped = request.method != MCPMethod.initialize && ModernEnvelope.isEnveloped(request.params)
+    /// Locks the era on the first request and refuses requests of the other era. `enveloped`:
+    /// the request is not `initialize` and its params carry the 2026 envelope.
+    private func admit(_ request: JSONRPCRequest, enveloped: Bool) -> JSONRPCError? {
         let current = era.withLock { e -> Era in
             if e == .undecided { e = enveloped ? .modern : .legacy }
             return e
@@ -150,13 +156,16 @@ public final class ServerConnection: Sendable {
         }
     }
 
+    /// `envelope`: the request's envelope when it carries one (read by `EnvelopeMemo`).
     /// `slots`: the bound the request holds a slot of, lent back while it waits for the client.
-    private func handler(for era: Era, slots: RequestSlots? = nil) -> JSONRPCPeer.RequestHandler {
+    private func handler(for era: Era, envelope: Result<ModernEnvelope, JSONRPCError>? = nil, slots: RequestSlots? = nil) -> JSONRPCPeer.RequestHandler {
         let server = self.server
         let principal = self.principal
         let emit: @Sendable (JSONRPCNotification) -> Void = { [weak self] n in self?.send(.notification(n)) }
         if era == .modern {
-            return { request in await server.handleModern(request, principal: principal, emit: emit) }
+            return { request in
+                await server.handleModern(request, envelope: envelope ?? ModernEnvelope.parse(request.params), principal: principal, emit: emit)
+            }
         }
         let session = self.session
         let peer = self.peer

@@ -40,6 +40,20 @@ struct ModernEraTests {
         #expect(ok.result?["tools"] != nil)
     }
 
+    @Test func aRepeatedEnvelopeIsJudgedTheSameEveryTime() async {
+        // The connection reads an envelope it has seen byte for byte from memory: a refused one
+        // stays refused, and the accepted one before and after it stays accepted.
+        let c = TestClient()
+        for id in 0..<3 {
+            let ok = await c.modern(.int(Int64(id)), "tools/list")
+            #expect(ok.result?["tools"] != nil)
+            let bad = await c.modern(.int(Int64(100 + id)), "tools/list", meta: ["io.modelcontextprotocol/logLevel": "loud"])
+            #expect(bad.errorCode == -32602)
+        }
+        let again = await c.modern(9, "tools/call", ["name": "echo", "arguments": ["text": "hi"]])
+        #expect(again.result?["content"] == [["type": "text", "text": "hi"]])
+    }
+
     @Test func anUnsupportedVersionIsRefusedWithTheSupportedList() async {
         let c = TestClient()
         _ = await c.modern(0, "server/discover")
