@@ -1,4 +1,5 @@
 import JSON
+import Synchronization
 
 /// Fuzzes `JSONParser` and `JSONWriter` together.
 ///
@@ -9,9 +10,16 @@ import JSON
 /// on — parses back to an equal value, and is a fixed point (writing the re-parsed value gives the
 /// same bytes). `JSONScanner` is never more permissive than the parser: an object it accepts
 /// parses, and its members (keys and value ranges) are the parser's members, in order — also when
-/// it steps over a value it knows (`known:`).
+/// it steps over a value it knows (`known:`). A parse that reuses remembered members
+/// (`JSONParser.MemberMemo`, kept from one input to the next) accepts exactly what the plain parse
+/// accepts and gives the same value, the first time and again right after.
 public enum JSONFuzzTarget {
+    /// Remembers objects under the member `"a"` (short, so mutated inputs hit it often) across
+    /// inputs, as a connection keeps its `_meta` across messages.
+    private static let memo = Mutex<JSONParser.MemberMemo?>(JSONParser.MemberMemo(name: "a"))
+
     public static func run(_ input: UnsafeBufferPointer<UInt8>) {
+        checkMemo(input)
         let scanned = JSONScanner.objectMembers(input)
         let withParams = JSONScanner.objectMembers(input, nested: "params")
         // Stepping over a value known to be valid changes nothing, for valid and invalid texts
@@ -50,6 +58,14 @@ public enum JSONFuzzTarget {
             }
             Invariant.check(reparsed == value, "round trip changed the value")
             Invariant.check(JSONWriter.bytes(reparsed, sortKeys: sortKeys) == written, "writer output is not a fixed point")
+        }
+    }
+
+    private static func checkMemo(_ input: UnsafeBufferPointer<UInt8>) {
+        let plain = try? JSONParser.parse(buffer: input)
+        for round in 0..<2 {
+            let remembered = memo.withLock { memo in try? JSONParser.parse(buffer: input, memo: &memo) }
+            Invariant.check(remembered == plain, "a parse with the member memo (round \(round)) disagrees with the plain parse")
         }
     }
 
