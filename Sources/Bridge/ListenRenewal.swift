@@ -20,6 +20,23 @@ final class ListenRenewal: Sendable {
         /// Puts `next` in the place of `previous`; false (and nothing changed) when `previous`
         /// is no longer current.
         var replace: @Sendable (_ previous: MCPSubscription, _ next: MCPSubscription) -> Bool
+
+        /// The host of an upstream that keeps its listen in one slot of its state: `withSlot`
+        /// runs its argument on that slot under the upstream's lock (false once the upstream is
+        /// gone); the listen is current while it is the one in the slot.
+        static func slot(_ withSlot: @escaping @Sendable (_ body: (inout MCPSubscription?) -> Bool) -> Bool,
+                         ended: @escaping @Sendable () -> Void) -> Host {
+            Host(
+                isCurrent: { subscription in withSlot { $0 === subscription } },
+                ended: ended,
+                replace: { previous, next in
+                    withSlot { slot in
+                        guard slot === previous else { return false }
+                        slot = next
+                        return true
+                    }
+                })
+        }
     }
 
     /// The wait before the first attempt to listen again, doubled after each fruitless one.

@@ -220,22 +220,8 @@ public final class UpstreamConnection: Sendable {
     /// How the listen renewal sees this connection: the listen is current while it is the one
     /// in `state` (detaching clears it); its end drops the catalog like a change notification.
     private var listenHost: ListenRenewal.Host {
-        ListenRenewal.Host(
-            isCurrent: { [weak self] subscription in self?.isCurrentListen(subscription) ?? false },
-            ended: { [weak self] in self?.toolsChanged() },
-            replace: { [weak self] previous, next in self?.replaceListen(previous, with: next) ?? false })
-    }
-
-    private func isCurrentListen(_ subscription: MCPSubscription) -> Bool {
-        state.withLock { $0.subscription === subscription }
-    }
-
-    private func replaceListen(_ previous: MCPSubscription, with next: MCPSubscription) -> Bool {
-        state.withLock { state -> Bool in
-            guard state.subscription === previous else { return false }
-            state.subscription = next
-            return true
-        }
+        .slot({ [weak self] body in self?.state.withLock { body(&$0.subscription) } ?? false },
+              ended: { [weak self] in self?.toolsChanged() })
     }
 
     /// Whether the server refused our protocol version (−32022): only a modern server does that.
