@@ -112,19 +112,20 @@ public final class HTTPUpstream: Upstream {
             // Closed, or a credential changed since it was made: made again below.
             drop(current)
         }
-        let connecting = state.withLock { s -> Task<MCPClient, any Error> in
-            if let running = s.connecting { return running }
+        let (connecting, joined) = state.withLock { s -> (Task<MCPClient, any Error>, Bool) in
+            if let running = s.connecting { return (running, true) }
             let epoch = s.epoch
             let started = Task { [self] in
                 defer { state.withLock { if $0.epoch == epoch { $0.connecting = nil } } }
                 return try await connect(headers: headers, timeout: timeout, epoch: epoch)
             }
             s.connecting = started
-            return started
+            return (started, false)
         }
-        // Shared with callers arriving meanwhile; each waits under its own timeout and
-        // cancellation (the first caller's timeout bounds the negotiation itself).
-        return try await SharedConnect.join(connecting, timeout: timeout, server: key.serverID)
+        // Shared with callers arriving meanwhile; each leaves when its own task is cancelled,
+        // and a caller that joined also after its own timeout (the one that started it is
+        // bounded by the connection's deadlines, which are its timeout).
+        return try await SharedConnect.join(connecting, timeout: joined ? timeout : nil, server: key.serverID)
     }
 
     /// Makes the connection (era negotiation, then a listen for a 2026 server) and keeps it.

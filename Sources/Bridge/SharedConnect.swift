@@ -9,23 +9,22 @@ import Synchronization
 /// `Task.value` alone cannot do this: it ignores the waiter's cancellation, and a task group
 /// racing it against a timer still waits for the `value` child before it returns.
 enum SharedConnect {
-    /// The client `connecting` produces, or `UpstreamError.timedOut` after `timeout`, or
+    /// The client `connecting` produces, or `UpstreamError.timedOut` after `timeout` (nil: no
+    /// timer of its own, for the caller whose timeout already bounds the connection), or
     /// `CancellationError` once the calling task is cancelled — whichever comes first.
-    static func join(_ connecting: Task<MCPClient, any Error>, timeout: Duration, server: String) async throws -> MCPClient {
+    static func join(_ connecting: Task<MCPClient, any Error>, timeout: Duration?, server: String) async throws -> MCPClient {
         let waiter = Waiter()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MCPClient, any Error>) in
                 guard waiter.park(continuation) else { return }
-                let timer = Task {
-                    try? await Task.sleep(for: timeout)
-                    guard !Task.isCancelled else { return }
-                    waiter.finish(.failure(UpstreamError.timedOut(server: server, after: timeout)))
+                if let timeout {
+                    waiter.setTimer(Task {
+                        try? await Task.sleep(for: timeout)
+                        guard !Task.isCancelled else { return }
+                        waiter.finish(.failure(UpstreamError.timedOut(server: server, after: timeout)))
+                    })
                 }
-                Task {
-                    let result = await connecting.result
-                    timer.cancel()
-                    waiter.finish(result)
-                }
+                Task { waiter.finish(await connecting.result) }
             }
         } onCancel: {
             waiter.finish(.failure(CancellationError()))
@@ -41,6 +40,17 @@ enum SharedConnect {
             case done(Result<MCPClient, any Error>?)
         }
         private let phase = Mutex(Phase.empty)
+        /// The timeout's sleeping task, cancelled as soon as the wait ends in any way.
+        private let timer = Mutex<Task<Void, Never>?>(nil)
+
+        func setTimer(_ task: Task<Void, Never>) {
+            let ended = phase.withLock { phase -> Bool in
+                if case .done = phase { return true }
+                timer.withLock { $0 = task }
+                return false
+            }
+            if ended { task.cancel() }
+        }
 
         /// Parks `continuation`; false when the wait already ended (it was resumed here).
         func park(_ continuation: CheckedContinuation<MCPClient, any Error>) -> Bool {
@@ -68,6 +78,7 @@ enum SharedConnect {
                 }
             }
             parked?.resume(with: result)
+            if parked != nil { timer.withLock { $0.take() }?.cancel() }
         }
     }
 }

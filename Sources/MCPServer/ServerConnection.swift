@@ -78,7 +78,12 @@ public final class ServerConnection: Sendable {
     /// `inline`: the reader has nothing else to read now, so a request may run on its thread until
     /// it first suspends (see `JSONRPCPeer.receive(request:handler:startInline:respond:)`).
     public func receive(bytes: UnsafeBufferPointer<UInt8>, inline: Bool = false) {
-        let incoming = repeats.withLock { JSONRPCClassifier.classify(bytes: bytes, limits: limits, memo: &$0.parser) }
+        // The memo is taken out for the parse and put back after it, so transports that call
+        // from several threads (the 2024-11-05 SSE transport's POSTs) never parse under the
+        // lock; a parse that finds it taken simply goes without.
+        var memo = repeats.withLock { $0.parser.take() }
+        let incoming = JSONRPCClassifier.classify(bytes: bytes, limits: limits, memo: &memo)
+        if memo != nil { repeats.withLock { if $0.parser == nil { $0.parser = memo } } }
         switch incoming {
         case .invalid(let bad):
             if !bad.isNotification { send(.response(bad.response)) }

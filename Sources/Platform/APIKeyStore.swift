@@ -153,6 +153,20 @@ public final class APIKeyStore: Sendable {
     /// The principal for `secret`, or nil when the text is not a well-formed secret, matches no
     /// key, or matches a revoked or expired key. Throws only for database failures.
     public func authenticate(secret: String) throws -> Principal? {
+        guard let found = try lookUp(secret: secret) else { return nil }
+        noteUse(of: found.id, at: found.now)
+        return found.principal
+    }
+
+    /// Whether `secret` is still a valid, unexpired and unrevoked key — without counting as a
+    /// use of it (a process re-checking the key it runs as must not keep `last_used_at` fresh).
+    public func isValid(secret: String) throws -> Bool {
+        try lookUp(secret: secret) != nil
+    }
+
+    /// The key's principal and id when `secret` is a valid, unexpired and unrevoked key, and the
+    /// time of the check.
+    private func lookUp(secret: String) throws -> (principal: Principal, id: String, now: Int64)? {
         guard Self.isWellFormed(secret) else { return nil }
         let hash = SHA256.hash(secret)
         let row = try database.read { connection in
@@ -176,8 +190,7 @@ public final class APIKeyStore: Sendable {
             scopes: scopes,
             agentIDs: try row.optionalString("agent_ids").map(Self.parseAgents),
             rateLimitPerMinute: try row.optionalInt64("rate_limit_per_minute").map { Int($0) })
-        noteUse(of: id, at: now)
-        return principal
+        return (principal, id, now)
     }
 
     /// Whether `secret` has the exact shape of a secret this store issues.

@@ -18,6 +18,7 @@ import HTTPClient
 enum GatewayCommand {
     static func runStdio(_ args: ParsedArguments, agentID: String, pageSize: Int, limits: StdioServer.Limits, version: String,
                          relayed: Bool = true) async throws -> Int32 {
+        let keyCheck = try keyCheckInterval(args)
         let context = try PlatformContext(args, origin: .stdio)
         let environment = ProcessInfo.processInfo.environment
         // The same admission as `/mcp/agents/{id}`: a key in $AGENTBRIDGE_KEY must be valid, hold
@@ -45,7 +46,7 @@ enum GatewayCommand {
         server.setCatalogProvider(provider)
         let lane = relayed ? relayLane(provider: provider, serverInfo: server.info.json, limits: limits.json) : nil
         let shutdown = StdioShutdown { await registry.stopAll() }
-        let watch = try keyWatch(args, context: context, environment: environment, shutdown: shutdown)
+        let watch = keyWatch(every: keyCheck, context: context, environment: environment, shutdown: shutdown)
         await shutdown.serve {
             await StdioServer.run(server, principal: principal.actorID, limits: limits, lane: lane)
         }
@@ -67,6 +68,7 @@ enum GatewayCommand {
     /// `agentbridge stdio`: the platform surface over stdio, as the local administrator of
     /// `--workspace` or as the key in `AGENTBRIDGE_KEY`.
     static func runPlatformStdio(_ args: ParsedArguments, pageSize: Int, limits: StdioServer.Limits, version: String) async throws -> Int32 {
+        let keyCheck = try keyCheckInterval(args)
         let context = try PlatformContext(args, origin: .stdio)
         let environment = ProcessInfo.processInfo.environment
         let principal = try PlatformSurface.stdioPrincipal(
@@ -91,7 +93,7 @@ enum GatewayCommand {
             await registry.stopAll()
             await http.shutdown()
         }
-        let watch = try keyWatch(args, context: context, environment: environment, shutdown: shutdown)
+        let watch = keyWatch(every: keyCheck, context: context, environment: environment, shutdown: shutdown)
         await shutdown.serve {
             await StdioServer.run(server, limits: limits)
         }
@@ -99,15 +101,19 @@ enum GatewayCommand {
         return 0
     }
 
-    /// With a key in `$AGENTBRIDGE_KEY`, re-checks it every `--key-check` seconds and stops the
-    /// process (exit status 77) once it is revoked, expired or deleted — as the next HTTP request
-    /// with that key would be refused.
-    private static func keyWatch(_ args: ParsedArguments, context: PlatformContext, environment: [String: String],
-                                 shutdown: StdioShutdown) throws -> Task<Void, Never>? {
-        let seconds = try args.int("key-check", in: 1...86_400) ?? 5
-        return KeyWatch.start(
+    /// `--key-check`, read before anything is started so that a bad value stops nothing.
+    private static func keyCheckInterval(_ args: ParsedArguments) throws -> Duration {
+        .seconds(try args.int("key-check", in: 1...86_400) ?? 5)
+    }
+
+    /// With a key in `$AGENTBRIDGE_KEY`, re-checks it every `interval` and stops the process
+    /// (exit status 77) once it is revoked, expired or deleted — as the next HTTP request with
+    /// that key would be refused.
+    private static func keyWatch(every interval: Duration, context: PlatformContext, environment: [String: String],
+                                 shutdown: StdioShutdown) -> Task<Void, Never>? {
+        KeyWatch.start(
             keys: APIKeyStore(database: context.database), secret: environment[PlatformSurface.keyVariable],
-            interval: .seconds(seconds),
+            interval: interval,
             lost: { reason in await shutdown.end(reason: reason, status: KeyWatch.exitStatus) })
     }
 }

@@ -21,9 +21,9 @@ enum KeyWatch {
         return Task.detached {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
-                let still: Principal?
-                do { still = try keys.authenticate(secret: secret) } catch { continue }
-                if still == nil {
+                let valid: Bool
+                do { valid = try keys.isValid(secret: secret) } catch { continue }
+                if !valid {
                     await lost("the key in $\(PlatformSurface.keyVariable) is no longer valid (revoked, expired or deleted); stopping")
                     return
                 }

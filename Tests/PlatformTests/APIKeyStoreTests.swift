@@ -116,6 +116,25 @@ struct APIKeyStoreTests {
         }
     }
 
+    @Test("isValid follows revocation and expiry like authenticate but is not a use of the key")
+    func isValidIsNotAUse() throws {
+        let fixture = try Fixture(lastUsedIntervalMilliseconds: 60_000)
+        let (_, secret) = try fixture.keys.create(workspace: "default", name: "k", scopes: [.admin], expiresAt: fixture.clock.milliseconds + 600_000)
+        for _ in 0..<3 {
+            #expect(try fixture.keys.isValid(secret: secret))
+            fixture.clock.advance(by: 120_000)
+        }
+        #expect(try fixture.keys.list(workspace: "default").first?.lastUsedAt == nil, "checks are not uses")
+        #expect(try fixture.keys.flushLastUsed() == 0)
+        #expect(try !fixture.keys.isValid(secret: "ab_not_a_key"))
+        fixture.clock.advance(by: 240_000)
+        #expect(try !fixture.keys.isValid(secret: secret), "expired")
+        let (other, otherSecret) = try fixture.keys.create(workspace: "default", name: "k2", scopes: [.admin])
+        #expect(try fixture.keys.isValid(secret: otherSecret))
+        _ = try fixture.keys.revoke(id: other.id, workspace: "default")
+        #expect(try !fixture.keys.isValid(secret: otherSecret), "revoked")
+    }
+
     @Test("last_used_at is written once per interval, not per request, and a flush writes the latest use")
     func lastUsedIsCheap() throws {
         let fixture = try Fixture(lastUsedIntervalMilliseconds: 60_000)
