@@ -74,7 +74,7 @@ final class ScriptedServer: Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            var tv = timeval(tv_sec: 10, tv_usec: 0)  // hang guard for every blocking read
+            var tv = timeval(tv_sec: 60, tv_usec: 0)  // hang guard for every blocking read (a starved test run can pause for 10 s)
             setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             let index = acceptedCount.withLock { n -> Int in
                 defer { n += 1 }

@@ -28,6 +28,9 @@ struct LiveEndpoint: Sendable {
         httpConfig.addresses = ["127.0.0.1:0"]
         httpConfig.loopCount = 1
         httpConfig.accessLog = false
+        // These tests are not about the header deadline (HTTPServerTests are): a starved full
+        // test run can pause a client between connecting and sending for longer than 10 s.
+        httpConfig.headerTimeout = .seconds(120)
         let http = HTTPServer(configuration: httpConfig, handler: router.handler)
         let addresses = try http.start()
         return LiveEndpoint(http: http, endpoint: endpoint, address: addresses[0])
