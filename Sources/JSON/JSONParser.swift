@@ -66,14 +66,33 @@ public struct JSONParser: Sendable {
     }
 
     /// The object a stream of texts keeps repeating under one member name (a 2026 client's
-    /// `params._meta` envelope is byte-for-byte the same on every request), with its bytes.
+    /// `params._meta` envelope is byte-for-byte the same on every request), with its bytes; and,
+    /// for a stream whose object repeats all but some members (our gateway's upstream requests
+    /// carry a `progressToken` of their own in an otherwise constant envelope), its members.
     ///
     /// Reuse is exact: an object ends at its own closing brace, so a value that begins with the
     /// remembered bytes is those bytes; at the same depth under the same limits the parser
     /// accepts them again and builds an equal value, so handing out the remembered one changes
-    /// nothing but the work done. Objects longer than `maxBytes` are not remembered.
+    /// nothing but the work done. Members reuse the same way, one at a time: a key whose raw
+    /// bytes (between its quotes) are a remembered key's gets that key's string, and an object or
+    /// array value whose bytes begin with the remembered value's bytes gets that value — both
+    /// end at their own delimiter too. Everything around them (commas, duplicate keys, the rest
+    /// of the text) is checked as usual. Objects longer than `maxBytes` are not remembered.
     public struct MemberMemo: Sendable {
         public static let maxBytes = 2048
+        /// Members remembered of one object; wider objects are parsed as usual past this many.
+        static let maxMembers = 16
+
+        /// One member of the remembered object.
+        struct Member: Sendable {
+            /// The key's bytes between its quotes, as written.
+            var rawKey: [UInt8]
+            var key: String
+            /// The value's bytes, when it is an object or an array (empty otherwise: strings,
+            /// numbers and literals are parsed as cheaply as they are compared).
+            var valueBytes: [UInt8]
+            var value: JSONValue
+        }
 
         let name: [UInt8]
         fileprivate(set) var maxDepth: Int
@@ -81,6 +100,11 @@ public struct JSONParser: Sendable {
         fileprivate(set) var bytes: [UInt8] = []
         /// The remembered object; nil until one was seen.
         public fileprivate(set) var value: JSONValue?
+        /// The members of the object last read member by member, at `depth`.
+        fileprivate(set) var members: [Member] = []
+        /// Objects in a row that did not repeat `bytes`: past two, `bytes` is renewed only now and
+        /// then (a stream whose object never repeats would otherwise copy it every time).
+        fileprivate(set) var misses = 0
 
         /// Remembers objects found under member `name`, for texts parsed with `limits`.
         public init(name: String, limits: Limits = .default) {
@@ -143,7 +167,15 @@ private struct Reader {
         pos += n
     }
 
-    mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
+    /// - Parameter recall: the memo's members, when this is the memo's object read member by
+    ///   member (see `MemberMemo`); `changed` then tells whether they no longer describe it.
+    @inline(__always)
+    mutating func parseObject(depth: Int, recall: UnsafeBufferPointer<JSONParser.MemberMemo.Member>? = nil) throws(JSONError) -> JSONValue {
+        var changed = false
+        return try parseObject(depth: depth, recall: recall, changed: &changed)
+    }
+
+    mutating func parseObject(depth: Int, recall: UnsafeBufferPointer<JSONParser.MemberMemo.Member>?, changed: inout Bool) throws(JSONError) -> JSONValue {
         if depth > maxDepth { throw JSONError(.tooDeep, at: pos, "JSON nesting exceeds the limit of \(maxDepth) levels") }
         pos += 1
         var object = JSONObject()
@@ -162,7 +194,20 @@ private struct Reader {
                 throw JSONError(.unexpectedByte, at: pos, "unexpected \(describe(buf[pos])), expected a string key")
             }
             let keyOffset = pos
-            let key = try parseString()
+            var slot = -1
+            let key: String
+            if let recall {
+                slot = Self.recalled(recall, at: pos, in: buf, hint: object.count)
+                if slot >= 0 {
+                    key = recall[slot].key
+                    pos += recall[slot].rawKey.count + 2
+                } else {
+                    key = try parseString()
+                }
+                if slot != object.count { changed = true }
+            } else {
+                key = try parseString()
+            }
             let remembered = pos - 2 - keyOffset == memoNameLength && isMemoName(from: keyOffset + 1, to: pos - 1)
             if object.contains(key) {
                 throw JSONError(.duplicateKey, at: keyOffset, "duplicate object key \"\(key)\"")
@@ -174,16 +219,47 @@ private struct Reader {
             }
             pos += 1
             skipWhitespace()
-            let value = remembered ? try parseRemembered(depth: depth) : try parseValue(depth: depth)
+            let value: JSONValue
+            if slot >= 0, !recall![slot].valueBytes.isEmpty, Self.begins(buf, at: pos, with: recall![slot].valueBytes) {
+                pos += recall![slot].valueBytes.count
+                value = recall![slot].value
+            } else {
+                value = remembered ? try parseRemembered(depth: depth) : try parseValue(depth: depth)
+                if recall != nil, buf[pos - 1] == UInt8(ascii: "}") || buf[pos - 1] == UInt8(ascii: "]") { changed = true }
+            }
             object.appendUnchecked(key, value)
             skipWhitespace()
             guard pos < buf.count else { throw JSONError(.unexpectedEnd, at: pos, "unexpected end of JSON input inside an object") }
             let c = buf[pos]
             pos += 1
             if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { return .object(object) }
+            if c == UInt8(ascii: "}") {
+                if let recall, recall.count != object.count { changed = true }
+                return .object(object)
+            }
             throw JSONError(.unexpectedByte, at: pos - 1, "unexpected \(describe(c)), expected ',' or '}'")
         }
+    }
+
+    /// The index of the remembered member whose raw key is the string at `at` (the member at
+    /// `hint` is tried first: members usually come in the same order), or -1. A remembered raw
+    /// key is a whole, valid string's contents, so the quote that follows it closes it.
+    static func recalled(_ members: UnsafeBufferPointer<JSONParser.MemberMemo.Member>, at start: Int, in buf: UnsafeBufferPointer<UInt8>, hint: Int) -> Int {
+        func matches(_ i: Int) -> Bool {
+            let raw = members[i].rawKey
+            guard start + raw.count + 1 < buf.count, buf[start + raw.count + 1] == UInt8(ascii: "\"") else { return false }
+            return begins(buf, at: start + 1, with: raw)
+        }
+        if hint < members.count, matches(hint) { return hint }
+        for i in members.indices where i != hint && matches(i) { return i }
+        return -1
+    }
+
+    /// Whether `buf` holds `bytes` from `start` on.
+    @inline(__always)
+    static func begins(_ buf: UnsafeBufferPointer<UInt8>, at start: Int, with bytes: [UInt8]) -> Bool {
+        buf.count - start >= bytes.count
+            && bytes.withUnsafeBufferPointer { b in b.count == 0 || memcmp(b.baseAddress!, buf.baseAddress! + start, b.count) == 0 }
     }
 
     /// True when the raw key bytes `start..<end` are the memo's member name (an escaped spelling
@@ -194,22 +270,48 @@ private struct Reader {
     }
 
     /// The value of the memo's member: the remembered object when the same bytes follow at the
-    /// same depth, otherwise parsed as usual (and remembered when it is an object).
+    /// same depth, otherwise parsed — an object member by member against the remembered members
+    /// — and remembered when it is an object.
     mutating func parseRemembered(depth: Int) throws(JSONError) -> JSONValue {
         let start = pos
-        if let m = memo, let known = m.value, m.depth == depth, buf.count - start >= m.bytes.count,
-            m.bytes.withUnsafeBufferPointer({ b in memcmp(b.baseAddress!, buf.baseAddress! + start, b.count) == 0 })
-        {
+        guard let m = memo else { return try parseValue(depth: depth) }
+        if let known = m.value, m.depth == depth, Self.begins(buf, at: start, with: m.bytes) {
             pos += m.bytes.count
+            memo!.misses = 0
             return known
         }
-        let value = try parseValue(depth: depth)
-        if case .object = value, pos - start <= JSONParser.MemberMemo.maxBytes, memo != nil {
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
+        // Inside, the memo's name is an ordinary key: one object is remembered at a time.
+        let nameLength = memoNameLength
+        memoNameLength = -1
+        defer { memoNameLength = nameLength }
+        var changed = false
+        let recall = m.depth == depth ? m.members : []
+        let value = try recall.withUnsafeBufferPointer { (members) throws(JSONError) in
+            try parseObject(depth: depth + 1, recall: members, changed: &changed)
+        }
+        guard pos - start <= JSONParser.MemberMemo.maxBytes else { return value }
+        let renew = m.depth != depth || m.misses < 2 || m.misses % 64 == 0
+        memo!.misses += 1
+        if renew {
             memo!.bytes = Array(buf[start..<pos])
             memo!.value = value
-            memo!.depth = depth
         }
+        if changed || m.depth != depth { memo!.members = Self.members(of: value, at: start..<pos, in: buf) }
+        memo!.depth = depth
         return value
+    }
+
+    /// The members of the object `value`, just parsed from `range`, as the memo keeps them.
+    static func members(of value: JSONValue, at range: Range<Int>, in buf: UnsafeBufferPointer<UInt8>) -> [JSONParser.MemberMemo.Member] {
+        guard case .object(let object) = value, object.count <= JSONParser.MemberMemo.maxMembers,
+              let found = JSONScanner.members(of: range, in: buf), found.count == object.count else { return [] }
+        return zip(found, object).map { member, parsed in
+            let first = buf[member.value.lowerBound]
+            let composite = first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+            return JSONParser.MemberMemo.Member(rawKey: Array(buf[member.key]), key: parsed.key,
+                                                valueBytes: composite ? Array(buf[member.value]) : [], value: parsed.value)
+        }
     }
 
     mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {

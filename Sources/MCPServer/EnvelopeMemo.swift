@@ -22,11 +22,44 @@ struct EnvelopeMemo: Sendable {
     /// (`ModernEnvelope.isEnveloped`); nil for params that do not.
     mutating func envelope(of params: JSONValue?) -> Result<ModernEnvelope, JSONRPCError>? {
         guard case .object(let meta)? = params?["_meta"] else { return nil }
-        if let envelope, let last = self.meta, last.sharesStorage(with: meta) { return envelope }
+        if let envelope, let last = self.meta {
+            if last.sharesStorage(with: meta) { return envelope }
+            // A client that sends its own progress token with every request (our gateway does,
+            // to see its upstream's progress) repeats everything else: the parser then hands
+            // out the remembered members one by one, and only the token is read anew.
+            if case .success(var known) = envelope, Self.differsAtMostInToken(meta, last) {
+                let token = meta[Self.tokenKey]
+                if token == nil || RequestID(token!) != nil {
+                    known.progressToken = token
+                    return .success(known)
+                }
+            }
+        }
         guard meta[ModernEnvelope.protocolVersionKey] != nil else { return nil }
         let read = ModernEnvelope.parse(params)
         self.meta = meta
         self.envelope = read
         return read
+    }
+
+    private static let tokenKey = "progressToken"
+
+    /// True when `meta` has `last`'s keys in `last`'s order and the very same values, the
+    /// progress token's aside: objects and arrays count only when they are the same storage
+    /// (which the parser's member memo makes them), so this never compares trees. False says
+    /// nothing.
+    static func differsAtMostInToken(_ meta: JSONObject, _ last: JSONObject) -> Bool {
+        guard meta.count == last.count else { return false }
+        for i in meta.indices {
+            let (key, value) = meta[i], (lastKey, lastValue) = last[i]
+            guard key == lastKey else { return false }
+            if key == tokenKey { continue }
+            switch (value, lastValue) {
+            case (.object(let a), .object(let b)): guard a.sharesStorage(with: b) else { return false }
+            case (.array, _), (_, .array), (.object, _), (_, .object): return false
+            default: guard value == lastValue else { return false }
+            }
+        }
+        return true
     }
 }

@@ -60,6 +60,42 @@ struct ModernEraTests {
         #expect(again.result?["content"] == [["type": "text", "text": "hi"]])
     }
 
+    @Test func aProgressTokenThatChangesPerRequestIsReadFromEachRequest() async {
+        // Our gateway sends a token of its own with every call in an otherwise constant envelope:
+        // the connection reuses what repeats but reads each request's token, and still refuses
+        // a token that is neither a string nor an integer.
+        let c = TestClient()
+        let tokens: [JSONValue] = [1, 2, "t-3", 4, "t-5"]
+        for (index, token) in tokens.enumerated() {
+            let r = await c.modern(.int(Int64(index)), "tools/call", ["name": "test_tool_with_progress", "arguments": [:]], meta: ["progressToken": token])
+            #expect(r.result?["content"] != nil)
+            let reports = c.notifications("notifications/progress").filter { $0["params"]?["progressToken"] == token }
+            #expect(reports.count == 3, "token \(token)")
+        }
+        let bad = await c.modern(10, "tools/call", ["name": "echo", "arguments": ["text": "hi"]], meta: ["progressToken": 1.5])
+        #expect(bad.errorCode == -32602)
+        let after = await c.modern(11, "tools/call", ["name": "echo", "arguments": ["text": "hi"]], meta: ["progressToken": 11])
+        #expect(after.result?["content"] == [["type": "text", "text": "hi"]])
+        #expect(c.notifications("notifications/progress").count == 3 * tokens.count)
+    }
+
+    @Test func anEnvelopeIsReusedOnlyWhenAllButTheTokenIsTheSameValue() throws {
+        func meta(_ text: String) throws -> JSONObject { try #require(try JSONParser.parse(text).objectValue) }
+        let base = try meta(#"{"progressToken":1,"v":"2026-07-28","c":{"a":1}}"#)
+        // Equal but separately parsed objects are not known to be the same: read again.
+        #expect(!EnvelopeMemo.differsAtMostInToken(try meta(#"{"progressToken":2,"v":"2026-07-28","c":{"a":1}}"#), base))
+        var sameStorage = base
+        sameStorage["progressToken"] = 2
+        #expect(EnvelopeMemo.differsAtMostInToken(sameStorage, base))
+        var otherVersion = base
+        otherVersion["v"] = "2025-11-25"
+        #expect(!EnvelopeMemo.differsAtMostInToken(otherVersion, base))
+        var more = base
+        more["x"] = 1
+        #expect(!EnvelopeMemo.differsAtMostInToken(more, base))
+        #expect(!EnvelopeMemo.differsAtMostInToken(try meta(#"{"v":"2026-07-28","progressToken":1,"c":{"a":1}}"#), base))
+    }
+
     @Test func anUnsupportedVersionIsRefusedWithTheSupportedList() async {
         let c = TestClient()
         _ = await c.modern(0, "server/discover")
