@@ -17,6 +17,7 @@
 
 import Foundation
 import JSON
+import JSONRPC
 import MCP
 import MCPClient
 import MCPServer
@@ -218,15 +219,17 @@ public final class AgentCatalogProvider: CatalogProvider {
             }
             return try await execute(route, arguments: arguments, progress: progress, input: sink, callerCapabilities: context.clientCapabilities)
         }
+        let refuses = context.version.isModern
         guard Self.canAnswerInput(context.clientCapabilities) else {
             // Nothing to forward to: the upstream's questions get their default answers.
-            return try await execute(route, arguments: arguments, progress: progress)
+            return try await execute(route, arguments: arguments, progress: progress, refusesMissingCapability: refuses)
         }
         // 2026 caller: a question parks the running call until the caller retries with the
         // answer (or the first run is the only one, when the upstream asks nothing).
         let expired = ToolResult.error("\(route.exposedName): the upstream call that was waiting for this answer is gone (it waited longer than \(registry.parkedCalls.ttl) or the gateway restarted); call the tool again").json
         return try await registry.parkedCalls.run(context: context, expired: expired) { sink in
-            try await self.execute(route, arguments: arguments, progress: progress, input: sink, callerCapabilities: context.clientCapabilities)
+            try await self.execute(route, arguments: arguments, progress: progress, input: sink, callerCapabilities: context.clientCapabilities,
+                                   refusesMissingCapability: refuses)
         }
     }
 
@@ -268,8 +271,13 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// Returns the CallToolResult JSON; upstream failures (invalid arguments, timeouts,
     /// a dead server) come back as `isError` results the model can read. Cancelling the calling
     /// task cancels the upstream call. The gateway and the agent runtime both call tools here.
+    ///
+    /// `refusesMissingCapability`: a 2026 upstream's −32021 (the call needs a client capability
+    /// that was not declared, because our caller did not declare it) is thrown as our own −32021
+    /// for a 2026 caller, who can declare it and call again; otherwise it is a tool error.
     public func execute(_ route: ToolRoute, arguments: JSONObject, progress: (@Sendable (MCPProgress) -> Void)? = nil,
-                        input: InputRouter.Sink? = nil, callerCapabilities: JSONObject = [:]) async throws -> JSONValue {
+                        input: InputRouter.Sink? = nil, callerCapabilities: JSONObject = [:],
+                        refusesMissingCapability: Bool = false) async throws -> JSONValue {
         let timeout = Duration.seconds(route.timeoutSeconds.value)
         var secrets: UpstreamSecrets?
         do {
@@ -295,8 +303,19 @@ public final class AgentCatalogProvider: CatalogProvider {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            if refusesMissingCapability, let refusal = Self.missingCapability(route.exposedName, error, secrets: secrets) { throw refusal }
             return Self.failedCall(route.exposedName, error, secrets: secrets)
         }
+    }
+
+    /// Our −32021 for a 2026 upstream's −32021: the capabilities it names (`data.requiredCapabilities`)
+    /// and its message, under the tool's exposed name. Nil for any other error. The gateway and
+    /// the relay both answer through here.
+    static func missingCapability(_ exposedName: String, _ error: any Error, secrets: UpstreamSecrets? = nil) -> JSONRPCError? {
+        guard case .server(let code, let message, let data)? = error as? MCPClientError,
+              code == JSONRPCErrorCode.missingRequiredClientCapability.rawValue else { return nil }
+        let required = data?["requiredCapabilities"].map { secrets?.redact($0) ?? $0 } ?? [:]
+        return MCPError.missingCapability(required, "\(exposedName): \(secrets?.redact(message) ?? message)")
     }
 
     /// The tool result that reports a failed upstream call to the model (the gateway and the

@@ -610,7 +610,12 @@ extension ToolCallRelay {
             // Anything else is answered from the parsed message, by the engine's own rules.
             let message = try? JSONParser.parse(buffer: line, limits: limits)
             if let error = message?["error"], let code = error["code"]?.intValue, let text = error["message"]?.stringValue {
-                answer(call, AgentCatalogProvider.failedCall(call.exposedName, MCPClientError.server(code: Int(code), message: text, data: error["data"])))
+                let failure = MCPClientError.server(code: Int(code), message: text, data: error["data"])
+                if call.version.isModern, let refusal = AgentCatalogProvider.missingCapability(call.exposedName, failure) {
+                    refuse(call, refusal)
+                } else {
+                    answer(call, AgentCatalogProvider.failedCall(call.exposedName, failure))
+                }
             } else if let result = message?["result"], result["resultType"] == "input_required" {
                 resume(call, after: result)
             } else if let result = message?["result"], let checked = try? MCPToolCallResult(json: result) {
@@ -635,11 +640,21 @@ extension ToolCallRelay {
             deliver(call, out)
         }
 
+        /// Answers the call with a JSON-RPC error (what the engine would throw for it).
+        private func refuse(_ call: Call, _ error: JSONRPCError) {
+            var out: [UInt8] = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+            out += call.clientID
+            out += #","error":"#.utf8
+            out += JSONWriter.bytes(error.json)
+            out += "}".utf8
+            deliver(call, out, status: StatusMapping.status(for: error.code))
+        }
+
         /// A finished answer (one JSON text): to the call's own reply, or as a line into the
         /// client's stream with the others of this read.
-        private func deliver(_ call: Call, _ text: [UInt8]) {
+        private func deliver(_ call: Call, _ text: [UInt8], status: Int = 200) {
             if let reply = call.reply {
-                reply.answer(text)
+                reply.answer(text, status: status)
                 state.withLock { $0.handingOver -= 1 }
             } else {
                 state.withLock { s in

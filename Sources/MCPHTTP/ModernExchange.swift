@@ -107,7 +107,7 @@ extension MCPHTTPEndpoint {
         case .finished:
             var headers = HTTPHeaders()
             headers.set("Content-Type", "application/json")
-            return HTTPResponse(status: 200, headers: headers, body: answer.bytes ?? [])
+            return HTTPResponse(status: answer.status, headers: headers, body: answer.bytes ?? [])
         case .emitted, .slow:
             let channel = FrameChannel(capacity: configuration.streamCapacity)
             answer.then { bytes in
@@ -143,14 +143,16 @@ extension MCPHTTPEndpoint {
 /// The answer of a relayed call, whenever it comes relative to whoever waits for it.
 private final class RelayedAnswer: CallAnswerSink {
     let decision = Decision<ExchangeOutcome>()
-    private let state = Mutex<(bytes: [UInt8]?, then: (@Sendable ([UInt8]) -> Void)?)>((nil, nil))
+    private let state = Mutex<(bytes: [UInt8]?, status: Int, then: (@Sendable ([UInt8]) -> Void)?)>((nil, 200, nil))
 
     var bytes: [UInt8]? { state.withLock { $0.bytes } }
+    var status: Int { state.withLock { $0.status } }
 
-    func answer(_ response: [UInt8]) {
+    func answer(_ response: [UInt8], status: Int) {
         let then = state.withLock { s -> (@Sendable ([UInt8]) -> Void)? in
             guard s.bytes == nil else { return nil }
             s.bytes = response
+            s.status = status
             return s.then
         }
         decision.resolve(.finished)

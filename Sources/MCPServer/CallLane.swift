@@ -32,5 +32,12 @@ public struct CallRouting: Sendable, Equatable {
 
 /// Where the answer of one call taken by a `CallLane` goes.
 public protocol CallAnswerSink: AnyObject, Sendable {
-    func answer(_ response: [UInt8])
+    /// `status`: the HTTP status the answer goes out with when it is the whole response — 200,
+    /// or the status of its JSON-RPC error (`StatusMapping`; 400 for −32021).
+    func answer(_ response: [UInt8], status: Int)
+}
+
+extension CallAnswerSink {
+    /// A result (HTTP 200).
+    public func answer(_ response: [UInt8]) { answer(response, status: 200) }
 }

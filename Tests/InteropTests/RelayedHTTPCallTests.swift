@@ -56,6 +56,8 @@ struct RelayedHTTPCallTests {
              body: #"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"ref__echo",\#(meta)}}"#),
         Case(description: "a string id", headers: routing("ref__echo"),
              body: #"{"jsonrpc":"2.0","id":"s-1","method":"tools/call","params":{"name":"ref__echo","arguments":{"text":"s"},\#(meta)}}"#),
+        Case(description: "a capability the caller did not declare (the upstream's −32021)", headers: routing("ref__test_elicitation"),
+             body: call(20, "ref__test_elicitation")),
     ]
 
     @Test func everyRequestGetsTheEnginesAnswer() async throws {
@@ -92,6 +94,11 @@ struct RelayedHTTPCallTests {
         let plain = try await Self.post(Self.cases[0], to: relayed)
         #expect(plain.status == 200)
         #expect(try JSONParser.parse(plain.body)["result"]?["content"]?[0]?["text"] == #"héllo "relay""#)
+        // And the upstream's −32021 is ours, with its HTTP status and what the upstream needs.
+        let refused = try await Self.post(Self.cases[Self.cases.count - 1], to: relayed)
+        #expect(refused.status == 400, "\(refused.text)")
+        let error = try JSONParser.parse(refused.body)["error"]
+        #expect(error?["code"] == -32021 && error?["data"]?["requiredCapabilities"]?["elicitation"] != nil, "\(refused.text)")
         for server in [relayed, engine] {
             let stopped = await server.stop()
             #expect(stopped.status == 0, "\(server.log)")

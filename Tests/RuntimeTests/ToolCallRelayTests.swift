@@ -136,7 +136,7 @@ struct ToolCallRelayTests {
                 ("ref__test_error_handling", "{}"),               // isError: true
                 ("ref__test_tool_with_progress", "{}"),           // progress reports nobody asked for
                 ("ref__test_tool_with_logging", "{}"),
-                ("ref__test_elicitation", "{}"),                  // a question the caller cannot take: never asked
+                ("ref__test_elicitation", "{}"),                  // −32021: the caller did not declare elicitation
                 ("ref__test_input_required_result_request_state", "{}"),
             ]
             for (index, (tool, arguments)) in cases.enumerated() {
@@ -151,23 +151,27 @@ struct ToolCallRelayTests {
 
     /// Why: the relay (and the engine, for the same caller) must not declare to a 2026 upstream
     /// capabilities the caller lacks — the upstream would ask, and the gateway could only
-    /// decline in the caller's name. Told nothing, the upstream refuses with its own precise
-    /// error (it would otherwise have asked, and the answer would have read "declined").
+    /// decline in the caller's name. Told nothing, the upstream refuses with −32021 naming what
+    /// it needs, and a 2026 caller gets that refusal as our own −32021 (with the upstream's
+    /// `requiredCapabilities`): it can declare the capability and call again, which a tool
+    /// error would not tell its client.
     @Test func theUpstreamIsToldOnlyWhatTheCallerCanAnswer() async throws {
         try await RuntimeHarness.with(manifest: Self.manifest) { harness in
             let gateway = try await Self.modern(harness)
             let (engine, relay) = try await Self.both(gateway, "ref__test_elicitation")
-            #expect(relay["result"] == engine["result"], "relay \(relay) engine \(engine)")
-            #expect(relay["result"]?["isError"] == true, "\(relay)")
-            let text = relay["result"]?["content"]?[0]?["text"]?.stringValue ?? ""
-            #expect(text.contains("did not declare: elicitation"), "\(text)")
+            #expect(relay["error"] == engine["error"] && relay["result"] == nil && engine["result"] == nil, "relay \(relay) engine \(engine)")
+            #expect(relay["error"]?["code"] == -32021, "\(relay)")
+            #expect(relay["error"]?["data"]?["requiredCapabilities"]?["elicitation"] != nil, "\(relay)")
+            let message = relay["error"]?["message"]?.stringValue ?? ""
+            #expect(message.hasPrefix("ref__test_elicitation: ") && message.contains("elicitation"), "\(message)")
             // A caller that can answer elicitation (the engine's road): the upstream is told
             // elicitation, not the sampling the gateway could also forward.
             let elicitingMeta = Self.meta.replacingOccurrences(of: "clientCapabilities\":{}", with: "clientCapabilities\":{\"elicitation\":{}}")
             #expect(!gateway.send(Self.call("sampling", "ref__test_sampling", #"{"prompt":"p"}"#, meta: elicitingMeta)))
             let sampling = try #require(await gateway.answer("sampling"))
-            #expect(sampling["result"]?["isError"] == true, "\(sampling)")
-            #expect(sampling["result"]?["content"]?[0]?["text"]?.stringValue?.contains("did not declare: sampling") == true, "\(sampling)")
+            #expect(sampling["error"]?["code"] == -32021, "\(sampling)")
+            #expect(sampling["error"]?["data"]?["requiredCapabilities"]?["sampling"] != nil, "\(sampling)")
+            #expect(sampling["error"]?["data"]?["requiredCapabilities"]?["elicitation"] == nil, "\(sampling)")
         }
     }
 
@@ -318,10 +322,14 @@ struct ToolCallRelayTests {
                 gateway.send(#"{"jsonrpc":"2.0","id":"list","method":"tools/list"}"#)
                 _ = try #require(await gateway.answer("list"))
                 if relayable {
-                    for (index, tool) in ["ref__echo", "ref__get_weather", "ref__test_resource_link", "ref__test_error_handling"].enumerated() {
+                    for (index, tool) in ["ref__echo", "ref__get_weather", "ref__test_resource_link", "ref__test_error_handling", "ref__test_elicitation"].enumerated() {
                         let (engine, relay) = try await Self.both(gateway, tool, tool == "ref__echo" ? #"{"text":"hi"}"# : "{}", meta: "", tag: "\(version)-\(index)")
                         #expect(relay["result"] == engine["result"], "\(version) \(tool): relay \(relay) engine \(engine)")
                         #expect(relay["result"]?["resultType"] == nil)
+                        // The handshake era has no −32021: an upstream's is a tool error the model reads.
+                        if tool == "ref__test_elicitation" {
+                            #expect(relay["result"]?["isError"] == true && relay["error"] == nil, "\(relay)")
+                        }
                     }
                 } else {
                     #expect(!Array(Self.call("old", "ref__echo", #"{"text":"x"}"#, meta: "").utf8).withUnsafeBufferPointer { gateway.relay.offer($0) })
@@ -333,7 +341,11 @@ struct ToolCallRelayTests {
     /// Collects the answer of one call taken through the HTTP lane.
     final class Sink: CallAnswerSink {
         let response = Mutex<[UInt8]?>(nil)
-        func answer(_ response: [UInt8]) { self.response.withLock { $0 = response } }
+        let status = Mutex(0)
+        func answer(_ response: [UInt8], status: Int) {
+            self.response.withLock { $0 = response }
+            self.status.withLock { $0 = status }
+        }
     }
 
     @Test func httpCallsThroughTheSharedRelayAnswerAsTheEngineDoes() async throws {
@@ -359,6 +371,9 @@ struct ToolCallRelayTests {
                 }
                 #expect(answer?["id"] == .string("h\(index)"))
                 #expect(answer?["result"] == engine["result"], "\(tool): http \(answer ?? .null) engine \(engine)")
+                #expect(answer?["error"] == engine["error"], "\(tool): http \(answer ?? .null) engine \(engine)")
+                // The status the HTTP exchange gives the engine's answer (`StatusMapping`): 400 for −32021.
+                #expect(sink.status.withLock { $0 } == (tool == "ref__test_elicitation" ? 400 : 200), "\(tool)")
             }
             // A cancelled call is never answered.
             let sink = Sink()

@@ -1,5 +1,4 @@
 import JSONRPC
-import MCP
 
 /// HTTP status for a JSON-RPC error, as the 2026 transport defines it: protocol-shape problems are
 /// 400, an unknown or removed method is 404, everything else (including tool failures, which are
