@@ -20,6 +20,8 @@ public final class HTTPUpstream: Upstream {
         var client: MCPClient?
         /// The headers `client` was made with.
         var clientHeaders: [(String, String)] = []
+        /// The URL that connection was made to (resolved: it may carry credentials).
+        var clientURL = ""
         /// The 2026 `subscriptions/listen` stream that brings the upstream's list changes.
         var subscription: MCPSubscription?
         var tools: [MCPToolDefinition]? {
@@ -47,7 +49,9 @@ public final class HTTPUpstream: Upstream {
     }
 
     public let key: UpstreamKey
-    private let url: String
+    /// Resolves the URL (its credential references, never logged); called for every request
+    /// like `headerSource`.
+    private let urlSource: @Sendable () throws -> String
     private let legacySSE: Bool
     /// Resolves the headers to send (never logged); called for every request.
     private let headerSource: @Sendable () throws -> [(String, String)]
@@ -82,7 +86,18 @@ public final class HTTPUpstream: Upstream {
                   callCeiling: callCeiling, breakerThreshold: breakerThreshold, breakerCooldown: breakerCooldown)
     }
 
-    public init(key: UpstreamKey, url: String, headerSource: @escaping @Sendable () throws -> [(String, String)], http: HTTPClient, legacySSE: Bool = false,
+    public convenience init(key: UpstreamKey, url: String, headerSource: @escaping @Sendable () throws -> [(String, String)], http: HTTPClient,
+                            legacySSE: Bool = false, catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800),
+                            breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30), secrets: UpstreamSecrets = UpstreamSecrets()) {
+        self.init(key: key, urlSource: { url }, headerSource: headerSource, http: http, legacySSE: legacySSE, catalogTTL: catalogTTL,
+                  callCeiling: callCeiling, breakerThreshold: breakerThreshold, breakerCooldown: breakerCooldown, secrets: secrets)
+    }
+
+    /// - Parameter urlSource: how to resolve the URL, for one whose query or path references
+    ///   credentials: called for each request; when its answer changes, the connection is made
+    ///   again. Its credential values belong in `secrets`.
+    public init(key: UpstreamKey, urlSource: @escaping @Sendable () throws -> String,
+                headerSource: @escaping @Sendable () throws -> [(String, String)], http: HTTPClient, legacySSE: Bool = false,
                 catalogTTL: Duration = .seconds(300), callCeiling: Duration = .seconds(1800),
                 breakerThreshold: Int = 5, breakerCooldown: Duration = .seconds(30), secrets: UpstreamSecrets = UpstreamSecrets()) {
         self.secrets = secrets
@@ -90,7 +105,7 @@ public final class HTTPUpstream: Upstream {
         self.legacySSE = legacySSE
         self.callCeiling = callCeiling
         self.key = key
-        self.url = url
+        self.urlSource = urlSource
         self.headerSource = headerSource
         self.http = http
         self.catalogTTL = catalogTTL
@@ -98,14 +113,15 @@ public final class HTTPUpstream: Upstream {
 
     /// The connected client, connecting (era negotiation) when there is none.
     func client(timeout: Duration) async throws -> MCPClient {
-        let headers: [(String, String)]
+        let headers: [(String, String)], url: String
         do {
             headers = try headerSource()
+            url = try urlSource()
         } catch {
             throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")  // names a credential, never its value
         }
         let (current, same) = state.withLock { state in
-            (state.client, Self.equal(state.clientHeaders, headers))
+            (state.client, state.clientURL == url && Self.equal(state.clientHeaders, headers))
         }
         if let current {
             if current.closedReason == nil && same { return current }
@@ -117,7 +133,7 @@ public final class HTTPUpstream: Upstream {
             let epoch = s.epoch
             let started = Task { [self] in
                 defer { state.withLock { if $0.epoch == epoch { $0.connecting = nil } } }
-                return try await connect(headers: headers, timeout: timeout, epoch: epoch)
+                return try await connect(url: url, headers: headers, timeout: timeout, epoch: epoch)
             }
             s.connecting = started
             return (started, false)
@@ -129,7 +145,7 @@ public final class HTTPUpstream: Upstream {
     }
 
     /// Makes the connection (era negotiation, then a listen for a 2026 server) and keeps it.
-    private func connect(headers: [(String, String)], timeout: Duration, epoch: Int) async throws -> MCPClient {
+    private func connect(url: String, headers: [(String, String)], timeout: Duration, epoch: Int) async throws -> MCPClient {
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
         }, inputProvider: inputRouter.provider)
@@ -139,7 +155,8 @@ public final class HTTPUpstream: Upstream {
                 ? try LegacySSEClientTransport(url: url, headers: headers, client: http)
                 : try HTTPClientTransport(url: url, headers: headers, client: http)
         } catch {
-            throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")  // names a header, never its value
+            // Names a header, never its value; the URL's credentials are redacted.
+            throw UpstreamError.unavailable(server: key.serverID, reason: secrets.redact("\(error)"))
         }
         let client = MCPClient(transport: transport, events: events)
         let preference = state.withLock { $0.eraPreference }
@@ -149,7 +166,7 @@ public final class HTTPUpstream: Upstream {
             client.close()
             // A cached verdict that no longer holds (the server was upgraded): probe next time.
             if preference != .auto { state.withLock { $0.eraPreference = .auto } }
-            throw UpstreamError.unavailable(server: key.serverID, reason: "\(error)")
+            throw UpstreamError.unavailable(server: key.serverID, reason: secrets.redact("\(error)"))
         }
         // 2026 servers announce list changes only to a `subscriptions/listen` stream (handshake
         // ones send them unasked); one that refuses to listen still works, by the TTL.
@@ -159,6 +176,7 @@ public final class HTTPUpstream: Upstream {
             defer {
                 state.client = client
                 state.clientHeaders = headers
+                state.clientURL = url
                 state.subscription = subscription
                 state.eraPreference = client.era == .legacy && !legacySSE ? .legacy : .auto
             }

@@ -201,8 +201,21 @@ public final class UpstreamRegistry: Sendable {
         let resolvedNow = try resolve()
         let fixed: @Sendable () throws -> [(String, String)] = { resolvedNow }
         let headerSource = templates.contains { !$0.credentialNames.isEmpty } ? resolve : fixed
+        // The URL's credentials are percent-encoded where they stand, and redacted in both spellings.
+        let urlTemplate = endpoint.urlTemplate
+        let resolveURL: @Sendable () throws -> String = {
+            try urlTemplate.resolve { name in
+                guard let value = try vault?.secret(workspace: workspace, name: name) else { return nil }
+                let encoded = UpstreamURL.percentEncoded(value)
+                secrets.record([value, encoded])
+                return encoded
+            }
+        }
+        let urlNow = try resolveURL()
+        let fixedURL: @Sendable () throws -> String = { urlNow }
+        let urlSource = urlTemplate.credentialNames.isEmpty ? fixedURL : resolveURL
         let upstream = HTTPUpstream(
-            key: key, url: endpoint.url, headerSource: headerSource, http: http, legacySSE: endpoint.isLegacySSE,
+            key: key, urlSource: urlSource, headerSource: headerSource, http: http, legacySSE: endpoint.isLegacySSE,
             catalogTTL: options.catalogTTL, callCeiling: options.callCeiling,
             breakerThreshold: options.breakerThreshold, breakerCooldown: options.breakerCooldown, secrets: secrets)
         return insert(key) { upstream }.connection

@@ -3,7 +3,8 @@
 
 /// Endpoint settings of an http upstream.
 public struct HTTPEndpoint: Sendable, Hashable {
-    /// `http://` or `https://` URL with a host, no userinfo and no fragment (see `UpstreamURL`).
+    /// `http://` or `https://` URL with a host, no userinfo and no fragment (see `UpstreamURL`);
+    /// its path and query may reference credentials (`${credential:NAME}`), kept as written.
     public var url: String
     /// Headers sent with every request, in configuration order.
     public var headers: [HeaderTemplate]
@@ -17,9 +18,12 @@ public struct HTTPEndpoint: Sendable, Hashable {
         self.isLegacySSE = isLegacySSE
     }
 
-    /// Credentials referenced by `headers`, in order of first use.
+    /// The URL's credential references (see `UpstreamURL.template`).
+    public var urlTemplate: CredentialTemplate { UpstreamURL.template(url) }
+
+    /// Credentials referenced by the URL and `headers`, in order of first use.
     public var credentialNames: [String] {
         var seen: Set<String> = []
-        return headers.flatMap(\.credentialNames).filter { seen.insert($0).inserted }
+        return (urlTemplate.credentialNames + headers.flatMap(\.credentialNames)).filter { seen.insert($0).inserted }
     }
 }

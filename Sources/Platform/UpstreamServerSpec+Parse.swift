@@ -109,7 +109,7 @@ extension UpstreamServerSpec {
         var url: String?
         if let value = reader.value("url", required: required) {
             if case .string(let text) = value {
-                if let problem = UpstreamURL.problem(text) {
+                if let problem = UpstreamURL.templateProblem(text) {
                     issues.add(reader.path("url"), problem)
                 } else {
                     url = text

@@ -2,7 +2,9 @@
 // only http and https, a host must be present, no userinfo (credentials in a URL end up in logs,
 // process listings and error messages — they belong in headers as ${credential:NAME}), no
 // fragment (meaningless to a server), and nothing but printable ASCII so what is stored is
-// exactly what is sent.
+// exactly what is sent. An upstream's path and query may reference credentials as
+// ${credential:NAME} (services that take their key as a query parameter): what is stored and
+// shown is the reference, and the value is put in, percent-encoded, for each connection.
 
 /// Validation of upstream endpoint URLs.
 public enum UpstreamURL {
@@ -31,6 +33,45 @@ public enum UpstreamURL {
             return "must not contain credentials (user:pass@); put credentials in headers with ${credential:NAME}"
         }
         return hostProblem(authority)
+    }
+
+    /// `problem(_:)` for an upstream's URL, whose path and query may reference credentials
+    /// (`${credential:NAME}`): references are checked as `CredentialTemplate` checks them, may
+    /// not stand in the scheme or the host, and the URL with each one standing for a plain value
+    /// must pass `problem`.
+    public static func templateProblem(_ url: String) -> String? {
+        guard url.contains("${") else { return problem(url) }
+        let issues = ValidationIssues()
+        guard let template = CredentialTemplate.parse(url, path: "", issues: issues) else {
+            return issues.all.first?.reason ?? "has an invalid ${credential:NAME} reference"
+        }
+        guard case .literal(let head)? = template.parts.first,
+              let scheme = ["https://", "http://"].first(where: { head.hasPrefix($0) }),
+              head.dropFirst(scheme.count).contains(where: { $0 == "/" || $0 == "?" })
+        else { return "may reference credentials only in its path or query (after the host)" }
+        return problem((try? template.resolve { _ in "x" }) ?? url)
+    }
+
+    /// The credential references of a URL that passed `templateProblem` (none for a plain URL).
+    public static func template(_ url: String) -> CredentialTemplate {
+        CredentialTemplate.parse(url, path: "", issues: ValidationIssues()) ?? CredentialTemplate(parts: [.literal(url)])
+    }
+
+    /// `value` as it goes into a URL's path or query: every byte but the unreserved ones
+    /// (A–Z a–z 0–9 - . _ ~) percent-encoded, so a credential can never end the query
+    /// parameter, the path segment or the URL it stands in.
+    public static func percentEncoded(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(Character(Unicode.Scalar(byte)))
+            default:
+                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0x0F, radix: 16, uppercase: true)
+            }
+        }
+        return out
     }
 
     /// Checks `host[:port]` (host may be an IPv6 literal in brackets).

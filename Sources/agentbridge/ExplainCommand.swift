@@ -8,7 +8,8 @@ import Platform
 /// that list is the binding's or its server's default, run behaviour, timeout and where it comes
 /// from, the headers that would be sent (the server's own and the binding's
 /// overrides, credential values redacted, with each credential's kind and rotation date), a stdio
-/// server's environment values taken from credentials, and the upstream server it goes to.
+/// server's environment values taken from credentials, and the upstream server it goes to (an
+/// http server's URL as written, with the credentials it references).
 enum ExplainCommand {
     static let command = Command(
         name: "explain",
@@ -83,12 +84,18 @@ enum ExplainCommand {
             case .http(let endpoint)?: target = (endpoint.isLegacySSE ? "sse: " : "http: ") + endpoint.url
             case nil: target = "(server not found)"
             }
+            // An http server's URL credentials (its path or query references them).
+            var urlSources: [String] = []
+            if case .http(let endpoint)? = upstream?.spec.transport, !endpoint.urlTemplate.credentialNames.isEmpty {
+                urlSources = Self.sources(of: endpoint.urlTemplate.parts, vault: vault, caller: context.caller)
+            }
             let list = route.allowListSource
             let allowance = route.matchingPattern.map { "allowed by \(list.field) entry \"\($0.text)\"\(list.note)" }
                 ?? "NOT allowed: no \(list.field) entry matches\(list.note) (default deny); the tool is invisible and uncallable"
             lines += [
                 "tool: \(route.upstreamTool) on server \(binding.server), exposed as \(route.exposedName)",
                 "binding: bindings[\(index)] → \(binding.server) (\(target))",
+            ] + (urlSources.isEmpty ? [] : ["url credentials: " + urlSources.joined(separator: ", ")]) + [
                 "allow-list: \(allowance)",
                 "run behaviour: \(route.runBehavior.value.rawValue) (\(route.runBehavior.source))",
                 "timeout: \(route.timeoutSeconds.value) s (\(route.timeoutSeconds.source))",
@@ -105,6 +112,7 @@ enum ExplainCommand {
                 "run_behavior": .string(route.runBehavior.value.rawValue), "timeout_s": .int(Int64(route.timeoutSeconds.value)),
                 "timeout_source": .string(route.timeoutSeconds.source),
                 "headers": .array(headerDocs), "environment": .array(environmentDocs), "upstream": .string(target),
+                "url_sources": .array(urlSources.map(JSONValue.string)),
                 "allowed_prompts": .array(binding.allowedPrompts.map { .string($0.text) }),
                 "allowed_resources": .array(binding.allowedResources.map { .string($0.text) }),
             ])

@@ -48,4 +48,50 @@ struct HTTPUpstreamCredentialTests {
         await registry.stopAll()
         await server.shutdown(gracePeriod: .milliseconds(100))
     }
+
+    /// A service that takes its key in the query: the URL references the credential, which is
+    /// percent-encoded where it stands, rotated like a header's, and kept out of errors in both
+    /// spellings; what is stored and shown is the reference.
+    @Test func aURLCredentialIsPercentEncodedRotatedAndRedacted() async throws {
+        let script = ScriptedLegacyHTTPServer()
+        let server = HTTPServer(handler: { script.handle($0) })
+        let address = try server.start()[0]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("url-key-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try PlatformSchema.open(path: path)
+        let vault = try CredentialStore(database: database, masterKey: [UInt8](repeating: 3, count: 32))
+        let admin = Caller.local(.cli)
+        _ = try vault.set(caller: admin, name: "key", secret: "first key&x=/é")
+        let url = "http://\(address)/mcp?key=${credential:key}&v=1"
+        let spec = try UpstreamServerSpec.parse(["transport": "http", "url": .string(url)])
+        #expect(spec.json["url"] == .string(url))
+        let upstreamServer = try UpstreamServerStore(database: database).create(caller: admin, id: "remote", spec: spec)
+        let binding = try BindingSpec.parse(["server": "remote", "allowed_tools": ["*"]])
+        let registry = UpstreamRegistry(vault: vault, environment: [:])
+        let upstream = try registry.upstream(for: upstreamServer, binding: binding, agentID: "a")
+
+        func call(_ text: String) async throws -> String? {
+            try await upstream.callTool("echo", arguments: ["text": .string(text)], timeout: .seconds(60), progress: nil, input: nil, callerCapabilities: [:]).text
+        }
+        #expect(try await call("one") == "one")
+        _ = try vault.set(caller: admin, name: "key", secret: "rotated")
+        #expect(try await call("two") == "two")
+        #expect(script.state.withLock { $0.targets } == ["/mcp?key=first%20key%26x%3D%2F%C3%A9&v=1", "/mcp?key=rotated&v=1"])
+        #expect(script.methods.filter { $0 == "initialize" }.count == 2, "a new connection for the new credential: \(script.methods)")
+
+        // A connection that fails names no spelling of the key. (Our HTTP client's errors never
+        // carry the request target; the upstream redacts the key from connection errors anyway,
+        // for URLSession's, whose texts are Foundation's.)
+        _ = try vault.set(caller: admin, name: "key", secret: "third key")
+        script.state.withLock { $0.broken = true }
+        do {
+            _ = try await call("three")
+            Issue.record("a call succeeded against a broken server")
+        } catch {
+            let text = "\(error)"
+            #expect(!text.contains("third") && !text.contains("%20key"), "\(text)")
+        }
+        await registry.stopAll()
+        await server.shutdown(gracePeriod: .milliseconds(100))
+    }
 }

@@ -3,7 +3,7 @@ import JSON
 import Synchronization
 
 /// A scripted 2025-06-18 Streamable HTTP server for `HTTPUpstream` tests: sessions `s1`, `s2`, …;
-/// `forget()` ends them all; it records the methods and each call's `Authorization` header.
+/// `forget()` ends them all; it records the methods and each call's `Authorization` header and target.
 final class ScriptedLegacyHTTPServer: Sendable {
     struct State {
         var session = 0
@@ -13,6 +13,8 @@ final class ScriptedLegacyHTTPServer: Sendable {
         var broken = false
         /// The `Authorization` header of each tools/call.
         var authorizations: [String?] = []
+        /// The request target (path and query) of each tools/call.
+        var targets: [String] = []
         /// While set, `initialize` is not answered (see `handleHeld`).
         var holdInitialize = false
         /// `initialize` requests that reached `handleHeld`, held or not.
@@ -51,7 +53,10 @@ final class ScriptedLegacyHTTPServer: Sendable {
         let session = request.headers.only("mcp-session-id")
         let known = state.withLock { s -> Bool in
             s.methods.append(method)
-            if method == "tools/call" { s.authorizations.append(request.headers.only("authorization")) }
+            if method == "tools/call" {
+                s.authorizations.append(request.headers.only("authorization"))
+                s.targets.append(request.target)
+            }
             return session.map { s.live.contains($0) } ?? false
         }
         var headers = HTTPHeaders()

@@ -149,7 +149,7 @@ struct PlatformCLITests {
         #expect(stored.status == 0, "\(stored.output)")
         let manifest = try write("servers.json", #"""
             {"upstream_servers": {
-               "remote": {"transport": "http", "url": "http://127.0.0.1:9/mcp", "headers": {"X-Api-Key": "${credential:apikey}", "X-Team": "blue"}},
+               "remote": {"transport": "http", "url": "http://127.0.0.1:9/mcp?key=${credential:apikey}", "headers": {"X-Api-Key": "${credential:apikey}", "X-Team": "blue"}},
                "local": {"transport": "stdio", "command": "true", "env": {"TOKEN": "t=${credential:apikey}", "PLAIN": "x"}}},
              "agents": {"mixer": {"name": "M", "instructions": "i", "model": "scripted/x", "bindings": [
                {"server": "remote", "allowed_tools": ["search"], "override_headers": {"x-team": "red"}},
@@ -162,6 +162,8 @@ struct PlatformCLITests {
         #expect(remote.status == 0, "\(remote.output)")
         #expect(remote.output.contains("  X-Api-Key: «apikey: redacted»  (server headers)  ← credential \"apikey\" (api_key"), "\(remote.output)")
         #expect(remote.output.contains("  x-team: red  (binding override_headers)"), "\(remote.output)")
+        // A URL that references a credential is shown as written, with where the value comes from.
+        #expect(remote.output.contains("(http: http://127.0.0.1:9/mcp?key=${credential:apikey})\nurl credentials: credential \"apikey\" (api_key"), "\(remote.output)")
         #expect(!remote.output.contains("blue"), "the server's X-Team is replaced by the override: \(remote.output)")
         let local = await cli(["explain", "--agent", "mixer", "--tool", "local__run"])
         #expect(local.output.contains("environment from credentials:\n  TOKEN=t=«apikey: redacted»  ← credential \"apikey\""), "\(local.output)")

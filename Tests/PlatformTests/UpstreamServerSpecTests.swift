@@ -230,6 +230,37 @@ struct UpstreamServerSpecTests {
         #expect(spec.transport == .http(HTTPEndpoint(url: url)))
     }
 
+    @Test("a url may reference credentials in its path and query, never in its scheme or host")
+    func urlCredentials() throws {
+        let spec = try parse(#"{"transport": "http", "url": "https://api.example.com/${credential:path-key}/mcp?key=${credential:api_key}&v=1", "headers": {"X-A": "${credential:api_key}", "X-B": "${credential:other}"}}"#)
+        guard case .http(let endpoint) = spec.transport else {
+            Issue.record("not http: \(spec.transport)")
+            return
+        }
+        // Kept as written (what is stored and shown), the references listed with the headers'.
+        #expect(endpoint.url == "https://api.example.com/${credential:path-key}/mcp?key=${credential:api_key}&v=1")
+        #expect(endpoint.urlTemplate.credentialNames == ["path-key", "api_key"])
+        #expect(spec.credentialNames == ["path-key", "api_key", "other"])
+        #expect(try UpstreamServerSpec.parse(spec.json) == spec)
+        for (url, reason) in [
+            ("https://${credential:host}/mcp", "may reference credentials only in its path or query (after the host)"),
+            ("https://api.example.com:${credential:port}/mcp", "may reference credentials only in its path or query (after the host)"),
+            ("${credential:all}", "may reference credentials only in its path or query (after the host)"),
+            ("https://api.example.com/mcp?key=${credential:k", "unterminated ${…} reference"),
+            ("https://api.example.com/mcp?key=${secret:k}", "references must look like ${credential:NAME} with NAME of A–Z a–z 0–9 _ - (got ${secret:k})"),
+            ("https://api.example.com/mcp?key=${credential:k}#frag", "must not contain a fragment (#…)"),
+        ] {
+            #expect(try issues(#"{"transport": "http", "url": "\#(url)"}"#) == ["$.url: \(reason)"], "\(url)")
+        }
+    }
+
+    @Test("a credential is percent-encoded where it stands in a url")
+    func urlPercentEncoding() {
+        #expect(UpstreamURL.percentEncoded("AZaz09-._~") == "AZaz09-._~")
+        #expect(UpstreamURL.percentEncoded("a b&c=d/e?f#g%h+é") == "a%20b%26c%3Dd%2Fe%3Ff%23g%25h%2B%C3%A9")
+        #expect(UpstreamURL.percentEncoded("") == "")
+    }
+
     @Test("url must be a string")
     func urlType() throws {
         #expect(try issues(#"{"transport": "http", "url": ["http://h"]}"#) == ["$.url: must be a string (got array)"])
