@@ -10,15 +10,33 @@ import Testing
 /// what the next call sends (the connection is made again with it).
 @Suite("HTTP upstream: credentials at call time")
 struct HTTPUpstreamCredentialTests {
-    @Test func aRotatedCredentialIsSentFromTheNextCallOn() async throws {
+    /// The scripted upstream on a local port, and a platform database with a vault.
+    struct Fixture {
         let script = ScriptedLegacyHTTPServer()
-        let server = HTTPServer(handler: { script.handle($0) })
-        let address = try server.start()[0]
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rotate-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let database = try PlatformSchema.open(path: path)
-        let vault = try CredentialStore(database: database, masterKey: [UInt8](repeating: 3, count: 32))
+        let server: HTTPServer
+        let address: String
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("credentials-\(UUID().uuidString).sqlite").path
+        let database: Database
+        let vault: CredentialStore
         let admin = Caller.local(.cli)
+
+        init() throws {
+            let script = self.script
+            server = HTTPServer(handler: { script.handle($0) })
+            address = "\(try server.start()[0])"
+            database = try PlatformSchema.open(path: path)
+            vault = try CredentialStore(database: database, masterKey: [UInt8](repeating: 3, count: 32))
+        }
+
+        func close() async {
+            await server.shutdown(gracePeriod: .milliseconds(100))
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+
+    @Test func aRotatedCredentialIsSentFromTheNextCallOn() async throws {
+        let fixture = try Fixture()
+        let (script, address, database, vault, admin) = (fixture.script, fixture.address, fixture.database, fixture.vault, fixture.admin)
         _ = try vault.set(caller: admin, name: "token", secret: "first-secret")
         let upstreamServer = try UpstreamServerStore(database: database).create(
             caller: admin, id: "remote", spec: try UpstreamServerSpec.parse(["transport": "http", "url": .string("http://\(address)/mcp")]))
@@ -46,21 +64,15 @@ struct HTTPUpstreamCredentialTests {
         }
         #expect(script.state.withLock { $0.authorizations }.count == 3)
         await registry.stopAll()
-        await server.shutdown(gracePeriod: .milliseconds(100))
+        await fixture.close()
     }
 
     /// A service that takes its key in the query: the URL references the credential, which is
     /// percent-encoded where it stands, rotated like a header's, and kept out of errors in both
     /// spellings; what is stored and shown is the reference.
     @Test func aURLCredentialIsPercentEncodedRotatedAndRedacted() async throws {
-        let script = ScriptedLegacyHTTPServer()
-        let server = HTTPServer(handler: { script.handle($0) })
-        let address = try server.start()[0]
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("url-key-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let database = try PlatformSchema.open(path: path)
-        let vault = try CredentialStore(database: database, masterKey: [UInt8](repeating: 3, count: 32))
-        let admin = Caller.local(.cli)
+        let fixture = try Fixture()
+        let (script, address, database, vault, admin) = (fixture.script, fixture.address, fixture.database, fixture.vault, fixture.admin)
         _ = try vault.set(caller: admin, name: "key", secret: "first key&x=/é")
         let url = "http://\(address)/mcp?key=${credential:key}&v=1"
         let spec = try UpstreamServerSpec.parse(["transport": "http", "url": .string(url)])
@@ -92,6 +104,6 @@ struct HTTPUpstreamCredentialTests {
             #expect(!text.contains("third") && !text.contains("%20key"), "\(text)")
         }
         await registry.stopAll()
-        await server.shutdown(gracePeriod: .milliseconds(100))
+        await fixture.close()
     }
 }
