@@ -9,6 +9,7 @@
 // match an allow-list entry (e.g. `test://template/*`).
 
 import JSON
+import JSONRPC
 import MCP
 import MCPClient
 import MCPServer
@@ -29,9 +30,23 @@ extension AgentCatalogProvider {
         let limit = Duration.seconds(binding.timeoutSeconds)
         // Nothing forwards an upstream's questions about a prompt or a resource to our caller:
         // a 2026 upstream is told it may ask none (see `Upstream.callTool`).
-        return connection.secrets.redact(try await connection.withClient(timeout: limit) { client in
-            try await client.getPrompt(original, arguments: arguments, timeout: limit, capabilities: [:])
-        })
+        do {
+            return connection.secrets.redact(try await connection.withClient(timeout: limit) { client in
+                try await client.getPrompt(original, arguments: arguments, timeout: limit, capabilities: [:])
+            })
+        } catch {
+            throw Self.redacted(error, secrets: connection.secrets)
+        }
+    }
+
+    /// An upstream failure as the caller sees it: its text is the upstream's (or names its URL),
+    /// so the credentials given to that upstream are redacted from it.
+    static func redacted(_ error: any Error, secrets: UpstreamSecrets) -> any Error {
+        if error is CancellationError { return error }
+        if let rpc = error as? JSONRPCError {
+            return JSONRPCError(rpc.code, secrets.redact(rpc.message), data: rpc.data.map { secrets.redact($0) })
+        }
+        return JSONRPCError.internalError("Internal error: " + secrets.redact("\(error)"))
     }
 
     public func listResources(_ context: RequestContext) async throws -> CatalogListing {
@@ -62,10 +77,10 @@ extension AgentCatalogProvider {
             result = connection.secrets.redact(try await connection.withClient(timeout: limit) { client in
                 try await client.readResource(original, timeout: limit, capabilities: [:])
             })
-        } catch let error as MCPClientError {
+        } catch {
             // The upstream does not have it: answer as for any unknown URI, in the caller's era.
-            if case .server(let code, _, _) = error, code == -32002 || code == -32602 { return nil }
-            throw error
+            if case .server(let code, _, _)? = error as? MCPClientError, code == -32002 || code == -32602 { return nil }
+            throw Self.redacted(error, secrets: connection.secrets)
         }
         // Contents name the upstream's URIs; the client must see the ones it can read back.
         guard case .object(var object) = result, let contents = object["contents"]?.arrayValue else { return result }

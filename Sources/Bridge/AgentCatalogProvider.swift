@@ -303,19 +303,39 @@ public final class AgentCatalogProvider: CatalogProvider {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            if refusesMissingCapability, let refusal = Self.missingCapability(route.exposedName, error, secrets: secrets) { throw refusal }
+            if refusesMissingCapability, let connection = try? connection(for: route.binding), connection.era == .modern,
+               let refusal = Self.missingCapability(route.exposedName, error, callerCapabilities: callerCapabilities, secrets: secrets) {
+                throw refusal
+            }
             return Self.failedCall(route.exposedName, error, secrets: secrets)
         }
     }
 
-    /// Our −32021 for a 2026 upstream's −32021: the capabilities it names (`data.requiredCapabilities`)
-    /// and its message, under the tool's exposed name. Nil for any other error. The gateway and
-    /// the relay both answer through here.
-    static func missingCapability(_ exposedName: String, _ error: any Error, secrets: UpstreamSecrets? = nil) -> JSONRPCError? {
+    /// Our −32021 for a 2026 upstream's −32021 (the caller checks the upstream's era: before
+    /// 2026 the code is the server's own): the capabilities it names (`data.requiredCapabilities`)
+    /// and its message, under the tool's exposed name — when declaring them would help, that is
+    /// when the gateway can forward each of them (`MCPClient.inputCapabilities`) and the caller,
+    /// with `callerCapabilities`, has not declared them all. Nil otherwise: the caller gets a
+    /// tool error rather than a refusal that no retry can satisfy. The gateway and the relay
+    /// both answer through here.
+    static func missingCapability(_ exposedName: String, _ error: any Error, callerCapabilities: JSONObject,
+                                  secrets: UpstreamSecrets? = nil) -> JSONRPCError? {
         guard case .server(let code, let message, let data)? = error as? MCPClientError,
-              code == JSONRPCErrorCode.missingRequiredClientCapability.rawValue else { return nil }
-        let required = data?["requiredCapabilities"].map { secrets?.redact($0) ?? $0 } ?? [:]
-        return MCPError.missingCapability(required, "\(exposedName): \(secrets?.redact(message) ?? message)")
+              code == JSONRPCErrorCode.missingRequiredClientCapability.rawValue,
+              case .object(let required)? = data?["requiredCapabilities"], !required.isEmpty,
+              required.allSatisfy({ Self.covers(MCPClient.inputCapabilities, $0.key, $0.value) }),
+              !required.allSatisfy({ Self.covers(callerCapabilities, $0.key, $0.value) }) else { return nil }
+        let shown = secrets?.redact(.object(required)) ?? .object(required)
+        return MCPError.missingCapability(shown, "\(exposedName): \(secrets?.redact(message) ?? message)")
+    }
+
+    /// Whether `capabilities` declares `key` with at least the members `wanted` names (an
+    /// object's keys: `{"elicitation":{"url":{}}}` asks for URL elicitation, not just any).
+    private static func covers(_ capabilities: JSONObject, _ key: String, _ wanted: JSONValue) -> Bool {
+        guard let declared = capabilities[key] else { return false }
+        guard case .object(let members) = wanted else { return true }
+        let offered = declared.objectValue ?? [:]
+        return members.allSatisfy { offered[$0.key] != nil }
     }
 
     /// The tool result that reports a failed upstream call to the model (the gateway and the

@@ -69,6 +69,9 @@ public final class HTTPUpstream: Upstream {
     /// Reopens the 2026 listen when it ends while the connection is in use.
     private let listenRenewal = ListenRenewal()
 
+    /// See `Upstream.era`.
+    public var era: MCPEra? { state.withLock { $0.client?.era } }
+
     public func onToolsChanged(_ handler: @escaping @Sendable () -> Void) {
         changeHandlers.withLock { $0.append(handler) }
     }

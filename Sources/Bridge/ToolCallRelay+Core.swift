@@ -611,7 +611,9 @@ extension ToolCallRelay {
             let message = try? JSONParser.parse(buffer: line, limits: limits)
             if let error = message?["error"], let code = error["code"]?.intValue, let text = error["message"]?.stringValue {
                 let failure = MCPClientError.server(code: Int(code), message: text, data: error["data"])
-                if call.version.isModern, let refusal = AgentCatalogProvider.missingCapability(call.exposedName, failure) {
+                // Relayed callers declare no input capabilities (the relay leaves theirs to the engine).
+                if call.version.isModern, call.connection.era == .modern,
+                   let refusal = AgentCatalogProvider.missingCapability(call.exposedName, failure, callerCapabilities: [:]) {
                     refuse(call, refusal)
                 } else {
                     answer(call, AgentCatalogProvider.failedCall(call.exposedName, failure))
@@ -683,6 +685,12 @@ extension ToolCallRelay {
                     result = call.connection.secrets.redact(outcome.json)
                 } catch {
                     if UpstreamConnection.countsAgainstUpstream(error, callerCancelled: false) { call.connection.noteFailure(error, on: call.transport) }
+                    if call.version.isModern, call.connection.era == .modern,
+                       let refusal = AgentCatalogProvider.missingCapability(call.exposedName, error, callerCapabilities: [:], secrets: call.connection.secrets) {
+                        self.refuse(call, refusal)
+                        self.flushToClient()
+                        return
+                    }
                     result = AgentCatalogProvider.failedCall(call.exposedName, error, secrets: call.connection.secrets)
                 }
                 self.answer(call, result)

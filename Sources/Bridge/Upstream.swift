@@ -34,6 +34,8 @@ public protocol Upstream: Sendable {
     func onToolsChanged(_ handler: @escaping @Sendable () -> Void)
     /// The credential values this upstream was given, to be kept out of what it sends back.
     var secrets: UpstreamSecrets { get }
+    /// The era its current connection negotiated; nil while it has none.
+    var era: MCPEra? { get }
 }
 
 extension UpstreamConnection: Upstream {}

@@ -331,6 +331,9 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
+    /// See `Upstream.era`.
+    public var era: MCPEra? { state.withLock { $0.client?.era } }
+
     /// The live client and its pipes, when connected and the breaker is closed.
     public var wire: (client: MCPClient, transport: FDClientTransport)? {
         state.withLock { state in

@@ -206,9 +206,8 @@ public final class UpstreamRegistry: Sendable {
         let resolveURL: @Sendable () throws -> String = {
             try urlTemplate.resolve { name in
                 guard let value = try vault?.secret(workspace: workspace, name: name) else { return nil }
-                let encoded = UpstreamURL.percentEncoded(value)
-                secrets.record([value, encoded])
-                return encoded
+                secrets.record(UpstreamURL.spellings(of: value))
+                return try UpstreamURL.credentialValue(name, value)
             }
         }
         let urlNow = try resolveURL()

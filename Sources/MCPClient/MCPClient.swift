@@ -100,8 +100,11 @@ public final class MCPClient: Sendable {
     public var declaredCapabilities: JSONObject {
         if let configured = configuration.capabilities { return configured }
         guard events.inputProvider != nil else { return [:] }
-        return ["elicitation": ["form": [:]], "sampling": [:], "roots": [:]]
+        return Self.inputCapabilities
     }
+
+    /// What a client with an input provider can answer: form elicitation, sampling and roots.
+    public static let inputCapabilities: JSONObject = ["elicitation": ["form": [:]], "sampling": [:], "roots": [:]]
 
     /// Ends the connection: in-flight requests fail with `.closed`, the transport is closed.
     public func close() {

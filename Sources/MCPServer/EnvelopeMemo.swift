@@ -45,19 +45,25 @@ struct EnvelopeMemo: Sendable {
     private static let tokenKey = "progressToken"
 
     /// True when `meta` has `last`'s keys in `last`'s order and the very same values, the
-    /// progress token's aside: objects and arrays count only when they are the same storage
-    /// (which the parser's member memo makes them), so this never compares trees. False says
-    /// nothing.
+    /// progress token's aside: objects count only when they are the same storage (which the
+    /// parser's member memo makes them) and arrays never, so this never compares trees. False
+    /// says nothing.
     static func differsAtMostInToken(_ meta: JSONObject, _ last: JSONObject) -> Bool {
         guard meta.count == last.count else { return false }
         for i in meta.indices {
             let (key, value) = meta[i], (lastKey, lastValue) = last[i]
             guard key == lastKey else { return false }
             if key == tokenKey { continue }
+            // Strings by their bytes and numbers by their bits: `==` equates canonically
+            // equivalent spellings and -0.0 with 0, which a fresh read would tell apart.
             switch (value, lastValue) {
             case (.object(let a), .object(let b)): guard a.sharesStorage(with: b) else { return false }
-            case (.array, _), (_, .array), (.object, _), (_, .object): return false
-            default: guard value == lastValue else { return false }
+            case (.string(let a), .string(let b)): guard a.utf8.elementsEqual(b.utf8) else { return false }
+            case (.double(let a), .double(let b)): guard a.bitPattern == b.bitPattern else { return false }
+            case (.int(let a), .int(let b)): guard a == b else { return false }
+            case (.bool(let a), .bool(let b)): guard a == b else { return false }
+            case (.null, .null): break
+            default: return false
             }
         }
         return true

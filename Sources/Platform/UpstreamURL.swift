@@ -60,7 +60,7 @@ public enum UpstreamURL {
     /// `value` as it goes into a URL's path or query: every byte but the unreserved ones
     /// (A–Z a–z 0–9 - . _ ~) percent-encoded, so a credential can never end the query
     /// parameter, the path segment or the URL it stands in.
-    public static func percentEncoded(_ value: String) -> String {
+    public static func percentEncoded(_ value: String, uppercase: Bool = true) -> String {
         var out = ""
         for byte in value.utf8 {
             switch byte {
@@ -68,10 +68,31 @@ public enum UpstreamURL {
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.append(Character(Unicode.Scalar(byte)))
             default:
-                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0x0F, radix: 16, uppercase: true)
+                out += "%" + String(byte >> 4, radix: 16, uppercase: uppercase) + String(byte & 0x0F, radix: 16, uppercase: uppercase)
             }
         }
         return out
+    }
+
+    /// Credential `name`'s `value` as it stands in a URL (`percentEncoded`). A value of only dots
+    /// is refused: as a path segment, `.` or `..` would move the request to another path.
+    public static func credentialValue(_ name: String, _ value: String) throws(UnusableCredential) -> String {
+        if !value.isEmpty && value.allSatisfy({ $0 == "." }) { throw UnusableCredential(name: name) }
+        return percentEncoded(value)
+    }
+
+    /// The spellings of a credential value that an upstream may echo from its URL (raw,
+    /// percent-encoded in either case, form-encoded), for redaction.
+    public static func spellings(of value: String) -> [String] {
+        let encoded = percentEncoded(value)
+        return [value, encoded, percentEncoded(value, uppercase: false), encoded.replacingOccurrences(of: "%20", with: "+")]
+    }
+
+    /// A credential whose value cannot stand in a URL; names the credential, never the value.
+    public struct UnusableCredential: Error, Sendable, CustomStringConvertible {
+        public let name: String
+        public init(name: String) { self.name = name }
+        public var description: String { "credential \"\(name)\" cannot stand in a URL: its value is a dot segment (. or ..)" }
     }
 
     /// Checks `host[:port]` (host may be an IPv6 literal in brackets).

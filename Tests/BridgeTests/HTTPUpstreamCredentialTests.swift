@@ -91,6 +91,16 @@ struct HTTPUpstreamCredentialTests {
         #expect(script.state.withLock { $0.targets } == ["/mcp?key=first%20key%26x%3D%2F%C3%A9&v=1", "/mcp?key=rotated&v=1"])
         #expect(script.methods.filter { $0 == "initialize" }.count == 2, "a new connection for the new credential: \(script.methods)")
 
+        // A value that would be a dot segment is refused, naming the credential; nothing is sent.
+        _ = try vault.set(caller: admin, name: "key", secret: "..")
+        do {
+            _ = try await call("dots")
+            Issue.record("a call went out with a dot segment")
+        } catch {
+            #expect("\(error)".contains("credential \"key\" cannot stand in a URL"), "\(error)")
+        }
+        #expect(script.state.withLock { $0.targets }.count == 2)
+
         // A connection that fails names no spelling of the key. (Our HTTP client's errors never
         // carry the request target; the upstream redacts the key from connection errors anyway,
         // for URLSession's, whose texts are Foundation's.)

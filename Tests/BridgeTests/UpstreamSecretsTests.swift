@@ -1,5 +1,6 @@
 @testable import Bridge
 import JSON
+import JSONRPC
 import MCPClient
 import Testing
 
@@ -74,5 +75,39 @@ struct UpstreamSecretsTests {
         let invalid = AgentCatalogProvider.failedCall("ref__x", MCPClientError.server(code: -32602, message: "bad hunter2-token", data: nil),
                                                       secrets: secrets)
         #expect(invalid["content"]?[0]?["text"]?.stringValue == "ref__x: bad [redacted]")
+    }
+
+    /// An upstream's −32021 becomes ours only when declaring what it names would help: the
+    /// gateway can forward every capability it names, and the caller has not declared them all.
+    @Test func anUpstreamsMissingCapabilityIsPassedOnOnlyWhenDeclaringItWouldHelp() {
+        func refusal(_ required: JSONValue?, caller: JSONObject = [:], code: Int = -32021) -> JSONValue? {
+            let data: JSONValue? = required.map { ["requiredCapabilities": $0] }
+            let error = MCPClientError.server(code: code, message: "needs input hunter2-token", data: data)
+            return AgentCatalogProvider.missingCapability("ref__x", error, callerCapabilities: caller, secrets: UpstreamSecrets(["hunter2-token"]))?.json
+        }
+        let form = refusal(["elicitation": ["form": [:]]])
+        #expect(form?["code"] == -32021)
+        #expect(form?["message"] == "ref__x: needs input [redacted]")
+        #expect(form?["data"]?["requiredCapabilities"] == ["elicitation": ["form": [:]]])
+        #expect(refusal(["sampling": [:], "elicitation": [:]], caller: ["elicitation": [:]])?["code"] == -32021, "sampling is still missing")
+        // Nothing the caller could declare that the gateway would pass on, or nothing named.
+        #expect(refusal(["elicitation": ["url": [:]]]) == nil, "URL elicitation is not forwarded")
+        #expect(refusal(["extensions": ["io.example/x": [:]]]) == nil)
+        #expect(refusal([:]) == nil)
+        #expect(refusal("elicitation") == nil)
+        #expect(refusal(nil) == nil)
+        // Already declared: another refusal would only make the caller try again in vain.
+        #expect(refusal(["elicitation": ["form": [:]]], caller: ["elicitation": ["form": [:]]]) == nil)
+        #expect(refusal(["elicitation": [:]], code: -32000) == nil, "another code")
+    }
+
+    /// A prompt or a resource that fails upstream: the error the caller gets is redacted too.
+    @Test func aFailedPromptOrResourceReadIsRedacted() {
+        let secrets = UpstreamSecrets(["hunter2-token"])
+        let server = AgentCatalogProvider.redacted(MCPClientError.server(code: -32000, message: "denied hunter2-token", data: nil), secrets: secrets)
+        #expect("\(server)".contains("denied [redacted]") && !"\(server)".contains("hunter2"), "\(server)")
+        let rpc = AgentCatalogProvider.redacted(JSONRPCError(.invalidParams, "bad hunter2-token", data: ["k": "hunter2-token"]), secrets: secrets) as? JSONRPCError
+        #expect(rpc?.code == .invalidParams && rpc?.message == "bad [redacted]" && rpc?.data == ["k": "[redacted]"])
+        #expect(AgentCatalogProvider.redacted(CancellationError(), secrets: secrets) is CancellationError)
     }
 }

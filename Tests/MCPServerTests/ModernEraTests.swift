@@ -94,6 +94,16 @@ struct ModernEraTests {
         more["x"] = 1
         #expect(!EnvelopeMemo.differsAtMostInToken(more, base))
         #expect(!EnvelopeMemo.differsAtMostInToken(try meta(#"{"v":"2026-07-28","progressToken":1,"c":{"a":1}}"#), base))
+        // Strings are compared by their bytes: a canonically equivalent spelling is another value.
+        var composed = base
+        composed["v"] = "Caf\u{e9}"
+        var decomposed = composed
+        decomposed["v"] = "Cafe\u{301}"
+        #expect(!EnvelopeMemo.differsAtMostInToken(decomposed, composed))
+        var negativeZero = base, zero = base
+        negativeZero["v"] = .double(-0.0)
+        zero["v"] = .double(0.0)
+        #expect(!EnvelopeMemo.differsAtMostInToken(negativeZero, zero))
     }
 
     @Test func anUnsupportedVersionIsRefusedWithTheSupportedList() async {

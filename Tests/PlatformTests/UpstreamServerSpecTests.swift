@@ -255,10 +255,17 @@ struct UpstreamServerSpecTests {
     }
 
     @Test("a credential is percent-encoded where it stands in a url")
-    func urlPercentEncoding() {
+    func urlPercentEncoding() throws {
         #expect(UpstreamURL.percentEncoded("AZaz09-._~") == "AZaz09-._~")
         #expect(UpstreamURL.percentEncoded("a b&c=d/e?f#g%h+é") == "a%20b%26c%3Dd%2Fe%3Ff%23g%25h%2B%C3%A9")
         #expect(UpstreamURL.percentEncoded("") == "")
+        #expect(UpstreamURL.percentEncoded("a/é", uppercase: false) == "a%2f%c3%a9")
+        #expect(UpstreamURL.spellings(of: "a b/c") == ["a b/c", "a%20b%2Fc", "a%20b%2fc", "a+b%2Fc"])
+        // A dot segment would move the request elsewhere; dots within a value are fine.
+        #expect(throws: UpstreamURL.UnusableCredential.self) { try UpstreamURL.credentialValue("k", "..") }
+        #expect(throws: UpstreamURL.UnusableCredential.self) { try UpstreamURL.credentialValue("k", ".") }
+        #expect(try UpstreamURL.credentialValue("k", "a..b") == "a..b")
+        #expect("\(UpstreamURL.UnusableCredential(name: "k"))".contains("\"k\""))
     }
 
     @Test("url must be a string")
