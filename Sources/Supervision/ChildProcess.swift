@@ -125,10 +125,13 @@ public final class ChildProcess: Sendable {
     /// The shutdown sequence: close stdin (a well-behaved stdio server exits on EOF), wait up to
     /// `grace`; SIGTERM the process group, wait up to `grace`; SIGKILL the group; wait for the
     /// reap. When the child exits, whatever is left of its group is SIGKILLed before the reap,
-    /// so no grandchild outlives it (except one that moved itself to another group or session).
+    /// so no grandchild outlives it; descendants that had moved to another group or session
+    /// when shutdown began are SIGKILLed once the child is gone (see `EscapedDescendants`).
     /// Cancellation of the calling task skips the remaining grace periods.
     @discardableResult
     public func terminate(grace: Duration = .seconds(2)) async -> ExitStatus {
+        let escaped = EscapedDescendants.of(pid)
+        defer { escaped.signal(SIGKILL) }
         closeStdin()
         if let status = await waitForExit(timeout: grace) { return status }
         signalGroup(SIGTERM)

@@ -216,6 +216,26 @@ struct UpstreamFaultTests {
         #expect(await eventually { !FileManager.default.fileExists(atPath: "/proc/\(pid)") })
     }
 
+    /// An upstream whose child moved to a session of its own (a daemonizing helper): stopping the
+    /// upstream ends that child too, although the group signals never reach it.
+    @Test func stoppingEndsADescendantThatLeftTheUpstreamsSession() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("escaped-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let script = #"/usr/bin/setsid /bin/sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > "$1"; exec "$0" --tools 3"#
+        let upstream = connection("/bin/sh", ["-c", script, try TestBinaries.referenceServer(), marker])
+        _ = try await upstream.tools(timeout: .seconds(60))
+        let pid = try #require(Int32((try? String(contentsOfFile: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        // Running, and (once setsid ran) leading a session of its own: out of the upstream's group.
+        @Sendable func fields() -> [Substring]? {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+            return stat[stat.index(after: close)...].split(separator: " ")
+        }
+        #expect(await eventually { fields().map { $0[2] == "\(pid)" } ?? false }, "\(String(describing: fields()))")
+        await upstream.stop()
+        // Gone: no entry, or a zombie its new parent has yet to reap.
+        #expect(await eventually { fields().map { $0[0] == "Z" } ?? true }, "the escaped sleep \(pid) survived: \(String(describing: fields()))")
+    }
+
     @Test func progressKeepsALongCallAliveAndSilenceEndsIt() async throws {
         let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "3"])
         _ = try await upstream.tools(timeout: .seconds(60))

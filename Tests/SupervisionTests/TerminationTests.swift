@@ -45,6 +45,17 @@ struct TerminationTests {
         }
     }
 
+    @Test("terminate also ends a descendant that left the child's group and session (setsid)")
+    func escapedDescendant() async throws {
+        // The shell starts `setsid sleep`: a sleep in a session of its own, still the shell's child.
+        let child = try await ChildProcess.spawn(TestSupport.shell("setsid sleep 1000 & echo $!; wait"))
+        let pid = try #require(await TestSupport.readLines(child.stdoutFD, count: 1).compactMap { Int32($0) }.first)
+        #expect(await TestSupport.eventually { TestSupport.stat(pid).map { $0[2] == String(pid) } ?? false }, "sleep \(pid) did not lead a group of its own")
+        #expect(TestSupport.stat(pid)?[1] == String(child.pid))
+        _ = await child.terminate(grace: .milliseconds(200))
+        #expect(await TestSupport.eventually { TestSupport.isGone(pid) }, "the escaped sleep \(pid) survived shutdown")
+    }
+
     @Test("grandchildren die with the child even when it exits by itself")
     func grandchildrenOnExit() async throws {
         let child = try await ChildProcess.spawn(TestSupport.shell("sleep 1000 & echo $!; read line; exit 0"))
