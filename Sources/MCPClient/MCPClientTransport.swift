@@ -121,6 +121,11 @@ public enum MCPTransportEvent: Sendable {
         } catch {
             return [.malformed(MalformedMessage(id: nil, looksLikeRequest: false, reason: "the server sent a frame that is not JSON: \(error.description)"))]
         }
+        return decode(value)
+    }
+
+    /// `decode` of a frame already parsed.
+    public static func decode(_ value: JSONValue) -> [MCPTransportEvent] {
         switch JSONRPCClassifier.classify(value) {
         case .single(let m):
             return [.message(m)]

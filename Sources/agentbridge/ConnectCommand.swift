@@ -91,11 +91,11 @@ enum ConnectCommand {
         await reader.run { event in
             guard case .line(let line, _) = event else { return }
             // Not JSON at all: the parse error a JSON-RPC server gives (the line never leaves).
-            if (try? JSONParser.parse(buffer: line)) == nil {
+            guard let value = try? JSONParser.parse(buffer: line) else {
                 writer.writeLine(JSONRPCMessage.response(JSONRPCResponse(id: nil, error: JSONRPCError(.parseError, "Parse error: the line is not JSON"))).bytes)
                 return
             }
-            for decoded in MCPTransportEvent.decode(line) {
+            for decoded in MCPTransportEvent.decode(value) {
                 switch decoded {
                 case .message(let message):
                     transport.send(outgoing(message, session))
