@@ -142,7 +142,7 @@ public final class RawClient: @unchecked Sendable {
     }
 
     /// Reads one response. `forHead` = the request was HEAD (no body whatever the headers say).
-    public func readResponse(forHead: Bool = false, timeout: Duration = .seconds(10)) async throws -> RawResponse {
+    public func readResponse(forHead: Bool = false, timeout: Duration = .seconds(60)) async throws -> RawResponse {
         try await offload { [self] in try self.readResponseBlocking(forHead: forHead, timeout: timeout) }
     }
 

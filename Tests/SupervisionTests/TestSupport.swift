@@ -10,7 +10,7 @@ import Glibc
 enum TestSupport {
     /// Polls `condition` every 20 ms until it holds or `timeout` passes (a hang guard, not a
     /// performance bound). Returns whether it held.
-    static func eventually(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
+    static func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition() { return true }
@@ -21,7 +21,7 @@ enum TestSupport {
 
     /// Reads `fd` on a dedicated thread until `done(bytesSoFar)` holds, EOF, or `timeout`.
     static func read(
-        _ fd: Int32, timeout: Duration = .seconds(30), until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }
+        _ fd: Int32, timeout: Duration = .seconds(60), until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }
     ) async -> [UInt8] {
         await withCheckedContinuation { continuation in
             let thread = Thread {
@@ -48,7 +48,7 @@ enum TestSupport {
     }
 
     /// Reads lines until `count` complete lines arrived (or EOF / timeout).
-    static func readLines(_ fd: Int32, count: Int, timeout: Duration = .seconds(30)) async -> [String] {
+    static func readLines(_ fd: Int32, count: Int, timeout: Duration = .seconds(60)) async -> [String] {
         let bytes = await read(fd, timeout: timeout) { $0.filter { $0 == 0x0A }.count >= count }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
     }
