@@ -280,8 +280,10 @@ public final class AgentCatalogProvider: CatalogProvider {
                         refusesMissingCapability: Bool = false) async throws -> JSONValue {
         let timeout = Duration.seconds(route.timeoutSeconds.value)
         var secrets: UpstreamSecrets?
+        var upstream: (any Upstream)?
         do {
             let connection = try connection(for: route.binding)
+            upstream = connection
             let redacted = connection.secrets
             secrets = redacted
             // What the upstream reports meanwhile is its text too.
@@ -303,7 +305,7 @@ public final class AgentCatalogProvider: CatalogProvider {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            if refusesMissingCapability, let connection = try? connection(for: route.binding), connection.era == .modern,
+            if refusesMissingCapability, upstream?.era == .modern,
                let refusal = Self.missingCapability(route.exposedName, error, callerCapabilities: callerCapabilities, secrets: secrets) {
                 throw refusal
             }

@@ -634,22 +634,24 @@ extension ToolCallRelay {
         /// Sends `result` (a CallToolResult) to the client, shaped for its version.
         private func answer(_ call: Call, _ result: JSONValue) {
             let shaped = ResultShaper.shape(result: result, method: MCPMethod.toolsCall, version: call.version, cache: .uncached, serverInfo: call.agent.serverInfo)
-            var out: [UInt8] = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
-            out += call.clientID
-            out += #","result":"#.utf8
-            out += JSONWriter.bytes(shaped)
-            out += "}".utf8
-            deliver(call, out)
+            deliver(call, Self.response(to: call, "result", shaped))
         }
 
         /// Answers the call with a JSON-RPC error (what the engine would throw for it).
         private func refuse(_ call: Call, _ error: JSONRPCError) {
+            deliver(call, Self.response(to: call, "error", error.json), status: StatusMapping.status(for: error.code))
+        }
+
+        /// The JSON-RPC response to `call` whose `member` ("result" or "error") is `value`.
+        private static func response(to call: Call, _ member: StaticString, _ value: JSONValue) -> [UInt8] {
             var out: [UInt8] = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
             out += call.clientID
-            out += #","error":"#.utf8
-            out += JSONWriter.bytes(error.json)
+            out += #",""#.utf8
+            out += UnsafeBufferPointer(start: member.utf8Start, count: member.utf8CodeUnitCount)
+            out += #"":"#.utf8
+            out += JSONWriter.bytes(value)
             out += "}".utf8
-            deliver(call, out, status: StatusMapping.status(for: error.code))
+            return out
         }
 
         /// A finished answer (one JSON text): to the call's own reply, or as a line into the

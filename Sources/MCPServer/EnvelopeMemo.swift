@@ -28,7 +28,7 @@ struct EnvelopeMemo: Sendable {
             // to see its upstream's progress) repeats everything else: the parser then hands
             // out the remembered members one by one, and only the token is read anew.
             if case .success(var known) = envelope, Self.differsAtMostInToken(meta, last) {
-                let token = meta[Self.tokenKey]
+                let token = meta[ModernEnvelope.progressTokenKey]
                 if token == nil || RequestID(token!) != nil {
                     known.progressToken = token
                     return .success(known)
@@ -42,8 +42,6 @@ struct EnvelopeMemo: Sendable {
         return read
     }
 
-    private static let tokenKey = "progressToken"
-
     /// True when `meta` has `last`'s keys in `last`'s order and the very same values, the
     /// progress token's aside: objects count only when they are the same storage (which the
     /// parser's member memo makes them) and arrays never, so this never compares trees. False
@@ -53,7 +51,7 @@ struct EnvelopeMemo: Sendable {
         for i in meta.indices {
             let (key, value) = meta[i], (lastKey, lastValue) = last[i]
             guard key == lastKey else { return false }
-            if key == tokenKey { continue }
+            if key == ModernEnvelope.progressTokenKey { continue }
             // Strings by their bytes and numbers by their bits: `==` equates canonically
             // equivalent spellings and -0.0 with 0, which a fresh read would tell apart.
             switch (value, lastValue) {

@@ -9,6 +9,7 @@ public struct ModernEnvelope: Sendable {
     public static let clientInfoKey = "io.modelcontextprotocol/clientInfo"
     public static let logLevelKey = "io.modelcontextprotocol/logLevel"
     public static let subscriptionIDKey = "io.modelcontextprotocol/subscriptionId"
+    public static let progressTokenKey = "progressToken"
 
     public var version: ProtocolVersion
     public var clientCapabilities: JSONObject
@@ -38,7 +39,7 @@ public struct ModernEnvelope: Sendable {
             }
             logLevel = level
         }
-        let token = meta["progressToken"]
+        let token = meta[progressTokenKey]
         if let token, RequestID(token) == nil {
             return .failure(.invalidParams("_meta.progressToken must be a string or an integer"))
         }
