@@ -28,7 +28,9 @@ public final class UpstreamConnection: Sendable {
     public struct Options: Sendable {
         /// How long a tool catalog stays fresh without a change notification.
         public var catalogTTL: Duration = .seconds(300)
-        /// How long negotiation (discover / initialize) may take at start.
+        /// How long a start may take: negotiation (discover / initialize) and the first tool
+        /// listing each get this long, and a call that finds the child starting waits this long
+        /// for it (or its own timeout, when longer). The server's `startup_timeout_s`.
         public var connectTimeout: Duration = .seconds(20)
         /// Consecutive failed calls before the breaker opens, and how long it stays open.
         public var breakerThreshold: Int = 5
@@ -281,13 +283,17 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
-    /// The connected client and its transport's identity (for `noteLost`).
+    /// The connected client and its transport's identity (for `noteLost`). A child still
+    /// starting is waited for as long as a start may take (`connectTimeout`), or `timeout` when
+    /// that is longer: a call's timeout is the tool's time, and a cold interpreter on a busy
+    /// machine can take longer than a short one to answer its first request.
     private func live(timeout: Duration) async throws -> (client: MCPClient, transport: ObjectIdentifier?) {
         // The common case: connected. (Starting the supervisor posts to its mailbox, which is
         // far too much work to repeat on every call.)
         if let live = current { return live }
         let started = ContinuousClock.now
-        let deadline = started + timeout
+        let waited = max(timeout, options.connectTimeout)
+        let deadline = started + waited
         supervisor.start()
         while true {
             if let live = current { return live }
@@ -297,7 +303,7 @@ public final class UpstreamConnection: Sendable {
                 throw UpstreamError.unavailable(server: key.serverID, reason: reason)
             }
             if ContinuousClock.now >= deadline {
-                throw UpstreamError.unavailable(server: key.serverID, reason: "not ready after \(timeout) (\(supervisor.health))")
+                throw UpstreamError.unavailable(server: key.serverID, reason: "not ready after \(waited) (\(supervisor.health))")
             }
             try await Task.sleep(for: .milliseconds(10))
         }

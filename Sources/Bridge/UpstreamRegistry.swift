@@ -84,6 +84,7 @@ public final class UpstreamRegistry: Sendable {
         let prepare = launch.redactions.isEmpty ? nil : rebuild
         var options = self.options
         options.readiness = readiness.withLock { $0 }
+        options.connectTimeout = .seconds(server.spec.startupTimeoutSeconds)
         let (connection, created) = insert(key) { UpstreamConnection(key: key, launch: launch, options: options, prepare: prepare) }
         if created, let stdio = connection as? UpstreamConnection { stdio.start() }
         return connection

@@ -7,7 +7,7 @@
 import JSON
 
 extension UpstreamServerSpec {
-    static let stdioFields = ["command", "args", "env", "cwd"]
+    static let stdioFields = ["command", "args", "env", "cwd", "startup_timeout_s"]
     static let httpFields = ["url", "headers"]
     static let maxArgs = 256
     static let maxArgLength = 4096
@@ -54,6 +54,7 @@ extension UpstreamServerSpec {
 
         let tools = reader.strings("default_allowed_tools", maxCount: 256, maxLength: 256)?.map(ToolPattern.init) ?? []
         let timeout = reader.integer("timeout_s", range: timeoutRange).map { Int($0) } ?? defaultTimeoutSeconds
+        let startup = reader.integer("startup_timeout_s", range: startupTimeoutRange).map { Int($0) } ?? defaultStartupTimeoutSeconds
         let enabled = reader.bool("enabled") ?? true
         let sharing = reader.choice("sharing", Sharing.allCases.map(\.rawValue)).flatMap(Sharing.init(rawValue:)) ?? .shared
         reader.finish()
@@ -61,7 +62,7 @@ extension UpstreamServerSpec {
         guard issues.all.count == before, let transport else { return nil }
         return UpstreamServerSpec(
             name: name, description: description, transport: transport, defaultAllowedTools: tools,
-            timeoutSeconds: timeout, enabled: enabled, sharing: sharing)
+            timeoutSeconds: timeout, startupTimeoutSeconds: startup, enabled: enabled, sharing: sharing)
     }
 
     private static func rejectFields(_ fields: [String], in reader: SpecReader, reason: String) {

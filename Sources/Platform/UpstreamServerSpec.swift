@@ -37,6 +37,11 @@ public struct UpstreamServerSpec: Sendable, Hashable {
     public static let defaultTimeoutSeconds = 30
     /// Accepted `timeout_s` values.
     public static let timeoutRange: ClosedRange<Int64> = 1...300
+    /// Default `startup_timeout_s` (stdio): a cold interpreter (Python, `npx` fetching a package)
+    /// on a loaded machine takes seconds to answer its first request.
+    public static let defaultStartupTimeoutSeconds = 60
+    /// Accepted `startup_timeout_s` values.
+    public static let startupTimeoutRange: ClosedRange<Int64> = 1...600
 
     /// Optional display name (1–64 characters).
     public var name: String?
@@ -47,18 +52,25 @@ public struct UpstreamServerSpec: Sendable, Hashable {
     public var defaultAllowedTools: [ToolPattern]
     /// Default per-call timeout in seconds (1…300).
     public var timeoutSeconds: Int
+    /// How long a stdio server's (re)start may take, from spawn to negotiated with its tools
+    /// listed (1…600). A call or listing that finds the server starting waits this long for it
+    /// (or its own timeout, when longer) before its own timeout starts: a cold start is not the
+    /// tool's time. Meaningless for http servers, which are already running.
+    public var startupTimeoutSeconds: Int
     public var enabled: Bool
     public var sharing: Sharing
 
     public init(
         name: String? = nil, description: String? = nil, transport: Transport, defaultAllowedTools: [ToolPattern] = [],
-        timeoutSeconds: Int = UpstreamServerSpec.defaultTimeoutSeconds, enabled: Bool = true, sharing: Sharing = .shared
+        timeoutSeconds: Int = UpstreamServerSpec.defaultTimeoutSeconds,
+        startupTimeoutSeconds: Int = UpstreamServerSpec.defaultStartupTimeoutSeconds, enabled: Bool = true, sharing: Sharing = .shared
     ) {
         self.name = name
         self.description = description
         self.transport = transport
         self.defaultAllowedTools = defaultAllowedTools
         self.timeoutSeconds = timeoutSeconds
+        self.startupTimeoutSeconds = startupTimeoutSeconds
         self.enabled = enabled
         self.sharing = sharing
     }
@@ -94,6 +106,7 @@ public struct UpstreamServerSpec: Sendable, Hashable {
         }
         object["default_allowed_tools"] = .array(defaultAllowedTools.map { .string($0.text) })
         object["timeout_s"] = .int(Int64(timeoutSeconds))
+        if case .stdio = transport { object["startup_timeout_s"] = .int(Int64(startupTimeoutSeconds)) }
         object["enabled"] = .bool(enabled)
         object["sharing"] = .string(sharing.rawValue)
         return .object(object)

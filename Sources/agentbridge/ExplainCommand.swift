@@ -89,6 +89,9 @@ enum ExplainCommand {
             if case .http(let endpoint)? = upstream?.spec.transport, !endpoint.urlTemplate.credentialNames.isEmpty {
                 urlSources = Self.sources(of: endpoint.urlTemplate.parts, vault: vault, caller: context.caller)
             }
+            // A stdio server's start budget, which a call to a starting server waits before its timeout.
+            var startup: Int?
+            if case .stdio? = upstream?.spec.transport { startup = upstream?.spec.startupTimeoutSeconds }
             let list = route.allowListSource
             let allowance = route.matchingPattern.map { "allowed by \(list.field) entry \"\($0.text)\"\(list.note)" }
                 ?? "NOT allowed: no \(list.field) entry matches\(list.note) (default deny); the tool is invisible and uncallable"
@@ -99,6 +102,7 @@ enum ExplainCommand {
                 "allow-list: \(allowance)",
                 "run behaviour: \(route.runBehavior.value.rawValue) (\(route.runBehavior.source))",
                 "timeout: \(route.timeoutSeconds.value) s (\(route.timeoutSeconds.source))",
+            ] + (startup.map { ["startup timeout: \($0) s (server \(binding.server)'s startup_timeout_s; a call that finds it starting waits this long)"] } ?? []) + [
                 "headers sent: " + (headerLines.isEmpty ? "none" : ""),
             ] + headerLines + (environmentLines.isEmpty ? [] : ["environment from credentials:"] + environmentLines) + [
                 "prompts this binding exposes: " + Self.patterns(binding.allowedPrompts),
@@ -111,6 +115,7 @@ enum ExplainCommand {
                 "allow_list_source": .string(binding.inheritsAllowedTools ? "server" : "binding"),
                 "run_behavior": .string(route.runBehavior.value.rawValue), "timeout_s": .int(Int64(route.timeoutSeconds.value)),
                 "timeout_source": .string(route.timeoutSeconds.source),
+                "startup_timeout_s": startup.map { .int(Int64($0)) } ?? .null,
                 "headers": .array(headerDocs), "environment": .array(environmentDocs), "upstream": .string(target),
                 "url_sources": .array(urlSources.map(JSONValue.string)),
                 "allowed_prompts": .array(binding.allowedPrompts.map { .string($0.text) }),

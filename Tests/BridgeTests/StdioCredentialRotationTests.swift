@@ -45,13 +45,15 @@ struct StdioCredentialRotationTests {
         _ = try vault.set(caller: admin, name: "token", secret: "first-value")
         let server = try UpstreamServerStore(database: database).create(
             caller: admin, id: "whoami",
-            spec: try UpstreamServerSpec.parse(["transport": "stdio", "command": "python3", "args": [.string(script)], "env": ["TOKEN": "${credential:token}"]]))
+            spec: try UpstreamServerSpec.parse(["transport": "stdio", "command": "python3", "args": [.string(script)], "env": ["TOKEN": "${credential:token}"], "startup_timeout_s": 45]))
         let binding = try BindingSpec.parse(["server": "whoami", "allowed_tools": ["*"]])
         var options = UpstreamConnection.Options()
         options.connectTimeout = .seconds(60)  // bounds a hang only (a starved test process)
         options.restartPolicy = RestartPolicy(initialDelay: .milliseconds(10), maxDelay: .milliseconds(50))
         let registry = UpstreamRegistry(vault: vault, environment: ProcessInfo.processInfo.environment, options: options)
         let upstream = try #require(try registry.upstream(for: server, binding: binding, agentID: "a") as? UpstreamConnection)
+
+        #expect(upstream.options.connectTimeout == .seconds(45), "the server's startup_timeout_s is its start budget, whatever the registry's default")
 
         func whoami() async throws -> String? {
             try await upstream.callTool("whoami", arguments: [:], timeout: .seconds(60)).text

@@ -180,6 +180,29 @@ struct UpstreamFaultTests {
         if let pid { #expect(await eventually { !alive(pid) }) }
     }
 
+    /// A server that takes longer to start than a call's timeout (here a 2 s sleep before it
+    /// answers anything, against a 1 s call) is waited for within the start budget, and the
+    /// call then gets its own timeout; past the start budget the call fails, saying so.
+    @Test func aSlowStartIsWaitedForWithinTheStartBudgetNotTheCallsTimeout() async throws {
+        let reference = try TestBinaries.referenceServer()
+        let slow = connection("/bin/sh", ["-c", "sleep 2; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(60)))
+        let started = ContinuousClock.now
+        let tools = try await slow.tools(timeout: .seconds(1))
+        #expect(tools.map(\.name).contains("echo"))
+        #expect(ContinuousClock.now - started >= .seconds(2), "the listing waited for the start")
+        #expect(try await slow.callTool("echo", arguments: ["text": "warm"], timeout: .seconds(1)).text == "warm")
+        await slow.stop()
+
+        let tooSlow = connection("/bin/sh", ["-c", "sleep 30; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(1)))
+        do {
+            _ = try await tooSlow.callTool("echo", arguments: ["text": "cold"], timeout: .seconds(1))
+            Issue.record("a call to a server that never finished starting got a result")
+        } catch {
+            #expect("\(error)".contains("unavailable"), "\(error)")
+        }
+        await tooSlow.stop()
+    }
+
     @Test func anUpstreamWritingGarbageNeverComesUpAndCallsFailCleanly() async throws {
         let upstream = connection("/bin/sh", ["-c", "while :; do echo 'this is not json'; sleep 0.05; done"], options: Self.options(connect: .seconds(2)))
         do {

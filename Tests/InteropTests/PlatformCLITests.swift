@@ -150,7 +150,7 @@ struct PlatformCLITests {
         let manifest = try write("servers.json", #"""
             {"upstream_servers": {
                "remote": {"transport": "http", "url": "http://127.0.0.1:9/mcp?key=${credential:apikey}", "headers": {"X-Api-Key": "${credential:apikey}", "X-Team": "blue"}},
-               "local": {"transport": "stdio", "command": "true", "env": {"TOKEN": "t=${credential:apikey}", "PLAIN": "x"}}},
+               "local": {"transport": "stdio", "command": "true", "env": {"TOKEN": "t=${credential:apikey}", "PLAIN": "x"}, "startup_timeout_s": 90}},
              "agents": {"mixer": {"name": "M", "instructions": "i", "model": "scripted/x", "bindings": [
                {"server": "remote", "allowed_tools": ["search"], "override_headers": {"x-team": "red"}},
                {"server": "local", "allowed_tools": ["run"]}]}}}
@@ -168,6 +168,8 @@ struct PlatformCLITests {
         let local = await cli(["explain", "--agent", "mixer", "--tool", "local__run"])
         #expect(local.output.contains("environment from credentials:\n  TOKEN=t=«apikey: redacted»  ← credential \"apikey\""), "\(local.output)")
         #expect(!local.output.contains("PLAIN"), "only values from credentials are listed")
+        #expect(local.output.contains("startup timeout: 90 s (server local's startup_timeout_s"), "\(local.output)")
+        #expect(!remote.output.contains("startup timeout"), "an http server has no start budget: \(remote.output)")
         let json = try json(await cli(["--json", "explain", "--agent", "mixer", "--tool", "remote__search"])) as? [String: Any]
         let headers = ((json?["routes"] as? [[String: Any]])?.first?["headers"] as? [[String: Any]]) ?? []
         #expect(headers.compactMap { $0["origin"] as? String } == ["server headers", "binding override_headers"], "\(headers)")

@@ -35,8 +35,25 @@ struct UpstreamServerSpecTests {
         #expect(spec.sharing == .shared)
         #expect(spec.credentialNames.isEmpty)
         #expect(JSONWriter.string(spec.json) ==
-            #"{"transport":"stdio","command":"npx","default_allowed_tools":[],"timeout_s":30,"enabled":true,"sharing":"shared"}"#)
+            #"{"transport":"stdio","command":"npx","default_allowed_tools":[],"timeout_s":30,"startup_timeout_s":60,"enabled":true,"sharing":"shared"}"#)
         #expect(try UpstreamServerSpec.parse(spec.json) == spec)
+    }
+
+    @Test("startup_timeout_s: a stdio server's start budget, 1…600 seconds, default 60, and no field of an http server")
+    func startupTimeout() throws {
+        let base = #""transport": "stdio", "command": "npx""#
+        #expect(try parse("{\(base)}").startupTimeoutSeconds == 60)
+        #expect(try parse("{\(base), \"startup_timeout_s\": 1}").startupTimeoutSeconds == 1)
+        let long = try parse("{\(base), \"startup_timeout_s\": 600}")
+        #expect(long.startupTimeoutSeconds == 600)
+        #expect(try UpstreamServerSpec.parse(long.json) == long)
+        #expect(JSONWriter.string(long.json).contains(#""startup_timeout_s":600"#))
+        #expect(try issues("{\(base), \"startup_timeout_s\": 0}") == ["$.startup_timeout_s: must be between 1 and 600 (got 0)"])
+        #expect(try issues("{\(base), \"startup_timeout_s\": 601}") == ["$.startup_timeout_s: must be between 1 and 600 (got 601)"])
+        #expect(try issues("{\(base), \"startup_timeout_s\": \"60\"}") == ["$.startup_timeout_s: must be an integer (got string)"])
+        #expect(try issues(#"{"transport": "http", "url": "http://h", "startup_timeout_s": 60}"#) == ["$.startup_timeout_s: only for stdio transport"])
+        let http = try parse(#"{"transport": "http", "url": "http://h"}"#)
+        #expect(!JSONWriter.string(http.json).contains("startup_timeout_s"), "an http server's canonical form has no start budget")
     }
 
     @Test("a full stdio spec parses every field and round-trips through its canonical JSON")
@@ -46,7 +63,7 @@ struct UpstreamServerSpecTests {
              "command": "/usr/local/bin/github-mcp", "args": ["--stdio", "-v", "-v", ""],
              "env": {"GITHUB_TOKEN": "${credential:github}", "MIXED": "a=${credential:one}&b=${credential:github}", "PLAIN": "$HOME/x", "EMPTY": "", "_under": "tab\there"},
              "cwd": "/srv/github", "default_allowed_tools": ["get_*", "list_issues"], "timeout_s": 120,
-             "enabled": false, "sharing": "per_session"}
+             "startup_timeout_s": 90, "enabled": false, "sharing": "per_session"}
             """#
         let spec = try parse(text)
         guard case .stdio(let stdio) = spec.transport else {
