@@ -29,8 +29,9 @@ public final class UpstreamConnection: Sendable {
         /// How long a tool catalog stays fresh without a change notification.
         public var catalogTTL: Duration = .seconds(300)
         /// How long a start may take: negotiation (discover / initialize) and the first tool
-        /// listing each get this long, and a call that finds the child starting waits this long
-        /// for it (or its own timeout, when longer). The server's `startup_timeout_s`.
+        /// listing each get this long, and a call that finds the child not yet past the
+        /// handshake waits this long for it (or its own timeout, when longer). The server's
+        /// `startup_timeout_s`.
         public var connectTimeout: Duration = .seconds(20)
         /// Consecutive failed calls before the breaker opens, and how long it stays open.
         public var breakerThreshold: Int = 5
@@ -67,6 +68,15 @@ public final class UpstreamConnection: Sendable {
         /// straight to `initialize`: learned from a child that spoke only the handshake, or one
         /// that exited on the probe (some legacy servers die on an unknown request).
         var eraPreference = MCPEraPreference.auto
+        /// When the current child answered the handshake. Until it has, it is starting (spawned,
+        /// negotiating, or waiting out a restart's backoff), and a call waits for it as long as a
+        /// start may take; after, the rest of the start (the first listing) gets the call's own
+        /// timeout from that moment, and a child that does not finish it is hung.
+        var answeredHandshake: ContinuousClock.Instant?
+        /// Whether the last start failed before the handshake's answer (it timed out, spoke
+        /// garbage, or exited). Such a server is not waited for beyond a call's own timeout: a
+        /// broken command would otherwise hold every listing for the whole start budget.
+        var lastStartFailed = false
     }
 
     public let key: UpstreamKey
@@ -158,6 +168,7 @@ public final class UpstreamConnection: Sendable {
             throw UpstreamError.startFailed(server: key.serverID, reason: "cannot duplicate the child's pipes (errno \(errno))")
         }
         let transport = FDClientTransport(readFD: readFD, writeFD: writeFD, readiness: options.readiness)
+        state.withLock { $0.answeredHandshake = nil }
         let transportID = ObjectIdentifier(transport)
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
@@ -183,6 +194,10 @@ public final class UpstreamConnection: Sendable {
         do {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: preference) }
             negotiated = true
+            state.withLock { state in
+                state.answeredHandshake = .now
+                state.lastStartFailed = false
+            }
             // The era is cached for this upstream across restarts: a handshake-only server is
             // not probed again; a 2026 one is (the probe is its first request anyway).
             state.withLock { $0.eraPreference = client.era == .legacy ? .legacy : .auto }
@@ -209,6 +224,7 @@ public final class UpstreamConnection: Sendable {
             if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
             client.close()
+            if !negotiated { state.withLock { $0.lastStartFailed = true } }
             if !negotiated && !Self.childDied(error) {
                 // A failure that is not the child dying (a timeout, no common version) says
                 // nothing against probing: keep how this start negotiated — except that a
@@ -253,6 +269,7 @@ public final class UpstreamConnection: Sendable {
             if let transport, state.transport.map(ObjectIdentifier.init) != transport { return (false, nil, nil) }
             defer {
                 state.client = nil
+                state.answeredHandshake = nil
                 state.transport = nil
                 state.subscription = nil
                 state.tools = nil
@@ -283,17 +300,19 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
-    /// The connected client and its transport's identity (for `noteLost`). A child still
-    /// starting is waited for as long as a start may take (`connectTimeout`), or `timeout` when
-    /// that is longer: a call's timeout is the tool's time, and a cold interpreter on a busy
-    /// machine can take longer than a short one to answer its first request.
+    /// The connected client and its transport's identity (for `noteLost`). A child that has not
+    /// answered the handshake yet is waited for as long as a start may take (`connectTimeout`),
+    /// or `timeout` when that is longer: a call's timeout is the tool's time, and a cold
+    /// interpreter on a busy machine can take longer than a short timeout to answer its first
+    /// request. One that answered it and then hangs (its first tool listing, say), or whose
+    /// last start failed, gets `timeout` only.
     private func live(timeout: Duration) async throws -> (client: MCPClient, transport: ObjectIdentifier?) {
         // The common case: connected. (Starting the supervisor posts to its mailbox, which is
         // far too much work to repeat on every call.)
         if let live = current { return live }
         let started = ContinuousClock.now
-        let waited = max(timeout, options.connectTimeout)
-        let deadline = started + waited
+        let deadline = started + timeout
+        let startDeadline = started + max(timeout, options.connectTimeout)
         supervisor.start()
         while true {
             if let live = current { return live }
@@ -302,7 +321,12 @@ public final class UpstreamConnection: Sendable {
             if case .down(let reason, _) = supervisor.health, ContinuousClock.now - started > .milliseconds(500) {
                 throw UpstreamError.unavailable(server: key.serverID, reason: reason)
             }
-            if ContinuousClock.now >= deadline {
+            let now = ContinuousClock.now
+            if now >= deadline, now >= startDeadline || state.withLock({ state in
+                state.lastStartFailed || state.answeredHandshake.map { now >= $0 + timeout } == true
+            }) {
+                let elapsed = (now - started).components
+                let waited = String(format: "%.1f s", Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
                 throw UpstreamError.unavailable(server: key.serverID, reason: "not ready after \(waited) (\(supervisor.health))")
             }
             try await Task.sleep(for: .milliseconds(10))

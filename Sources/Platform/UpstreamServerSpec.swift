@@ -53,9 +53,10 @@ public struct UpstreamServerSpec: Sendable, Hashable {
     /// Default per-call timeout in seconds (1…300).
     public var timeoutSeconds: Int
     /// How long a stdio server's (re)start may take, from spawn to negotiated with its tools
-    /// listed (1…600). A call or listing that finds the server starting waits this long for it
-    /// (or its own timeout, when longer) before its own timeout starts: a cold start is not the
-    /// tool's time. Meaningless for http servers, which are already running.
+    /// listed (1…600). A call or listing that finds the server not yet past its handshake waits
+    /// up to this long for it: a cold start is not the tool's time. (Once the handshake is
+    /// answered, or when the last start failed, a call gets its own timeout only.) Meaningless
+    /// for http servers, which are already running.
     public var startupTimeoutSeconds: Int
     public var enabled: Bool
     public var sharing: Sharing

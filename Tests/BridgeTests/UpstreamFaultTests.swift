@@ -193,6 +193,12 @@ struct UpstreamFaultTests {
         #expect(try await slow.callTool("echo", arguments: ["text": "warm"], timeout: .seconds(1)).text == "warm")
         await slow.stop()
 
+        // The rest of a slow start (a first listing that takes half a second after the
+        // handshake's late answer) is waited for too: the call's timeout runs from the handshake.
+        let slowLister = connection("/usr/bin/env", ["python3", "-c", Self.slowStartSlowList], options: Self.options(connect: .seconds(60)))
+        #expect(try await slowLister.tools(timeout: .seconds(1)).map(\.name) == ["echo"])
+        await slowLister.stop()
+
         let tooSlow = connection("/bin/sh", ["-c", "sleep 30; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(1)))
         do {
             _ = try await tooSlow.callTool("echo", arguments: ["text": "cold"], timeout: .seconds(1))
@@ -201,7 +207,60 @@ struct UpstreamFaultTests {
             #expect("\(error)".contains("unavailable"), "\(error)")
         }
         await tooSlow.stop()
+
+        // Past the handshake, a server that does not answer is hung, not starting: a call gets
+        // its own timeout, not the start budget.
+        let hung = connection("/usr/bin/env", ["python3", "-c", Self.answersOnlyTheHandshake], options: Self.options(connect: .seconds(60)))
+        let asked = ContinuousClock.now
+        do {
+            _ = try await hung.tools(timeout: .seconds(1))
+            Issue.record("a server that never lists listed tools")
+        } catch {
+            #expect("\(error)".contains("unavailable"), "\(error)")
+        }
+        #expect(ContinuousClock.now - asked < .seconds(30), "bounded by the call's 1 s, not the 60 s start budget")
+        await hung.stop()
+
+        // A server whose start failed (it never answered within the budget) is not waited for
+        // again: the next call, during the restart, gets only its own timeout.
+        let silent = connection("/bin/sleep", ["1000"], options: Self.options(connect: .seconds(5)))
+        await #expect(throws: (any Error).self) { _ = try await silent.tools(timeout: .seconds(1)) }
+        let again = ContinuousClock.now
+        await #expect(throws: (any Error).self) { _ = try await silent.tools(timeout: .seconds(1)) }
+        #expect(ContinuousClock.now - again < .seconds(4), "after a failed start, the call's own 1 s, not the 5 s budget")
+        await silent.stop()
     }
+
+    /// Sleeps 1.5 s before reading anything, then answers the handshake at once (refusing the
+    /// 2026 probe) and each `tools/list` after 0.5 s.
+    static let slowStartSlowList = #"""
+    import json, sys, time
+    time.sleep(1.5)
+    for line in sys.stdin:
+        message = json.loads(line)
+        method = message.get("method")
+        if method == "server/discover":
+            reply = {"error": {"code": -32601, "message": "no"}}
+        elif method == "initialize":
+            reply = {"result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "slow", "version": "1"}}}
+        elif method == "tools/list":
+            time.sleep(0.5)
+            reply = {"result": {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}}
+        else:
+            continue
+        print(json.dumps({"jsonrpc": "2.0", "id": message["id"], **reply}), flush=True)
+    """#
+
+    /// Answers `initialize` and nothing else.
+    static let answersOnlyTheHandshake = #"""
+    import json, sys
+    for line in sys.stdin:
+        message = json.loads(line)
+        if message.get("method") == "initialize":
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "hung", "version": "1"}}}), flush=True)
+        elif message.get("method") == "server/discover":
+            print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}}), flush=True)
+    """#
 
     @Test func anUpstreamWritingGarbageNeverComesUpAndCallsFailCleanly() async throws {
         let upstream = connection("/bin/sh", ["-c", "while :; do echo 'this is not json'; sleep 0.05; done"], options: Self.options(connect: .seconds(2)))

@@ -374,13 +374,16 @@ struct HostileClientTests {
     }
 
     @Test func anUpstreamThatNeverListsIsLeftOutWithinItsTimeoutAndTheOthersAreListed() async throws {
-        // Answers the handshake, then never answers anything: a hung server, not a dead one.
+        // Answers the handshake (refusing the 2026 probe as a handshake-era server does), then
+        // never answers anything: a hung server, not a dead one and not one still starting.
         let hung = #"""
         import json, sys
         for line in sys.stdin:
             message = json.loads(line)
             if message.get("method") == "initialize":
                 print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "hung", "version": "1"}}}), flush=True)
+            elif message.get("method") == "server/discover":
+                print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "Method not found"}}), flush=True)
         """#
         let target = try await Target.start { binary, db in
             let directory = URL(fileURLWithPath: db).deletingLastPathComponent()

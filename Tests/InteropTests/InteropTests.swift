@@ -107,7 +107,16 @@ enum Interop {
     /// Runs a subprocess with stdin at /dev/null and stdout+stderr captured to a file. When
     /// `timeout` passes it is killed (through coreutils `timeout`, its whole process group: the
     /// Python client's server children too; then directly, as a last resort) and reported.
+    /// Python client scripts wait for one of `ScriptSlots.shared`'s slots first; their timeout
+    /// starts once they run.
     static func run(_ executable: String, _ arguments: [String], timeout: Double) async -> RunResult {
+        if ScriptSlots.isScript(executable, arguments) {
+            return await ScriptSlots.shared.withSlot { await runNow(executable, arguments, timeout: timeout) }
+        }
+        return await runNow(executable, arguments, timeout: timeout)
+    }
+
+    private static func runNow(_ executable: String, _ arguments: [String], timeout: Double) async -> RunResult {
         let started = Date()
         let logURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("agentbridge-interop-\(UUID().uuidString).log")

@@ -88,7 +88,7 @@ struct UpstreamServerStoreTests {
 
         // Switching transport lists the fields on both sides.
         _ = try f.upstreams.update(caller: admin, id: "gh", spec: try Self.http())
-        #expect(try f.lastAudit()?.string("detail") == #"{"changed":["transport","url","headers","command","env"]}"#)
+        #expect(try f.lastAudit()?.string("detail") == #"{"changed":["transport","url","headers","command","env","startup_timeout_s"]}"#)
         #expect(try f.credentialRefs() == ["server:gh->gh"])
         #expect(try f.auditIntact())
     }
