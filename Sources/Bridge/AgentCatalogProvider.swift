@@ -136,6 +136,19 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// The `_meta` key listing upstreams left out of a tools listing, with the reason.
     public static let unavailableKey = "io.agentbridge/unavailableUpstreams"
 
+    /// Starts the agent's upstreams now (stdio children spawn and list their tools, http ones
+    /// connect and list) instead of at the first listing. A gateway process that exists to serve
+    /// this one agent (`stdio --agent`) overlaps their cold start with its client's handshake,
+    /// so the first `tools/list` rarely waits. Failures are not reported here: the listing that
+    /// meets them reports them, as it would have anyway.
+    public func startUpstreams() {
+        guard let spec = try? agent().spec else { return }
+        for binding in enforced(spec).bindings {
+            guard let connection = try? connection(for: binding) else { continue }
+            Task { _ = try? await connection.tools(timeout: .seconds(binding.timeoutSeconds)) }
+        }
+    }
+
     public func listTools(_ context: RequestContext) async throws -> CatalogListing {
         await governedTools(of: try agent().spec)
     }

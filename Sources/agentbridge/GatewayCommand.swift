@@ -44,6 +44,7 @@ enum GatewayCommand {
             log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
             toolsChanged: { [weak server] in server?.publish(.toolsChanged) })
         server.setCatalogProvider(provider)
+        provider.startUpstreams()
         let lane = relayed ? relayLane(provider: provider, serverInfo: server.info.json, limits: limits.json) : nil
         let shutdown = StdioShutdown { await registry.stopAll() }
         let watch = keyWatch(every: keyCheck, context: context, environment: environment, shutdown: shutdown)

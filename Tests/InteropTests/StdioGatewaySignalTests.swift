@@ -14,56 +14,96 @@ import Glibc
 /// anything left behind.
 @Suite("Gateway: stdio --agent stops its upstreams on SIGTERM")
 struct StdioGatewaySignalTests {
+    /// A running `stdio --agent a` under `subreaper.py` whose one upstream is a shell that leaves
+    /// `sleep <marker>` running and becomes the reference server.
+    struct Gateway {
+        let process: TestProcess
+        let input: Pipe
+        let output: Pipe
+        let stderrURL: URL
+        let marker: String
+        let directory: URL
+
+        static func start() async throws -> Gateway {
+            let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stdio-signal-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let db = dir.appendingPathComponent("agentbridge.sqlite").path
+            let marker = "4242.\(Int.random(in: 100_000...999_999))"
+            let manifest = dir.appendingPathComponent("forker.json").path
+            try #"""
+                {"upstream_servers": {"forker": {"transport": "stdio", "command": "/bin/sh",
+                                                 "args": ["-c", "sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
+                 "agents": {"a": {"name": "A", "instructions": "i", "model": "scripted/x",
+                                  "bindings": [{"server": "forker", "allowed_tools": ["echo"]}]}}}
+                """#.write(toFile: manifest, atomically: true, encoding: .utf8)
+            let applied = await Interop.run(binary, ["--db", db, "apply", manifest], timeout: 60)
+            #expect(applied.status == 0, "\(applied.output)")
+
+            let stderrURL = dir.appendingPathComponent("stderr.log")
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            let stderr = try FileHandle(forWritingTo: stderrURL)
+            defer { try? stderr.close() }
+            let input = Pipe(), output = Pipe()
+            let gateway = TestProcess()
+            gateway.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            gateway.arguments = [Interop.scripts.appendingPathComponent("subreaper.py").path, "--", binary, "--db", db, "stdio", "--agent", "a"]
+            gateway.standardInput = input
+            gateway.standardOutput = output
+            gateway.standardError = stderr
+            try gateway.run()
+            return Gateway(process: gateway, input: input, output: output, stderrURL: stderrURL, marker: marker, directory: dir)
+        }
+
+        var stderrText: String { StdioGatewaySignalTests.text(stderrURL) }
+
+        /// Waits for the gateway to exit (30 s hang guard) and checks that nothing it started
+        /// outlived it.
+        func expectCleanExit() async {
+            let deadline = Date().addingTimeInterval(30)
+            while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            #expect(!process.isRunning, "the gateway did not exit within 30 s")
+            try? input.fileHandleForWriting.close()
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            // 86 and "orphaned: …": something under the gateway outlived it (see subreaper.py).
+            #expect(process.terminationStatus == 0, "\(stderrText)")
+            #expect(!stderrText.contains("orphaned:"), "\(stderrText)")
+            #expect(StdioGatewaySignalTests.processes(matching: "sleep \(marker)").isEmpty, "the upstream's child outlived the gateway")
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalStopsTheUpstreamsProcessGroupBeforeTheGatewayExits(signal: Int32) async throws {
-        let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stdio-signal-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let db = dir.appendingPathComponent("agentbridge.sqlite").path
-        let marker = "4242.\(Int.random(in: 100_000...999_999))"
-        let manifest = dir.appendingPathComponent("forker.json").path
-        try #"""
-            {"upstream_servers": {"forker": {"transport": "stdio", "command": "/bin/sh",
-                                             "args": ["-c", "sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
-             "agents": {"a": {"name": "A", "instructions": "i", "model": "scripted/x",
-                              "bindings": [{"server": "forker", "allowed_tools": ["echo"]}]}}}
-            """#.write(toFile: manifest, atomically: true, encoding: .utf8)
-        let applied = await Interop.run(binary, ["--db", db, "apply", manifest], timeout: 60)
-        #expect(applied.status == 0, "\(applied.output)")
+        let gateway = try await Gateway.start()
+        defer { if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) } }
 
-        let stderrURL = dir.appendingPathComponent("stderr.log")
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let stderr = try FileHandle(forWritingTo: stderrURL)
-        defer { try? stderr.close() }
-        let input = Pipe(), output = Pipe()
-        let gateway = TestProcess()
-        gateway.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        gateway.arguments = [Interop.scripts.appendingPathComponent("subreaper.py").path, "--", binary, "--db", db, "stdio", "--agent", "a"]
-        gateway.standardInput = input
-        gateway.standardOutput = output
-        gateway.standardError = stderr
-        try gateway.run()
-        defer { if gateway.isRunning { kill(gateway.processIdentifier, SIGKILL) } }
-
-        // tools/list starts the upstream; its answer means the shell and its sleep are running.
+        // Its answer means the shell and its sleep are running.
         let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
-        input.fileHandleForWriting.write(Data((list + "\n").utf8))
-        let answer = await Self.firstLine(of: output.fileHandleForReading, timeout: 60)
-        #expect(answer.contains("forker__echo"), "\(answer)\n\(Self.text(stderrURL))")
-        #expect(!Self.processes(matching: "sleep \(marker)").isEmpty, "the upstream's own child runs")
+        gateway.input.fileHandleForWriting.write(Data((list + "\n").utf8))
+        let answer = await Self.firstLine(of: gateway.output.fileHandleForReading, timeout: 60)
+        #expect(answer.contains("forker__echo"), "\(answer)\n\(gateway.stderrText)")
+        #expect(!Self.processes(matching: "sleep \(gateway.marker)").isEmpty, "the upstream's own child runs")
 
-        let agentbridge = try #require(Self.firstChild(of: gateway.processIdentifier), "the gateway under subreaper.py")
+        let agentbridge = try #require(Self.firstChild(of: gateway.process.processIdentifier), "the gateway under subreaper.py")
         kill(agentbridge, signal)
-        let deadline = Date().addingTimeInterval(30)
-        while gateway.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        #expect(!gateway.isRunning, "the gateway did not exit within 30 s of the signal")
-        try? input.fileHandleForWriting.close()
-        gateway.waitUntilExit()
-        // 86 and "orphaned: …": something under the gateway outlived it (see subreaper.py).
-        #expect(gateway.terminationStatus == 0, "\(Self.text(stderrURL))")
-        #expect(!Self.text(stderrURL).contains("orphaned:"), "\(Self.text(stderrURL))")
-        #expect(Self.processes(matching: "sleep \(marker)").isEmpty, "the upstream's child outlived the gateway")
+        await gateway.expectCleanExit()
+    }
+
+    /// `stdio --agent` exists to serve one agent: its upstreams start at launch, so their cold
+    /// start overlaps the client's handshake instead of delaying the first `tools/list`. A client
+    /// that then leaves without asking anything still leaves nothing behind.
+    @Test func theAgentsUpstreamsStartAtLaunchBeforeAnyRequest() async throws {
+        let gateway = try await Gateway.start()
+        defer { if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) } }
+        let deadline = Date().addingTimeInterval(60)
+        while Self.processes(matching: "sleep \(gateway.marker)").isEmpty && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(!Self.processes(matching: "sleep \(gateway.marker)").isEmpty, "no upstream was started before a request: \(gateway.stderrText)")
+        try gateway.input.fileHandleForWriting.close()
+        await gateway.expectCleanExit()
     }
 
     static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
