@@ -136,15 +136,17 @@ public final class AgentCatalogProvider: CatalogProvider {
     /// The `_meta` key listing upstreams left out of a tools listing, with the reason.
     public static let unavailableKey = "io.agentbridge/unavailableUpstreams"
 
-    /// Starts the agent's upstreams now (stdio children spawn and list their tools, http ones
-    /// connect and list) instead of at the first listing. A gateway process that exists to serve
-    /// this one agent (`stdio --agent`) overlaps their cold start with its client's handshake,
-    /// so the first `tools/list` rarely waits. Failures are not reported here: the listing that
-    /// meets them reports them, as it would have anyway.
+    /// Starts the agent's upstreams now instead of at the first listing: stdio children spawn
+    /// (and list their tools as they come up), http ones connect and list. A gateway process that
+    /// exists to serve this one agent (`stdio --agent`) overlaps their cold start with its
+    /// client's handshake, so the first `tools/list` rarely waits. Failures are not reported
+    /// here: the listing that meets them reports them, as it would have anyway.
     public func startUpstreams() {
         guard let spec = try? agent().spec else { return }
         for binding in enforced(spec).bindings {
-            guard let connection = try? connection(for: binding) else { continue }
+            // Getting a stdio connection starts its child; nothing more to do (a task here could
+            // outlive a shutdown and ask a stopped connection to start again).
+            guard let connection = try? connection(for: binding), !(connection is UpstreamConnection) else { continue }
             Task { _ = try? await connection.tools(timeout: .seconds(binding.timeoutSeconds)) }
         }
     }

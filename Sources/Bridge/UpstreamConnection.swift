@@ -28,9 +28,9 @@ public final class UpstreamConnection: Sendable {
     public struct Options: Sendable {
         /// How long a tool catalog stays fresh without a change notification.
         public var catalogTTL: Duration = .seconds(300)
-        /// How long a start may take: negotiation (discover / initialize) and the first tool
-        /// listing each get this long, and a call that finds the child not yet past the
-        /// handshake waits this long for it (or its own timeout, when longer). The server's
+        /// How long each phase of a start may take — negotiation (discover / initialize), the
+        /// first tool listing, the 2026 listen — and how long a call that finds the child not yet
+        /// past the handshake waits for it (or its own timeout, when longer). The server's
         /// `startup_timeout_s`.
         public var connectTimeout: Duration = .seconds(20)
         /// Consecutive failed calls before the breaker opens, and how long it stays open.
@@ -68,15 +68,22 @@ public final class UpstreamConnection: Sendable {
         /// straight to `initialize`: learned from a child that spoke only the handshake, or one
         /// that exited on the probe (some legacy servers die on an unknown request).
         var eraPreference = MCPEraPreference.auto
+        /// The start in progress (or last made), by its transport: only that start writes
+        /// `answeredHandshake` and `lastStartFailed`, so a superseded one finishing late cannot.
+        var startID: ObjectIdentifier?
         /// When the current child answered the handshake. Until it has, it is starting (spawned,
         /// negotiating, or waiting out a restart's backoff), and a call waits for it as long as a
         /// start may take; after, the rest of the start (the first listing) gets the call's own
         /// timeout from that moment, and a child that does not finish it is hung.
         var answeredHandshake: ContinuousClock.Instant?
-        /// Whether the last start failed before the handshake's answer (it timed out, spoke
-        /// garbage, or exited). Such a server is not waited for beyond a call's own timeout: a
+        /// Whether the last start failed (it timed out, spoke garbage, exited, or hung after the
+        /// handshake) — other than a child exiting on the 2026 probe, which the next start meets
+        /// with `initialize`. Such a server is not waited for beyond a call's own timeout: a
         /// broken command would otherwise hold every listing for the whole start budget.
         var lastStartFailed = false
+        /// Set by `stop()`, for good: nothing starts the child again (a call still holding this
+        /// connection would otherwise spawn one the registry no longer knows).
+        var stopped = false
     }
 
     public let key: UpstreamKey
@@ -131,11 +138,23 @@ public final class UpstreamConnection: Sendable {
         box.connection = self
     }
 
-    /// Starts the child (idempotent).
-    public func start() { supervisor.start() }
+    /// Starts the child (idempotent; nothing after `stop()`).
+    public func start() { startUnlessStopped() }
 
-    /// Stops the child with the full shutdown sequence; in-flight calls fail.
+    /// Starts the supervisor unless `stop()` came first; under the state lock, so a start and a
+    /// stop racing end stopped either way. Returns whether it was not stopped.
+    @discardableResult
+    private func startUnlessStopped() -> Bool {
+        state.withLock { state in
+            if !state.stopped { supervisor.start() }
+            return !state.stopped
+        }
+    }
+
+    /// Stops the child with the full shutdown sequence, for good; in-flight calls fail, and
+    /// later ones fail without starting it again.
     public func stop() async {
+        state.withLock { $0.stopped = true }
         detach()
         await supervisor.stop()
     }
@@ -168,8 +187,11 @@ public final class UpstreamConnection: Sendable {
             throw UpstreamError.startFailed(server: key.serverID, reason: "cannot duplicate the child's pipes (errno \(errno))")
         }
         let transport = FDClientTransport(readFD: readFD, writeFD: writeFD, readiness: options.readiness)
-        state.withLock { $0.answeredHandshake = nil }
         let transportID = ObjectIdentifier(transport)
+        state.withLock { state in
+            state.startID = transportID
+            state.answeredHandshake = nil
+        }
         let events = MCPClientEvents(listChanged: { [weak self] kind in
             if kind == .tools { self?.toolsChanged() }
         }, inputProvider: inputRouter.provider, closed: { [weak self] _ in
@@ -195,6 +217,7 @@ public final class UpstreamConnection: Sendable {
             _ = try await withDeadline(options.connectTimeout) { try await client.connect(era: preference) }
             negotiated = true
             state.withLock { state in
+                guard state.startID == transportID else { return }
                 state.answeredHandshake = .now
                 state.lastStartFailed = false
             }
@@ -224,7 +247,14 @@ public final class UpstreamConnection: Sendable {
             if restarted { for handler in changeHandlers.withLock({ $0 }) { handler() } }
         } catch {
             client.close()
-            if !negotiated { state.withLock { $0.lastStartFailed = true } }
+            // A child that exited on the probe is met with `initialize` next: a start expected to
+            // work, and waited for as such.
+            let diedOnProbe = !negotiated && preference == .auto && Self.childDied(error)
+            if !diedOnProbe {
+                state.withLock { state in
+                    if state.startID == transportID { state.lastStartFailed = true }
+                }
+            }
             if !negotiated && !Self.childDied(error) {
                 // A failure that is not the child dying (a timeout, no common version) says
                 // nothing against probing: keep how this start negotiated — except that a
@@ -310,10 +340,10 @@ public final class UpstreamConnection: Sendable {
         // The common case: connected. (Starting the supervisor posts to its mailbox, which is
         // far too much work to repeat on every call.)
         if let live = current { return live }
+        guard startUnlessStopped() else { throw UpstreamError.unavailable(server: key.serverID, reason: "stopped") }
         let started = ContinuousClock.now
         let deadline = started + timeout
         let startDeadline = started + max(timeout, options.connectTimeout)
-        supervisor.start()
         while true {
             if let live = current { return live }
             // `down` right after start() is the initial "not started" state; later it is the

@@ -38,8 +38,9 @@ public struct UpstreamServerSpec: Sendable, Hashable {
     /// Accepted `timeout_s` values.
     public static let timeoutRange: ClosedRange<Int64> = 1...300
     /// Default `startup_timeout_s` (stdio): a cold interpreter (Python, `npx` fetching a package)
-    /// on a loaded machine takes seconds to answer its first request.
-    public static let defaultStartupTimeoutSeconds = 60
+    /// on a loaded machine takes seconds to answer its first request; and a listing that waits
+    /// for it must still answer within the 60 s most clients give a request.
+    public static let defaultStartupTimeoutSeconds = 30
     /// Accepted `startup_timeout_s` values.
     public static let startupTimeoutRange: ClosedRange<Int64> = 1...600
 
@@ -52,11 +53,11 @@ public struct UpstreamServerSpec: Sendable, Hashable {
     public var defaultAllowedTools: [ToolPattern]
     /// Default per-call timeout in seconds (1…300).
     public var timeoutSeconds: Int
-    /// How long a stdio server's (re)start may take, from spawn to negotiated with its tools
-    /// listed (1…600). A call or listing that finds the server not yet past its handshake waits
-    /// up to this long for it: a cold start is not the tool's time. (Once the handshake is
-    /// answered, or when the last start failed, a call gets its own timeout only.) Meaningless
-    /// for http servers, which are already running.
+    /// How long each phase of a stdio server's (re)start may take (negotiation, first listing,
+    /// listen; 1…600), and how long a call or listing that finds the server not yet past its
+    /// handshake waits for it, or its own timeout when that is longer: a cold start is not the
+    /// tool's time. (Once the handshake is answered, or when the last start failed, a call gets
+    /// its own timeout only.) Meaningless for http servers, which are already running.
     public var startupTimeoutSeconds: Int
     public var enabled: Bool
     public var sharing: Sharing

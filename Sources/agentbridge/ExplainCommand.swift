@@ -102,7 +102,7 @@ enum ExplainCommand {
                 "allow-list: \(allowance)",
                 "run behaviour: \(route.runBehavior.value.rawValue) (\(route.runBehavior.source))",
                 "timeout: \(route.timeoutSeconds.value) s (\(route.timeoutSeconds.source))",
-            ] + (startup.map { ["startup timeout: \($0) s (server \(binding.server)'s startup_timeout_s; a call that finds it starting waits this long)"] } ?? []) + [
+            ] + (startup.map { ["startup timeout: \($0) s (server \(binding.server)'s startup_timeout_s; a call that finds it starting waits up to this long, or its timeout when longer)"] } ?? []) + [
                 "headers sent: " + (headerLines.isEmpty ? "none" : ""),
             ] + headerLines + (environmentLines.isEmpty ? [] : ["environment from credentials:"] + environmentLines) + [
                 "prompts this binding exposes: " + Self.patterns(binding.allowedPrompts),

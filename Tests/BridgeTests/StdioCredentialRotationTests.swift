@@ -48,7 +48,6 @@ struct StdioCredentialRotationTests {
             spec: try UpstreamServerSpec.parse(["transport": "stdio", "command": "python3", "args": [.string(script)], "env": ["TOKEN": "${credential:token}"], "startup_timeout_s": 45]))
         let binding = try BindingSpec.parse(["server": "whoami", "allowed_tools": ["*"]])
         var options = UpstreamConnection.Options()
-        options.connectTimeout = .seconds(60)  // bounds a hang only (a starved test process)
         options.restartPolicy = RestartPolicy(initialDelay: .milliseconds(10), maxDelay: .milliseconds(50))
         let registry = UpstreamRegistry(vault: vault, environment: ProcessInfo.processInfo.environment, options: options)
         let upstream = try #require(try registry.upstream(for: server, binding: binding, agentID: "a") as? UpstreamConnection)

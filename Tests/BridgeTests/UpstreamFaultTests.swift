@@ -107,6 +107,23 @@ struct UpstreamFaultTests {
         await upstream.stop()
     }
 
+    /// A slow legacy server that exits on the probe has not failed its start: the restart that
+    /// meets it with `initialize` is waited for within the start budget like the first start,
+    /// though the whole takes longer than the call's timeout (two 2 s sleeps against 1.5 s).
+    @Test func aSlowServerThatExitsOnTheProbeIsWaitedForThroughItsRestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("probe-exit-slow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("server.py").path, log = directory.appendingPathComponent("methods.log").path
+        try Self.exitsOnProbe.write(toFile: script, atomically: false, encoding: .utf8)
+        let upstream = connection("/bin/sh", ["-c", "sleep 2; exec python3 \"$0\" \"$1\"", script, log])
+        let tools = try await upstream.tools(timeout: .milliseconds(1500))
+        #expect(tools.map(\.name) == ["echo"])
+        let methods = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        #expect(methods.prefix(2) == ["server/discover", "initialize"], "\(methods)")
+        await upstream.stop()
+    }
+
     /// A 2026-only server that logs every method it receives and whose very first child exits on
     /// its first message (a crash during the probe); later children answer `server/discover` and
     /// refuse `initialize` with −32022, as modern-only servers do.
@@ -180,32 +197,36 @@ struct UpstreamFaultTests {
         if let pid { #expect(await eventually { !alive(pid) }) }
     }
 
-    /// A server that takes longer to start than a call's timeout (here a 2 s sleep before it
-    /// answers anything, against a 1 s call) is waited for within the start budget, and the
+    /// A server that takes longer to start than a call's timeout (here a 4 s sleep before it
+    /// answers anything, against a 3 s call) is waited for within the start budget, and the
     /// call then gets its own timeout; past the start budget the call fails, saying so.
     @Test func aSlowStartIsWaitedForWithinTheStartBudgetNotTheCallsTimeout() async throws {
         let reference = try TestBinaries.referenceServer()
-        let slow = connection("/bin/sh", ["-c", "sleep 2; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(60)))
+        let slow = connection("/bin/sh", ["-c", "sleep 4; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(60)))
         let started = ContinuousClock.now
-        let tools = try await slow.tools(timeout: .seconds(1))
+        let tools = try await slow.tools(timeout: .seconds(3))
         #expect(tools.map(\.name).contains("echo"))
-        #expect(ContinuousClock.now - started >= .seconds(2), "the listing waited for the start")
-        #expect(try await slow.callTool("echo", arguments: ["text": "warm"], timeout: .seconds(1)).text == "warm")
+        #expect(ContinuousClock.now - started >= .seconds(4), "the listing waited for the start")
+        #expect(try await slow.callTool("echo", arguments: ["text": "warm"], timeout: .seconds(3)).text == "warm")
         await slow.stop()
 
-        // The rest of a slow start (a first listing that takes half a second after the
-        // handshake's late answer) is waited for too: the call's timeout runs from the handshake.
+        // The rest of a slow start (a first listing that takes 1.5 s after the handshake's late
+        // answer, 5.5 s in all) is waited for too: the call's 3 s run from the handshake.
         let slowLister = connection("/usr/bin/env", ["python3", "-c", Self.slowStartSlowList], options: Self.options(connect: .seconds(60)))
-        #expect(try await slowLister.tools(timeout: .seconds(1)).map(\.name) == ["echo"])
+        #expect(try await slowLister.tools(timeout: .seconds(3)).map(\.name) == ["echo"])
         await slowLister.stop()
 
-        let tooSlow = connection("/bin/sh", ["-c", "sleep 30; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(1)))
+        // A start that outlasts its budget (3 s) fails the call waiting for it (1 s) when the
+        // budget ends, not before.
+        let tooSlow = connection("/bin/sh", ["-c", "sleep 30; exec \"$0\" --tools 5", reference], options: Self.options(connect: .seconds(3)))
+        let cold = ContinuousClock.now
         do {
             _ = try await tooSlow.callTool("echo", arguments: ["text": "cold"], timeout: .seconds(1))
             Issue.record("a call to a server that never finished starting got a result")
         } catch {
             #expect("\(error)".contains("unavailable"), "\(error)")
         }
+        #expect(ContinuousClock.now - cold >= .milliseconds(2500), "the call waited for the start budget, not only its own 1 s")
         await tooSlow.stop()
 
         // Past the handshake, a server that does not answer is hung, not starting: a call gets
@@ -231,11 +252,11 @@ struct UpstreamFaultTests {
         await silent.stop()
     }
 
-    /// Sleeps 1.5 s before reading anything, then answers the handshake at once (refusing the
-    /// 2026 probe) and each `tools/list` after 0.5 s.
+    /// Sleeps 4 s before reading anything, then answers the handshake at once (refusing the
+    /// 2026 probe) and each `tools/list` after 1.5 s.
     static let slowStartSlowList = #"""
     import json, sys, time
-    time.sleep(1.5)
+    time.sleep(4)
     for line in sys.stdin:
         message = json.loads(line)
         method = message.get("method")
@@ -244,7 +265,7 @@ struct UpstreamFaultTests {
         elif method == "initialize":
             reply = {"result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "slow", "version": "1"}}}
         elif method == "tools/list":
-            time.sleep(0.5)
+            time.sleep(1.5)
             reply = {"result": {"tools": [{"name": "echo", "inputSchema": {"type": "object"}}]}}
         else:
             continue
@@ -261,6 +282,23 @@ struct UpstreamFaultTests {
         elif message.get("method") == "server/discover":
             print(json.dumps({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}}), flush=True)
     """#
+
+    /// A call that still holds a stopped connection (a session's upstream reaped while idle, a
+    /// gateway shutting down) fails; it never starts a child the registry no longer knows.
+    @Test func aStoppedConnectionNeverStartsItsChildAgain() async throws {
+        let upstream = connection(try TestBinaries.referenceServer(), ["--tools", "5"])
+        #expect(try await upstream.callTool("echo", arguments: ["text": "once"], timeout: .seconds(60)).text == "once")
+        await upstream.stop()
+        do {
+            _ = try await upstream.callTool("echo", arguments: ["text": "twice"], timeout: .seconds(5))
+            Issue.record("a stopped connection answered a call")
+        } catch {
+            #expect("\(error)".contains("stopped"), "\(error)")
+        }
+        upstream.start()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(upstream.childPID == nil, "a child was started after stop()")
+    }
 
     @Test func anUpstreamWritingGarbageNeverComesUpAndCallsFailCleanly() async throws {
         let upstream = connection("/bin/sh", ["-c", "while :; do echo 'this is not json'; sleep 0.05; done"], options: Self.options(connect: .seconds(2)))

@@ -70,14 +70,16 @@ struct StdioGatewaySignalTests {
             #expect(process.terminationStatus == 0, "\(stderrText)")
             #expect(!stderrText.contains("orphaned:"), "\(stderrText)")
             #expect(StdioGatewaySignalTests.processes(matching: "sleep \(marker)").isEmpty, "the upstream's child outlived the gateway")
-            try? FileManager.default.removeItem(at: directory)
         }
     }
 
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalStopsTheUpstreamsProcessGroupBeforeTheGatewayExits(signal: Int32) async throws {
         let gateway = try await Gateway.start()
-        defer { if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) } }
+        defer {
+            if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: gateway.directory)
+        }
 
         // Its answer means the shell and its sleep are running.
         let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
@@ -96,7 +98,10 @@ struct StdioGatewaySignalTests {
     /// that then leaves without asking anything still leaves nothing behind.
     @Test func theAgentsUpstreamsStartAtLaunchBeforeAnyRequest() async throws {
         let gateway = try await Gateway.start()
-        defer { if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) } }
+        defer {
+            if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: gateway.directory)
+        }
         let deadline = Date().addingTimeInterval(60)
         while Self.processes(matching: "sleep \(gateway.marker)").isEmpty && Date() < deadline {
             try? await Task.sleep(for: .milliseconds(20))

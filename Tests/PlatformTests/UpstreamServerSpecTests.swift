@@ -35,14 +35,14 @@ struct UpstreamServerSpecTests {
         #expect(spec.sharing == .shared)
         #expect(spec.credentialNames.isEmpty)
         #expect(JSONWriter.string(spec.json) ==
-            #"{"transport":"stdio","command":"npx","default_allowed_tools":[],"timeout_s":30,"startup_timeout_s":60,"enabled":true,"sharing":"shared"}"#)
+            #"{"transport":"stdio","command":"npx","default_allowed_tools":[],"timeout_s":30,"startup_timeout_s":30,"enabled":true,"sharing":"shared"}"#)
         #expect(try UpstreamServerSpec.parse(spec.json) == spec)
     }
 
-    @Test("startup_timeout_s: a stdio server's start budget, 1…600 seconds, default 60, and no field of an http server")
+    @Test("startup_timeout_s: a stdio server's start budget, 1…600 seconds, default 30, and no field of an http server")
     func startupTimeout() throws {
         let base = #""transport": "stdio", "command": "npx""#
-        #expect(try parse("{\(base)}").startupTimeoutSeconds == 60)
+        #expect(try parse("{\(base)}").startupTimeoutSeconds == 30)
         #expect(try parse("{\(base), \"startup_timeout_s\": 1}").startupTimeoutSeconds == 1)
         let long = try parse("{\(base), \"startup_timeout_s\": 600}")
         #expect(long.startupTimeoutSeconds == 600)
