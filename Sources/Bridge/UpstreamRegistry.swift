@@ -45,9 +45,13 @@ public final class UpstreamRegistry: Sendable {
     ///   - addressPolicy: which networks HTTP upstreams may be on (`.publicOnly` refuses private,
     ///     loopback and link-local addresses: server-side request forgery through an upstream URL).
     ///   - sessionIdle: how long a `per_session` upstream may go without calls before it is stopped.
+    /// `adoptOrphans`: make this process the reaper of its upstreams' orphans (see
+    /// `OrphanAdoption`), which `stopAll` then ends — for the executables that own the process.
+    /// Off in a process that forks other children, such as a test runner.
     public init(vault: CredentialStore?, environment: [String: String], options: UpstreamConnection.Options = .init(),
-                addressPolicy: AddressPolicy = .any, sessionIdle: Duration = .seconds(600)) {
+                addressPolicy: AddressPolicy = .any, sessionIdle: Duration = .seconds(600), adoptOrphans: Bool = false) {
         self.sessionIdle = sessionIdle
+        self.adoptsOrphans = adoptOrphans && OrphanAdoption.enable()
         var configuration = HTTPClient.Configuration()
         configuration.addressPolicy = addressPolicy
         self.http = HTTPClient(configuration: configuration)
@@ -259,7 +263,12 @@ public final class UpstreamRegistry: Sendable {
         return live.map { ($0.key, $0.value.health) }.sorted { ($0.key.scope ?? "") < ($1.key.scope ?? "") }
     }
 
-    /// Stops every connection (shutdown sequence for each child, in parallel).
+    /// Whether this registry's process adopts its upstreams' orphans.
+    let adoptsOrphans: Bool
+
+    /// Stops every connection (shutdown sequence for each child, in parallel), then, when
+    /// adopting, ends the orphans that left their upstreams (an upstream that crashed earlier
+    /// left its escaped descendants to us; stopping the others left theirs).
     public func stopAll() async {
         reaper.withLock { task in
             task?.cancel()
@@ -273,6 +282,7 @@ public final class UpstreamRegistry: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for connection in all { group.addTask { await connection.stop() } }
         }
+        if adoptsOrphans { await OrphanAdoption.end() }
         await http.shutdown()
     }
 }

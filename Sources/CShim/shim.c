@@ -404,6 +404,10 @@ int cshim_reap(int32_t pid, int kill_group, int32_t *kind, int32_t *value) {
     return 1;
 }
 
+int cshim_set_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : -errno;
+}
+
 int cshim_wait_exited(int32_t pid) {
     siginfo_t info;
     for (;;) {

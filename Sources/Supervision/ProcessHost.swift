@@ -67,6 +67,10 @@ final class ProcessHost: @unchecked Sendable {
         case spawn(Request)
         /// A waiter thread saw the child behind this exit watch exit.
         case exited(tag: UInt64)
+        /// Sweep for adopted orphans from now on (see `OrphanAdoption`).
+        case adopt
+        /// Kill and reap every adopted orphan; answers how many were killed.
+        case endAdopted(CheckedContinuation<Int, Never>)
     }
 
     private static let wakeTag: UInt64 = 0
@@ -77,6 +81,8 @@ final class ProcessHost: @unchecked Sendable {
     // Host-thread state
     private var watches: [UInt64: Watch] = [:]
     private var nextTag: UInt64 = 1
+    private var adopting = false
+    private var nextSweep = ContinuousClock.now
 
     private init() {
         cshim_ignore_sigpipe()
@@ -104,6 +110,12 @@ final class ProcessHost: @unchecked Sendable {
         }
     }
 
+    func adoptOrphans() { post(.adopt) }
+
+    func endAdopted() async -> Int {
+        await withCheckedContinuation { post(.endAdopted($0)) }
+    }
+
     private func post(_ message: Message) {
         let wasEmpty = inbox.withLock { queue in
             queue.append(message)
@@ -117,7 +129,13 @@ final class ProcessHost: @unchecked Sendable {
     private func run() -> Never {
         var events = [cshim_epoll_event](repeating: cshim_epoll_event(), count: 64)
         while true {
-            let count = events.withUnsafeMutableBufferPointer { cshim_epoll_wait(epfd, $0.baseAddress, 64, -1) }
+            // While adopting, wake at least every sweep interval to reap orphans that exited.
+            let wait: Int32 = adopting ? Int32(OrphanAdoption.sweepInterval.components.seconds * 1000) : -1
+            let count = events.withUnsafeMutableBufferPointer { cshim_epoll_wait(epfd, $0.baseAddress, 64, wait) }
+            if adopting, ContinuousClock.now >= nextSweep {
+                reapStrangers()
+                nextSweep = .now + OrphanAdoption.sweepInterval
+            }
             if count <= 0 { continue }
             for event in events[0..<Int(count)] {
                 if event.data == Self.wakeTag {
@@ -130,6 +148,8 @@ final class ProcessHost: @unchecked Sendable {
                         switch message {
                         case .spawn(let request): request.done.resume(returning: perform(request))
                         case .exited(let tag): service(tag: tag)
+                        case .adopt: adopting = true
+                        case .endAdopted(let done): done.resume(returning: killStrangers())
                         }
                     }
                 } else {
@@ -137,6 +157,42 @@ final class ProcessHost: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    // MARK: - Adopted orphans (host thread)
+
+    /// Our children that this host did not spawn: with `OrphanAdoption` on, orphans the kernel
+    /// re-parented to us. A child we spawned is known from its exit watch from the moment of
+    /// the spawn (both happen on this thread), so it is never mistaken for one.
+    private func strangers() -> [Int32] {
+        var known = Set<Int32>()
+        for case .exit(let latch, _, _) in watches.values { known.insert(latch.pid) }
+        return OrphanAdoption.children().filter { !known.contains($0) }
+    }
+
+    /// Reaps the strangers that exited; returns those still running.
+    @discardableResult
+    private func reapStrangers() -> [Int32] {
+        strangers().filter { pid in
+            var kind: Int32 = 0, value: Int32 = 0
+            return cshim_reap(pid, 0, &kind, &value) == 0
+        }
+    }
+
+    /// SIGKILLs every running stranger and reaps it, again for those its death orphans, for
+    /// about a second at most. (An unreaped child's pid cannot be reused: the kill reaches it.)
+    private func killStrangers() -> Int {
+        var killed = Set<Int32>()
+        for _ in 0..<50 {
+            let running = reapStrangers()
+            if running.isEmpty { break }
+            for pid in running where !killed.contains(pid) {
+                kill(pid, SIGKILL)
+                killed.insert(pid)
+            }
+            usleep(20_000)
+        }
+        return killed.count
     }
 
     private func perform(_ request: Request) -> Result<Spawned, SpawnError> {

@@ -34,7 +34,8 @@ enum GatewayCommand {
         let agent = try AgentStore(database: context.database).get(caller: caller, id: agentID)
         let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
         let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
-        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment))
+        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment),
+                                       adoptOrphans: true)
         let server = MCPServer(
             info: Implementation(name: "agentbridge", version: version, title: "AgentBridge — agent \(agent.id)"),
             options: .init(pageSize: pageSize, instructions: agent.spec.description))
@@ -76,7 +77,8 @@ enum GatewayCommand {
             keys: APIKeyStore(database: context.database), workspace: context.caller.workspaceID, environment: environment)
         let masterKey = try MasterKey.load(databasePath: context.database.path, environment: environment)
         let vault = try CredentialStore(database: context.database, clock: context.clock, masterKey: masterKey)
-        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment))
+        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment),
+                                       adoptOrphans: true)
         // Runs started here are driven here while the client stays; runs still going when it
         // leaves are interrupted and resumed by `serve` (or `run --resume`).
         var configuration = RuntimeConfiguration()

@@ -62,7 +62,8 @@ enum RunCommand {
         let vault = try CredentialStore(
             database: context.database, clock: context.clock,
             masterKey: try MasterKey.load(databasePath: context.database.path, environment: environment))
-        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment))
+        let registry = UpstreamRegistry(vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment),
+                                       adoptOrphans: true)
         var configuration = RuntimeConfiguration()
         configuration.environment = environment
         configuration.approvalTimeout = .seconds(try args.int("approval-timeout", in: 1...604_800) ?? 3600)

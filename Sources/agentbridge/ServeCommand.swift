@@ -116,7 +116,7 @@ enum ServeCommand {
             database: database, masterKey: try MasterKey.load(databasePath: database.path, environment: environment))
         let registry = UpstreamRegistry(
             vault: vault, environment: environment, addressPolicy: try UpstreamNetworks.policy(args, environment: environment),
-            sessionIdle: try args.seconds("upstream-session-idle", in: 0.05...86400) ?? .seconds(600))
+            sessionIdle: try args.seconds("upstream-session-idle", in: 0.05...86400) ?? .seconds(600), adoptOrphans: true)
         // Agent runs: resume what a previous process left unfinished, and keep adopting runs
         // whose process went away (a CLI run that stopped at an approval).
         var runtimeConfiguration = RuntimeConfiguration()

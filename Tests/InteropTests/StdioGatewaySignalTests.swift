@@ -15,7 +15,8 @@ import Glibc
 @Suite("Gateway: stdio --agent stops its upstreams on SIGTERM")
 struct StdioGatewaySignalTests {
     /// A running `stdio --agent a` under `subreaper.py` whose one upstream is a shell that leaves
-    /// `sleep <marker>` running and becomes the reference server.
+    /// `sleep <marker>` running (in a session of its own with `escaping`) and becomes the
+    /// reference server.
     struct Gateway {
         let process: TestProcess
         let input: Pipe
@@ -24,7 +25,7 @@ struct StdioGatewaySignalTests {
         let marker: String
         let directory: URL
 
-        static func start() async throws -> Gateway {
+        static func start(escaping: Bool = false) async throws -> Gateway {
             let binary = try Interop.binDirectory().appendingPathComponent("agentbridge").path
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stdio-signal-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -33,7 +34,7 @@ struct StdioGatewaySignalTests {
             let manifest = dir.appendingPathComponent("forker.json").path
             try #"""
                 {"upstream_servers": {"forker": {"transport": "stdio", "command": "/bin/sh",
-                                                 "args": ["-c", "sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
+                                                 "args": ["-c", "\#(escaping ? "setsid sleep 1.\(marker.suffix(6)) & setsid " : "")sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
                  "agents": {"a": {"name": "A", "instructions": "i", "model": "scripted/x",
                                   "bindings": [{"server": "forker", "allowed_tools": ["echo"]}]}}}
                 """#.write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -109,6 +110,64 @@ struct StdioGatewaySignalTests {
         #expect(!Self.processes(matching: "sleep \(gateway.marker)").isEmpty, "no upstream was started before a request: \(gateway.stderrText)")
         try gateway.input.fileHandleForWriting.close()
         await gateway.expectCleanExit()
+    }
+
+    /// A descendant that left its upstream's session is orphaned when that upstream crashes; the
+    /// gateway, as the subreaper of its upstreams, adopts it (rather than init, or here
+    /// `subreaper.py`, which would name it) and ends it at shutdown, as it ends the restarted
+    /// upstream's own escaped child. An adopted orphan that exits (a second, 1 s sleep) is
+    /// reaped: no zombie stays under the gateway.
+    @Test func anEscapedDescendantOfACrashedUpstreamEndsWithTheGateway() async throws {
+        let gateway = try await Gateway.start(escaping: true)
+        defer {
+            if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: gateway.directory)
+        }
+        let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
+        gateway.input.fileHandleForWriting.write(Data((list + "\n").utf8))
+        let answer = await Self.firstLine(of: gateway.output.fileHandleForReading, timeout: 60)
+        #expect(answer.contains("forker__echo"), "\(answer)\n\(gateway.stderrText)")
+        let agentbridge = try #require(Self.firstChild(of: gateway.process.processIdentifier), "the gateway under subreaper.py")
+        let sleeper = try #require(Self.processes(matching: "sleep \(gateway.marker)").first, "the upstream's escaped child runs")
+        let upstream = try #require(Self.parent(of: sleeper))
+        #expect(upstream != agentbridge, "the sleep's parent is the upstream")
+
+        kill(upstream, SIGKILL)
+        let deadline = Date().addingTimeInterval(30)
+        while Self.parent(of: sleeper) != agentbridge && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        #expect(Self.parent(of: sleeper) == agentbridge, "the orphan went to \(Self.parent(of: sleeper).map(String.init) ?? "nobody"), not the gateway")
+        // The upstream is restarted (with an escaped child of its own) before the client leaves.
+        while Self.processes(matching: "sleep \(gateway.marker)").count < 2 && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        #expect(Self.processes(matching: "sleep \(gateway.marker)").count == 2, "the restarted upstream's child runs too")
+        // Both short sleeps (the crashed upstream's, adopted, and the new one's, which stays the
+        // upstream's zombie while it lives) have ended by now or soon; the adopted one's zombie
+        // is reaped within the sweep interval (5 s).
+        let reaped = Date().addingTimeInterval(20)
+        while !Self.zombies(of: agentbridge).isEmpty && Date() < reaped { try? await Task.sleep(for: .milliseconds(100)) }
+        try? await Task.sleep(for: .seconds(2))
+        while !Self.zombies(of: agentbridge).isEmpty && Date() < reaped { try? await Task.sleep(for: .milliseconds(100)) }
+        #expect(Self.zombies(of: agentbridge).isEmpty, "zombies under the gateway: \(Self.zombies(of: agentbridge))")
+        try gateway.input.fileHandleForWriting.close()
+        await gateway.expectCleanExit()
+    }
+
+    /// The children of `pid` that exited and were not reaped.
+    static func zombies(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { child in
+            guard let text = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = text.lastIndex(of: ")") else { return false }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && fields[0] == "Z" && Int32(fields[1]) == pid
+        }
+    }
+
+    /// The parent pid in `/proc/<pid>/stat` (nil once the process is gone).
+    static func parent(of pid: Int32) -> Int32? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
     }
 
     static func text(_ url: URL) -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }

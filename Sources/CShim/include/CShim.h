@@ -148,6 +148,10 @@ int cshim_spawn(const char *path, char *const argv[], char *const envp[], const 
 /// is signalled); or -errno (-ECHILD: not our child, or already reaped elsewhere).
 int cshim_reap(int32_t pid, int kill_group, int32_t *kind, int32_t *value);
 
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process
+/// instead of init (prctl is variadic, which Swift cannot call). Returns 0 or -errno.
+int cshim_set_child_subreaper(void);
+
 /// Blocks until `pid` has exited, without reaping it (waitid WEXITED | WNOWAIT, EINTR retried).
 /// The fallback for kernels without pidfd_open. Returns 0 or -errno.
 int cshim_wait_exited(int32_t pid);
