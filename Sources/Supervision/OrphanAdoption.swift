@@ -17,7 +17,9 @@ import Glibc
 /// ProcessHost did not spawn counts as an adopted orphan, is reaped by the sweep and killed by
 /// `end()`. Nothing else in AgentBridge's executables forks.
 public enum OrphanAdoption {
-    /// How often the host thread reaps adopted orphans that exited (zombies until then).
+    /// How often the host thread reaps adopted orphans that exited (zombies until then). An
+    /// orphan that lives on runs until `end()`: a daemon an upstream double-forked ends with
+    /// the gateway, not with that upstream.
     public static let sweepInterval: Duration = .seconds(5)
 
     /// Becomes the subreaper (idempotent). Returns false, changing nothing, when the kernel
@@ -39,17 +41,23 @@ public enum OrphanAdoption {
 
     /// This process's children, from `/proc/self/task/*/children` (every thread's: an orphan
     /// goes to one thread of the reaper), or by scanning `/proc` where that file is missing.
-    static func children() -> [Int32] {
+    /// `thorough` adds the scan anyway: the kernel calls those files reliable only for stopped
+    /// children, and at shutdown, while orphans are being re-parented, one must not be missed.
+    static func children(thorough: Bool = false) -> [Int32] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        var found: [Int32] = []
+        var found = Set<Int32>()
         var readAny = false
         for task in tasks {
             guard let text = try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8) else { continue }
             readAny = true
-            found += text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            for item in text.split(separator: " ") {
+                if let pid = Int32(item.trimmingCharacters(in: .whitespacesAndNewlines)) { found.insert(pid) }
+            }
         }
-        if readAny { return found }
-        let me = getpid()
-        return ProcStat.all().filter { $0.ppid == me }.map(\.pid)
+        if !readAny || thorough {
+            let me = getpid()
+            for stat in ProcStat.all() where stat.ppid == me { found.insert(stat.pid) }
+        }
+        return Array(found)
     }
 }

@@ -129,8 +129,12 @@ final class ProcessHost: @unchecked Sendable {
     private func run() -> Never {
         var events = [cshim_epoll_event](repeating: cshim_epoll_event(), count: 64)
         while true {
-            // While adopting, wake at least every sweep interval to reap orphans that exited.
-            let wait: Int32 = adopting ? Int32(OrphanAdoption.sweepInterval.components.seconds * 1000) : -1
+            // While adopting, wake by the next sweep at the latest to reap orphans that exited.
+            var wait: Int32 = -1
+            if adopting {
+                let left = (nextSweep - .now).components
+                wait = Int32(clamping: max(0, left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000 + 1))
+            }
             let count = events.withUnsafeMutableBufferPointer { cshim_epoll_wait(epfd, $0.baseAddress, 64, wait) }
             if adopting, ContinuousClock.now >= nextSweep {
                 reapStrangers()
@@ -164,35 +168,46 @@ final class ProcessHost: @unchecked Sendable {
     /// Our children that this host did not spawn: with `OrphanAdoption` on, orphans the kernel
     /// re-parented to us. A child we spawned is known from its exit watch from the moment of
     /// the spawn (both happen on this thread), so it is never mistaken for one.
-    private func strangers() -> [Int32] {
+    private func strangers(thorough: Bool = false) -> [Int32] {
         var known = Set<Int32>()
         for case .exit(let latch, _, _) in watches.values { known.insert(latch.pid) }
-        return OrphanAdoption.children().filter { !known.contains($0) }
+        return OrphanAdoption.children(thorough: thorough).filter { !known.contains($0) }
     }
 
     /// Reaps the strangers that exited; returns those still running.
     @discardableResult
-    private func reapStrangers() -> [Int32] {
-        strangers().filter { pid in
+    private func reapStrangers(thorough: Bool = false) -> [Int32] {
+        strangers(thorough: thorough).filter { pid in
             var kind: Int32 = 0, value: Int32 = 0
             return cshim_reap(pid, 0, &kind, &value) == 0
         }
     }
 
-    /// SIGKILLs every running stranger and reaps it, again for those its death orphans, for
-    /// about a second at most. (An unreaped child's pid cannot be reused: the kill reaches it.)
+    /// SIGKILLs every running stranger and reaps it, again for those its death orphans, until
+    /// two reads in a row find none (children are re-parented while we look), for about a
+    /// second at most. (An unreaped child's pid cannot be reused: the kill reaches it.)
     private func killStrangers() -> Int {
-        var killed = Set<Int32>()
+        var killed = 0
+        var signalled = Set<Int32>()
+        var quiet = 0
         for _ in 0..<50 {
-            let running = reapStrangers()
-            if running.isEmpty { break }
-            for pid in running where !killed.contains(pid) {
-                kill(pid, SIGKILL)
-                killed.insert(pid)
+            let running = reapStrangers(thorough: true)
+            // A pid reaped since it was signalled may come back as another orphan.
+            signalled.formIntersection(running)
+            if running.isEmpty {
+                quiet += 1
+                if quiet == 2 { break }
+            } else {
+                quiet = 0
+                for pid in running where !signalled.contains(pid) {
+                    kill(pid, SIGKILL)
+                    signalled.insert(pid)
+                    killed += 1
+                }
             }
             usleep(20_000)
         }
-        return killed.count
+        return killed
     }
 
     private func perform(_ request: Request) -> Result<Spawned, SpawnError> {

@@ -125,9 +125,12 @@ enum ServeCommand {
         runtimeConfiguration.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         let runtime = AgentRuntime(
             database: database, registry: registry, vault: vault, models: StandardModelClientFactory.live(http: HTTPClient()), configuration: runtimeConfiguration)
+        // Everything that can refuse to start is asked before recovery can start upstreams, or
+        // stops them (and any orphans they left) before the error is reported.
+        let wantsReference = try PlatformSurface.wantsReference(args)
         runtime.recover()
         runtime.superviseOrphans(every: .seconds(5))
-        let server = try PlatformSurface.wantsReference(args)
+        let server = wantsReference
             ? ReferenceServer.make(version: version, configuration: .init(pageSize: pageSize))
             : PlatformSurface.server(
                 database: database, principals: principals, registry: registry, runtime: runtime, origin: .http, version: version, pageSize: pageSize)
@@ -144,7 +147,14 @@ enum ServeCommand {
         endpoint.install(on: router)
         agents?.install(on: router)
         let httpServer = HTTPServer(configuration: http, handler: router.handler)
-        let bound = try httpServer.start()
+        let bound: [SocketAddress]
+        do {
+            bound = try httpServer.start()
+        } catch {
+            await runtime.shutdown()
+            await registry.stopAll()
+            throw error
+        }
         // The loops that answer the gateway's callers also read its stdio upstreams' answers.
         registry.readOutput(on: httpServer)
 

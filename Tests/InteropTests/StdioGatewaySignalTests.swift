@@ -34,7 +34,7 @@ struct StdioGatewaySignalTests {
             let manifest = dir.appendingPathComponent("forker.json").path
             try #"""
                 {"upstream_servers": {"forker": {"transport": "stdio", "command": "/bin/sh",
-                                                 "args": ["-c", "\#(escaping ? "setsid sleep 1.\(marker.suffix(6)) & setsid " : "")sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
+                                                 "args": ["-c", "\#(escaping ? "setsid sleep 5.\(marker.suffix(6)) & setsid " : "")sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
                  "agents": {"a": {"name": "A", "instructions": "i", "model": "scripted/x",
                                   "bindings": [{"server": "forker", "allowed_tools": ["echo"]}]}}}
                 """#.write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -115,7 +115,7 @@ struct StdioGatewaySignalTests {
     /// A descendant that left its upstream's session is orphaned when that upstream crashes; the
     /// gateway, as the subreaper of its upstreams, adopts it (rather than init, or here
     /// `subreaper.py`, which would name it) and ends it at shutdown, as it ends the restarted
-    /// upstream's own escaped child. An adopted orphan that exits (a second, 1 s sleep) is
+    /// upstream's own escaped child. An adopted orphan that exits (a second, 5 s sleep) is
     /// reaped: no zombie stays under the gateway.
     @Test func anEscapedDescendantOfACrashedUpstreamEndsWithTheGateway() async throws {
         let gateway = try await Gateway.start(escaping: true)
@@ -128,25 +128,31 @@ struct StdioGatewaySignalTests {
         let answer = await Self.firstLine(of: gateway.output.fileHandleForReading, timeout: 60)
         #expect(answer.contains("forker__echo"), "\(answer)\n\(gateway.stderrText)")
         let agentbridge = try #require(Self.firstChild(of: gateway.process.processIdentifier), "the gateway under subreaper.py")
-        let sleeper = try #require(Self.processes(matching: "sleep \(gateway.marker)").first, "the upstream's escaped child runs")
+        let deadline = Date().addingTimeInterval(60)
+        func first(_ command: String) async -> Int32? {
+            while Date() < deadline {
+                if let pid = Self.processes(matching: command).first { return pid }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
+        let sleeper = try #require(await first("sleep \(gateway.marker)"), "the upstream's escaped child runs")
+        // Lives 5 s from the upstream's start, then exits: adopted, it must be reaped.
+        let short = try #require(await first("sleep 5.\(gateway.marker.suffix(6))"), "the upstream's short-lived escaped child runs")
         let upstream = try #require(Self.parent(of: sleeper))
-        #expect(upstream != agentbridge, "the sleep's parent is the upstream")
+        try #require(upstream != agentbridge && upstream != gateway.process.processIdentifier && upstream > 1,
+                     "the sleep's parent \(upstream) is the upstream, not the gateway (\(agentbridge)) or the test's reaper")
 
         kill(upstream, SIGKILL)
-        let deadline = Date().addingTimeInterval(30)
         while Self.parent(of: sleeper) != agentbridge && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         #expect(Self.parent(of: sleeper) == agentbridge, "the orphan went to \(Self.parent(of: sleeper).map(String.init) ?? "nobody"), not the gateway")
+        #expect(Self.parent(of: short).map { $0 == agentbridge } ?? true, "the short-lived orphan went elsewhere")
+        // It exits (a zombie of the gateway's) and the sweep reaps it (every 5 s).
+        while Self.parent(of: short) != nil && Date() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
+        #expect(Self.parent(of: short) == nil, "the adopted orphan that exited is still there: \(Self.zombies(of: agentbridge))")
         // The upstream is restarted (with an escaped child of its own) before the client leaves.
         while Self.processes(matching: "sleep \(gateway.marker)").count < 2 && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         #expect(Self.processes(matching: "sleep \(gateway.marker)").count == 2, "the restarted upstream's child runs too")
-        // Both short sleeps (the crashed upstream's, adopted, and the new one's, which stays the
-        // upstream's zombie while it lives) have ended by now or soon; the adopted one's zombie
-        // is reaped within the sweep interval (5 s).
-        let reaped = Date().addingTimeInterval(20)
-        while !Self.zombies(of: agentbridge).isEmpty && Date() < reaped { try? await Task.sleep(for: .milliseconds(100)) }
-        try? await Task.sleep(for: .seconds(2))
-        while !Self.zombies(of: agentbridge).isEmpty && Date() < reaped { try? await Task.sleep(for: .milliseconds(100)) }
-        #expect(Self.zombies(of: agentbridge).isEmpty, "zombies under the gateway: \(Self.zombies(of: agentbridge))")
         try gateway.input.fileHandleForWriting.close()
         await gateway.expectCleanExit()
     }
