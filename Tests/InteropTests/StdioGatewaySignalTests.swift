@@ -34,7 +34,7 @@ struct StdioGatewaySignalTests {
             let manifest = dir.appendingPathComponent("forker.json").path
             try #"""
                 {"upstream_servers": {"forker": {"transport": "stdio", "command": "/bin/sh",
-                                                 "args": ["-c", "\#(escaping ? "setsid sleep 5.\(marker.suffix(6)) & setsid " : "")sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
+                                                 "args": ["-c", "\#(escaping ? "setsid sh -c '\(Gateway.waiter(dir))' & setsid " : "")sleep \#(marker) & exec '\#(binary)' reference-server --tools 3"]}},
                  "agents": {"a": {"name": "A", "instructions": "i", "model": "scripted/x",
                                   "bindings": [{"server": "forker", "allowed_tools": ["echo"]}]}}}
                 """#.write(toFile: manifest, atomically: true, encoding: .utf8)
@@ -57,6 +57,11 @@ struct StdioGatewaySignalTests {
         }
 
         var stderrText: String { StdioGatewaySignalTests.text(stderrURL) }
+
+        /// The script of a process that runs until `release` exists in `directory`.
+        static func waiter(_ directory: URL) -> String {
+            "until [ -e \(directory.appendingPathComponent("release").path) ]; do sleep 0.05; done"
+        }
 
         /// Waits for the gateway to exit (30 s hang guard) and checks that nothing it started
         /// outlived it.
@@ -115,8 +120,8 @@ struct StdioGatewaySignalTests {
     /// A descendant that left its upstream's session is orphaned when that upstream crashes; the
     /// gateway, as the subreaper of its upstreams, adopts it (rather than init, or here
     /// `subreaper.py`, which would name it) and ends it at shutdown, as it ends the restarted
-    /// upstream's own escaped child. An adopted orphan that exits (a second, 5 s sleep) is
-    /// reaped: no zombie stays under the gateway.
+    /// upstream's own escaped child. An adopted orphan that exits (a second one, which waits
+    /// for the test to release it) is reaped: no zombie stays under the gateway.
     @Test func anEscapedDescendantOfACrashedUpstreamEndsWithTheGateway() async throws {
         let gateway = try await Gateway.start(escaping: true)
         defer {
@@ -137,8 +142,8 @@ struct StdioGatewaySignalTests {
             return nil
         }
         let sleeper = try #require(await first("sleep \(gateway.marker)"), "the upstream's escaped child runs")
-        // Lives 5 s from the upstream's start, then exits: adopted, it must be reaped.
-        let short = try #require(await first("sleep 5.\(gateway.marker.suffix(6))"), "the upstream's short-lived escaped child runs")
+        // Runs until released, then exits: adopted, it must be reaped.
+        let short = try #require(await first("sh -c " + Gateway.waiter(gateway.directory)), "the upstream's waiting escaped child runs")
         let upstream = try #require(Self.parent(of: sleeper))
         try #require(upstream != agentbridge && upstream != gateway.process.processIdentifier && upstream > 1,
                      "the sleep's parent \(upstream) is the upstream, not the gateway (\(agentbridge)) or the test's reaper")
@@ -146,8 +151,10 @@ struct StdioGatewaySignalTests {
         kill(upstream, SIGKILL)
         while Self.parent(of: sleeper) != agentbridge && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         #expect(Self.parent(of: sleeper) == agentbridge, "the orphan went to \(Self.parent(of: sleeper).map(String.init) ?? "nobody"), not the gateway")
-        #expect(Self.parent(of: short).map { $0 == agentbridge } ?? true, "the short-lived orphan went elsewhere")
-        // It exits (a zombie of the gateway's) and the sweep reaps it (every 5 s).
+        while Self.parent(of: short) != agentbridge && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        #expect(Self.parent(of: short) == agentbridge, "the waiting orphan went elsewhere")
+        // Released, it exits (a zombie of the gateway's) and the sweep reaps it (every 5 s).
+        FileManager.default.createFile(atPath: gateway.directory.appendingPathComponent("release").path, contents: nil)
         while Self.parent(of: short) != nil && Date() < deadline { try? await Task.sleep(for: .milliseconds(100)) }
         #expect(Self.parent(of: short) == nil, "the adopted orphan that exited is still there: \(Self.zombies(of: agentbridge))")
         // The upstream is restarted (with an escaped child of its own) before the client leaves.

@@ -88,7 +88,7 @@ struct ToolCallRelayTests {
         }
 
         /// The answer with `id`, waiting up to `seconds`.
-        func answer(_ id: String, within seconds: Double = 30) async -> JSONValue? {
+        func answer(_ id: String, within seconds: Double = 60) async -> JSONValue? {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if let found = inbox.messages.withLock({ $0.first { $0["id"] == .string(id) } }) { return found }
