@@ -58,6 +58,21 @@ struct StdioGatewaySignalTests {
 
         var stderrText: String { StdioGatewaySignalTests.text(stderrURL) }
 
+        /// Sends a 2026 `tools/list` and expects the upstream's tool in the answer (which means
+        /// the upstream, and what its shell started first, run).
+        func expectToolsListed() async {
+            let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
+            input.fileHandleForWriting.write(Data((list + "\n").utf8))
+            let answer = await StdioGatewaySignalTests.firstLine(of: output.fileHandleForReading, timeout: 60)
+            #expect(answer.contains("forker__echo"), "\(answer)\n\(stderrText)")
+        }
+
+        /// Kills what is left (after a failed expectation) and removes the directory.
+        func discard() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: directory)
+        }
+
         /// The script of a process that runs until `release` exists in `directory`.
         static func waiter(_ directory: URL) -> String {
             "until [ -e \(directory.appendingPathComponent("release").path) ]; do sleep 0.05; done"
@@ -82,16 +97,10 @@ struct StdioGatewaySignalTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalStopsTheUpstreamsProcessGroupBeforeTheGatewayExits(signal: Int32) async throws {
         let gateway = try await Gateway.start()
-        defer {
-            if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: gateway.directory)
-        }
+        defer { gateway.discard() }
 
         // Its answer means the shell and its sleep are running.
-        let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
-        gateway.input.fileHandleForWriting.write(Data((list + "\n").utf8))
-        let answer = await Self.firstLine(of: gateway.output.fileHandleForReading, timeout: 60)
-        #expect(answer.contains("forker__echo"), "\(answer)\n\(gateway.stderrText)")
+        await gateway.expectToolsListed()
         #expect(!Self.processes(matching: "sleep \(gateway.marker)").isEmpty, "the upstream's own child runs")
 
         let agentbridge = try #require(Self.firstChild(of: gateway.process.processIdentifier), "the gateway under subreaper.py")
@@ -104,10 +113,7 @@ struct StdioGatewaySignalTests {
     /// that then leaves without asking anything still leaves nothing behind.
     @Test func theAgentsUpstreamsStartAtLaunchBeforeAnyRequest() async throws {
         let gateway = try await Gateway.start()
-        defer {
-            if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: gateway.directory)
-        }
+        defer { gateway.discard() }
         let deadline = Date().addingTimeInterval(60)
         while Self.processes(matching: "sleep \(gateway.marker)").isEmpty && Date() < deadline {
             try? await Task.sleep(for: .milliseconds(20))
@@ -124,14 +130,8 @@ struct StdioGatewaySignalTests {
     /// for the test to release it) is reaped: no zombie stays under the gateway.
     @Test func anEscapedDescendantOfACrashedUpstreamEndsWithTheGateway() async throws {
         let gateway = try await Gateway.start(escaping: true)
-        defer {
-            if gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
-            try? FileManager.default.removeItem(at: gateway.directory)
-        }
-        let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#
-        gateway.input.fileHandleForWriting.write(Data((list + "\n").utf8))
-        let answer = await Self.firstLine(of: gateway.output.fileHandleForReading, timeout: 60)
-        #expect(answer.contains("forker__echo"), "\(answer)\n\(gateway.stderrText)")
+        defer { gateway.discard() }
+        await gateway.expectToolsListed()
         let agentbridge = try #require(Self.firstChild(of: gateway.process.processIdentifier), "the gateway under subreaper.py")
         let deadline = Date().addingTimeInterval(60)
         func first(_ command: String) async -> Int32? {
