@@ -355,9 +355,7 @@ public final class UpstreamConnection: Sendable {
             if now >= deadline, now >= startDeadline || state.withLock({ state in
                 state.lastStartFailed || state.answeredHandshake.map { now >= $0 + timeout } == true
             }) {
-                let elapsed = (now - started).components
-                let waited = String(format: "%.1f s", Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-                throw UpstreamError.unavailable(server: key.serverID, reason: "not ready after \(waited) (\(supervisor.health))")
+                throw UpstreamError.unavailable(server: key.serverID, reason: "not ready after \((now - started).shortText) (\(supervisor.health))")
             }
             try await Task.sleep(for: .milliseconds(10))
         }

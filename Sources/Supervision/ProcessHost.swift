@@ -130,11 +130,7 @@ final class ProcessHost: @unchecked Sendable {
         var events = [cshim_epoll_event](repeating: cshim_epoll_event(), count: 64)
         while true {
             // While adopting, wake by the next sweep at the latest to reap orphans that exited.
-            var wait: Int32 = -1
-            if adopting {
-                let left = (nextSweep - .now).components
-                wait = Int32(clamping: max(0, left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000 + 1))
-            }
+            let wait: Int32 = adopting ? Int32(max(0, ((nextSweep - .now).seconds * 1000).rounded(.up))) : -1
             let count = events.withUnsafeMutableBufferPointer { cshim_epoll_wait(epfd, $0.baseAddress, 64, wait) }
             if adopting, ContinuousClock.now >= nextSweep {
                 reapStrangers()

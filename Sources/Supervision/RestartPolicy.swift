@@ -64,7 +64,7 @@ extension Duration {
     }
 
     /// "250 ms", "1.5 s", "60 s": for health and log messages.
-    var shortText: String {
+    public var shortText: String {
         let s = seconds
         if s < 1 { return "\(Int((s * 1000).rounded())) ms" }
         let tenths = (s * 10).rounded() / 10
